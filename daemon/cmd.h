@@ -1,0 +1,16 @@
+/* The followguard command-line tool: one function per command, argv[0] is the command name. */
+#ifndef FG_CMD_H
+#define FG_CMD_H
+
+int	cmd_score(int argc, char **argv);
+int	cmd_explain(int argc, char **argv);
+int	cmd_train(int argc, char **argv);
+int	cmd_eval(int argc, char **argv);
+int	cmd_simulate(int argc, char **argv);
+int	cmd_replay(int argc, char **argv);
+
+/* Opens path for reading; "-" or NULL is stdin. NULL with a message on failure. */
+#include <stdio.h>
+FILE	*cmd_open_input(const char *path);
+
+#endif

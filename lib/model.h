@@ -1,0 +1,64 @@
+/*
+ * The scoring model: logistic regression over standardized features, weights in a small JSON
+ * file. An unknown feature contributes nothing (it is read as the training mean).
+ */
+#ifndef FG_MODEL_H
+#define FG_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "features.h"
+
+enum fg_verdict { FG_GENUINE = 0, FG_SUSPECT = 1, FG_FAKE = 2 };
+
+struct fg_model {
+	char		version[64];
+	uint32_t	id;		/* hash of version, stored beside each score */
+	double		bias;
+	double		mean[FG_NFEATURES];
+	double		scale[FG_NFEATURES];	/* standard deviation; > 0 */
+	double		weight[FG_NFEATURES];	/* per standardized unit */
+	double		fake_threshold;		/* score >= this: fake */
+	double		suspect_threshold;	/* score >= this: suspect */
+};
+
+struct fg_score {
+	double		score;			/* [0,1], higher is more likely fake */
+	enum fg_verdict	verdict;
+	double		contrib[FG_NFEATURES];	/* log-odds contribution of each feature */
+};
+
+/*
+ * Loads path, or with path NULL the installed model (FG_MODEL_DEFAULT), falling back to the
+ * copy compiled into the binary. -1 with a message in err.
+ */
+int		 model_load(struct fg_model *, const char *path, char *err, size_t errlen);
+int		 model_from_json(struct fg_model *, const json_t *, char *err, size_t errlen);
+json_t		*model_to_json(const struct fg_model *);
+void		 model_score(const struct fg_model *, const struct fg_features *, struct fg_score *);
+/* Features that pushed the score up, strongest first; returns how many (<= max). */
+size_t		 model_reasons(const struct fg_score *, enum fg_feature *out, size_t max);
+const char	*verdict_name(enum fg_verdict);
+
+struct fg_train_opts {
+	double		l2;		/* ridge penalty on standardized weights */
+	unsigned	iterations;
+};
+
+/* Fits m on n labelled rows (y: 1 fake, 0 genuine); deterministic. Thresholds are set too. */
+void		 model_train(struct fg_model *m, const struct fg_features *X, const int8_t *y,
+		    size_t n, const struct fg_train_opts *);
+
+struct fg_eval {
+	size_t		tp, fp, tn, fn;
+	double		accuracy, precision, recall, f1, mcc, auc;
+};
+
+/* Metrics of scores against labels at a threshold (score >= threshold is predicted fake). */
+void		 eval_compute(const double *scores, const int8_t *labels, size_t n,
+		    double threshold, struct fg_eval *);
+
+#endif

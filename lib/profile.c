@@ -1,0 +1,194 @@
+/* The normalized profile: validation and mapping from and to JSON. */
+#include <stdio.h>
+#include <string.h>
+
+#include "profile.h"
+#include "timeutil.h"
+
+void
+profile_init(struct fg_profile *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->created_at = p->observed_at = p->last_post_at = FG_TIME_UNKNOWN;
+	p->followers_count = p->following_count = p->posts_count = -1;
+	p->likes_count = p->listed_count = -1;
+	p->avatar_default = p->bot = p->verified = p->locked = FG_UNKNOWN;
+	p->label = FG_LABEL_NONE;
+}
+
+enum kind { K_STR, K_TIME, K_COUNT, K_BOOL };
+
+static const struct field {
+	const char	*key;
+	enum kind	 kind;
+	size_t		 off;
+	size_t		 max;	/* strings: longest accepted length in bytes */
+} fields[] = {
+	{ "handle", K_STR, offsetof(struct fg_profile, handle), FG_HANDLE_MAX },
+	{ "display_name", K_STR, offsetof(struct fg_profile, display_name), FG_TEXT_MAX },
+	{ "bio", K_STR, offsetof(struct fg_profile, bio), FG_TEXT_MAX },
+	{ "url", K_STR, offsetof(struct fg_profile, url), FG_TEXT_MAX },
+	{ "location", K_STR, offsetof(struct fg_profile, location), FG_TEXT_MAX },
+	{ "created_at", K_TIME, offsetof(struct fg_profile, created_at), 0 },
+	{ "observed_at", K_TIME, offsetof(struct fg_profile, observed_at), 0 },
+	{ "last_post_at", K_TIME, offsetof(struct fg_profile, last_post_at), 0 },
+	{ "followers_count", K_COUNT, offsetof(struct fg_profile, followers_count), 0 },
+	{ "following_count", K_COUNT, offsetof(struct fg_profile, following_count), 0 },
+	{ "posts_count", K_COUNT, offsetof(struct fg_profile, posts_count), 0 },
+	{ "likes_count", K_COUNT, offsetof(struct fg_profile, likes_count), 0 },
+	{ "listed_count", K_COUNT, offsetof(struct fg_profile, listed_count), 0 },
+	{ "avatar_default", K_BOOL, offsetof(struct fg_profile, avatar_default), 0 },
+	{ "bot", K_BOOL, offsetof(struct fg_profile, bot), 0 },
+	{ "verified", K_BOOL, offsetof(struct fg_profile, verified), 0 },
+	{ "locked", K_BOOL, offsetof(struct fg_profile, locked), 0 },
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+/* Time stamps before 2000 or after 2200 are data errors, not accounts. */
+#define TIME_MIN INT64_C(946684800)
+#define TIME_MAX INT64_C(7258118400)
+
+static int
+set_field(const struct field *f, const json_t *v, struct fg_profile *p, char *err, size_t errlen)
+{
+	char *base = (char *)p;
+	int64_t t, n;
+
+	switch (f->kind) {
+	case K_STR:
+		if (!json_is_string(v))
+			goto type;
+		if (json_string_length(v) > f->max) {
+			snprintf(err, errlen, "\"%s\": string longer than %zu bytes", f->key, f->max);
+			return -1;
+		}
+		if (memchr(json_string_value(v), '\0', json_string_length(v)) != NULL) {
+			snprintf(err, errlen, "\"%s\": string contains NUL", f->key);
+			return -1;
+		}
+		*(const char **)(base + f->off) = json_string_value(v);
+		return 0;
+	case K_TIME:
+		if (!json_is_string(v))
+			goto type;
+		if (time_parse_rfc3339(json_string_value(v), &t) == -1) {
+			snprintf(err, errlen, "\"%s\": not an RFC 3339 time", f->key);
+			return -1;
+		}
+		if (t < TIME_MIN || t > TIME_MAX) {
+			snprintf(err, errlen, "\"%s\": time out of range", f->key);
+			return -1;
+		}
+		*(int64_t *)(base + f->off) = t;
+		return 0;
+	case K_COUNT:
+		if (!json_is_integer(v))
+			goto type;
+		n = json_integer_value(v);
+		if (n < 0 || n > FG_COUNT_MAX) {
+			snprintf(err, errlen, "\"%s\": count %lld out of range", f->key, (long long)n);
+			return -1;
+		}
+		*(int64_t *)(base + f->off) = n;
+		return 0;
+	case K_BOOL:
+		if (!json_is_boolean(v))
+			goto type;
+		*(int8_t *)(base + f->off) = json_is_true(v);
+		return 0;
+	}
+type:
+	snprintf(err, errlen, "\"%s\": expected %s", f->key,
+	    f->kind == K_STR ? "a string" : f->kind == K_TIME ? "an RFC 3339 time string" :
+	    f->kind == K_COUNT ? "a non-negative integer" : "true or false");
+	return -1;
+}
+
+int
+profile_from_json(const json_t *o, struct fg_profile *p, char *err, size_t errlen)
+{
+	const json_t *v;
+	const char *s;
+	size_t i;
+
+	profile_init(p);
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "profile is not a JSON object");
+		return -1;
+	}
+	v = json_object_get(o, "id");
+	if (json_is_integer(v)) {
+		snprintf(err, errlen, "\"id\": expected a string (ids are strings, not numbers)");
+		return -1;
+	}
+	if (!json_is_string(v) || json_string_length(v) == 0) {
+		snprintf(err, errlen, "\"id\": required non-empty string missing");
+		return -1;
+	}
+	if (json_string_length(v) > FG_ID_MAX ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
+		snprintf(err, errlen, "\"id\": longer than %d bytes or contains NUL", FG_ID_MAX);
+		return -1;
+	}
+	p->id = json_string_value(v);
+	for (i = 0; i < NFIELDS; i++) {
+		v = json_object_get(o, fields[i].key);
+		if (v == NULL || json_is_null(v))
+			continue;
+		if (set_field(&fields[i], v, p, err, errlen) == -1)
+			return -1;
+	}
+	v = json_object_get(o, "label");
+	if (v != NULL && !json_is_null(v)) {
+		s = json_string_value(v);
+		if (s != NULL && strcmp(s, "fake") == 0)
+			p->label = FG_LABEL_FAKE;
+		else if (s != NULL && strcmp(s, "genuine") == 0)
+			p->label = FG_LABEL_GENUINE;
+		else {
+			snprintf(err, errlen, "\"label\": expected \"fake\" or \"genuine\"");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+json_t *
+profile_to_json(const struct fg_profile *p)
+{
+	json_t *o = json_object();
+	char buf[FG_RFC3339_LEN];
+	const char *base = (const char *)p;
+	const char *s;
+	int64_t n;
+	size_t i;
+
+	json_object_set_new(o, "id", json_string(p->id));
+	for (i = 0; i < NFIELDS; i++) {
+		const struct field *f = &fields[i];
+
+		switch (f->kind) {
+		case K_STR:
+			if ((s = *(const char *const *)(base + f->off)) != NULL)
+				json_object_set_new(o, f->key, json_string(s));
+			break;
+		case K_TIME:
+			if ((n = *(const int64_t *)(base + f->off)) != FG_TIME_UNKNOWN)
+				json_object_set_new(o, f->key,
+				    json_string(time_format_rfc3339(n, buf)));
+			break;
+		case K_COUNT:
+			if ((n = *(const int64_t *)(base + f->off)) >= 0)
+				json_object_set_new(o, f->key, json_integer(n));
+			break;
+		case K_BOOL:
+			if ((n = *(const int8_t *)(base + f->off)) != FG_UNKNOWN)
+				json_object_set_new(o, f->key, json_boolean(n));
+			break;
+		}
+	}
+	if (p->label != FG_LABEL_NONE)
+		json_object_set_new(o, "label",
+		    json_string(p->label == FG_LABEL_FAKE ? "fake" : "genuine"));
+	return o;
+}

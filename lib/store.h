@@ -1,0 +1,103 @@
+/*
+ * State in LMDB. This module owns every key layout and every transaction; nothing else sees
+ * an MDB_val. Keys start with the watch name and a NUL; times in keys are big-endian so that
+ * ranges scan in time order.
+ *
+ *   profiles  watch\0id                 -> profile, features, score, verdict, model id
+ *   edges     watch\0id                 -> first/last seen, follow position, state, initial
+ *   arrivals  watch\0 t(be64) seq(be32) -> follower id
+ *   polls     watch\0 t(be64)           -> follower count, new/fake/suspect arrivals, unfollows
+ *   spikes    watch\0 spike_id          -> spike document (JSON text)
+ *   meta      key                       -> value ("schema" -> version, "pos\0watch" -> counter)
+ */
+#ifndef FG_STORE_H
+#define FG_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "features.h"
+#include "model.h"
+#include "profile.h"
+
+#define FG_SCHEMA_VERSION	1
+#define FG_WATCH_MAX		64	/* bytes in a watch name */
+#define FG_NOTFOUND		1
+
+struct fg_store;
+struct fg_txn;
+
+enum {
+	FG_STORE_RDONLY	= 1 << 0,
+	FG_STORE_NOSYNC	= 1 << 1,	/* replay: durability at close, not per commit */
+};
+
+/* Creates dir if needed. A database of another schema version is refused with a message. */
+int	store_open(struct fg_store **, const char *dir, int flags, char *err, size_t errlen);
+void	store_close(struct fg_store *);
+
+/*
+ * Runs fn in one write transaction and commits. If the map fills, the transaction is aborted,
+ * the map grown and fn run again from the start: fn must act only through txn. Returns 0 once
+ * committed, fn's own nonzero return (the transaction then aborted), or -1 on a store error
+ * (logged).
+ */
+int	store_write(struct fg_store *, int (*fn)(struct fg_txn *, void *), void *arg);
+/* Runs fn in a read transaction. Values seen through txn die with it. */
+int	store_read(struct fg_store *, int (*fn)(struct fg_txn *, void *), void *arg);
+
+enum fg_edge_state { FG_EDGE_FOLLOWING = 1, FG_EDGE_UNFOLLOWED = 2, FG_EDGE_REMOVED = 3 };
+
+struct fg_edge {
+	int64_t		first_seen;
+	int64_t		last_seen;
+	uint64_t	position;	/* in follow order; larger is newer */
+	uint8_t		state;		/* enum fg_edge_state */
+	uint8_t		initial;	/* seen in the watch's first full scan */
+};
+
+/* Get functions return 0, FG_NOTFOUND or -1. */
+int	store_edge_get(struct fg_txn *, const char *watch, const char *id, struct fg_edge *);
+int	store_edge_put(struct fg_txn *, const char *watch, const char *id, const struct fg_edge *);
+
+struct fg_profile_rec {
+	struct fg_profile	profile;	/* strings point into the txn's memory */
+	struct fg_features	features;
+	double			score;
+	uint8_t			verdict;	/* enum fg_verdict */
+	uint32_t		model_id;
+};
+
+int	store_profile_put(struct fg_txn *, const char *watch, const struct fg_profile_rec *);
+int	store_profile_get(struct fg_txn *, const char *watch, const char *id,
+	    struct fg_profile_rec *);
+
+int	store_arrival_put(struct fg_txn *, const char *watch, int64_t t, uint32_t seq,
+	    const char *id);
+/* Calls cb for arrivals with from <= t < to in order; a nonzero cb return stops and is returned. */
+int	store_arrivals_scan(struct fg_txn *, const char *watch, int64_t from, int64_t to,
+	    int (*cb)(void *, int64_t t, uint32_t seq, const char *id), void *arg);
+
+struct fg_poll {
+	int64_t		t;
+	int64_t		followers_count;	/* -1 if the poll had no count */
+	uint32_t	arrivals;		/* new followers */
+	uint32_t	fake;			/* of which scored fake */
+	uint32_t	suspect;		/* of which scored suspect */
+	uint32_t	unfollows;
+};
+
+int	store_poll_put(struct fg_txn *, const char *watch, const struct fg_poll *);
+int	store_polls_scan(struct fg_txn *, const char *watch, int64_t from, int64_t to,
+	    int (*cb)(void *, const struct fg_poll *), void *arg);
+
+int	store_spike_put(struct fg_txn *, const char *watch, const char *spike_id,
+	    const char *json);
+int	store_spikes_scan(struct fg_txn *, const char *watch,
+	    int (*cb)(void *, const char *spike_id, const char *json), void *arg);
+
+/* Next follow-order position counter of a watch (0 if none yet). */
+int	store_position_get(struct fg_txn *, const char *watch, uint64_t *);
+int	store_position_put(struct fg_txn *, const char *watch, uint64_t);
+
+#endif
