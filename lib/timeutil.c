@@ -101,12 +101,15 @@ time_format_rfc3339(int64_t t, char *buf)
 	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 	int64_t secs = t - days * 86400, y;
 	unsigned m, d;
+	char tmp[64];
 
 	time_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		y = y < 0 ? 0 : 9999;
-	snprintf(buf, FG_RFC3339_LEN, "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)y, m, d,
+	snprintf(tmp, sizeof(tmp), "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)y, m, d,
 	    (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+	memcpy(buf, tmp, FG_RFC3339_LEN);
+	buf[FG_RFC3339_LEN - 1] = '\0';
 	return buf;
 }
 

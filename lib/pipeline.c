@@ -1,0 +1,393 @@
+/*
+ * The detection pipeline: score, store, detect, plan. See pipeline.h.
+ *
+ * Scores are computed before the write transaction so that the transaction only does LMDB
+ * work; the detector is fed after the commit, because store_write may run its function twice
+ * (map growth) and the detector must see each follower once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "pipeline.h"
+#include "report.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+/* Follow-order position: poll number, then place in the poll (seq 0 is the newest). */
+#define SEQ_BITS	24
+#define SEQ_MAX		((1u << SEQ_BITS) - 1)
+
+struct watch_state {
+	char			*name;
+	struct fg_detector	*det;
+	uint64_t		 poll_no;	/* polls recorded before this one */
+	int			 loaded;	/* poll_no read from the store */
+	int			 in_poll;
+	uint32_t		 seq;		/* next place in the current poll */
+	struct fg_poll		 poll;		/* the current poll's tallies */
+	uint64_t		 initial_fake;
+};
+
+struct fg_pipeline {
+	struct fg_store			*store;
+	const struct fg_model		*model;
+	struct fg_policy		 policy;
+	struct fg_detector_params	 dparams;
+	struct watch_state		*watches;
+	size_t				 nwatches;
+	/* per-page scratch, reused */
+	struct fg_profile_rec		*recs;
+	uint8_t				*isnew;
+	size_t				 cap;
+};
+
+struct fg_pipeline *
+pipeline_new(struct fg_store *store, const struct fg_model *model,
+    const struct fg_policy *policy, const struct fg_detector_params *dp)
+{
+	struct fg_pipeline *pl = xcalloc(1, sizeof(*pl));
+
+	pl->store = store;
+	pl->model = model;
+	pl->policy = *policy;
+	if (dp != NULL)
+		pl->dparams = *dp;
+	else
+		detector_defaults(&pl->dparams);
+	return pl;
+}
+
+void
+pipeline_free(struct fg_pipeline *pl)
+{
+	size_t i;
+
+	if (pl == NULL)
+		return;
+	for (i = 0; i < pl->nwatches; i++) {
+		free(pl->watches[i].name);
+		detector_free(pl->watches[i].det);
+	}
+	free(pl->watches);
+	free(pl->recs);
+	free(pl->isnew);
+	free(pl);
+}
+
+static int
+read_poll_no(struct fg_txn *txn, void *arg)
+{
+	struct watch_state *ws = arg;
+
+	return store_position_get(txn, ws->name, &ws->poll_no) == -1 ? -1 : 0;
+}
+
+static struct watch_state *
+watch_get(struct fg_pipeline *pl, const char *name)
+{
+	struct watch_state *ws;
+	size_t i;
+
+	for (i = 0; i < pl->nwatches; i++)
+		if (strcmp(pl->watches[i].name, name) == 0)
+			return &pl->watches[i];
+	pl->watches = xreallocarray(pl->watches, pl->nwatches + 1, sizeof(*pl->watches));
+	ws = &pl->watches[pl->nwatches++];
+	memset(ws, 0, sizeof(*ws));
+	ws->name = xstrdup(name);
+	ws->det = detector_new(name, &pl->dparams);
+	return ws;
+}
+
+struct page {
+	struct fg_pipeline	*pl;
+	struct watch_state	*ws;
+	int64_t			 t;
+	const struct fg_profile	*follows;
+	size_t			 nfollows;
+	const char *const	*unfollows;
+	size_t			 nunfollows;
+	uint32_t		 unfollowed;	/* result: edges that were following */
+};
+
+static int
+page_write(struct fg_txn *txn, void *arg)
+{
+	struct page *pg = arg;
+	struct fg_pipeline *pl = pg->pl;
+	struct watch_state *ws = pg->ws;
+	int initial = ws->poll_no == 0;
+	struct fg_edge e;
+	size_t i;
+	int r;
+
+	for (i = 0; i < pg->nfollows; i++) {
+		const char *id = pg->follows[i].id;
+		uint32_t seq = ws->seq + (uint32_t)i;
+
+		if ((r = store_edge_get(txn, ws->name, id, &e)) == -1)
+			return -1;
+		pl->isnew[i] = r == FG_NOTFOUND || e.state != FG_EDGE_FOLLOWING;
+		if (r == FG_NOTFOUND) {
+			e.first_seen = pg->t;
+			e.position = (ws->poll_no << SEQ_BITS) |
+			    (SEQ_MAX - (seq < SEQ_MAX ? seq : SEQ_MAX));
+			e.initial = initial;
+		}
+		e.last_seen = pg->t;
+		e.state = FG_EDGE_FOLLOWING;
+		if (store_edge_put(txn, ws->name, id, &e) == -1 ||
+		    store_profile_put(txn, ws->name, &pl->recs[i]) == -1)
+			return -1;
+		if (pl->isnew[i] && !initial &&
+		    store_arrival_put(txn, ws->name, pg->t, seq, id) == -1)
+			return -1;
+	}
+	pg->unfollowed = 0;
+	for (i = 0; i < pg->nunfollows; i++) {
+		if ((r = store_edge_get(txn, ws->name, pg->unfollows[i], &e)) == -1)
+			return -1;
+		if (r == FG_NOTFOUND || e.state != FG_EDGE_FOLLOWING)
+			continue;
+		e.state = FG_EDGE_UNFOLLOWED;
+		e.last_seen = pg->t;
+		if (store_edge_put(txn, ws->name, pg->unfollows[i], &e) == -1)
+			return -1;
+		pg->unfollowed++;
+	}
+	return 0;
+}
+
+static void
+poll_begin(struct fg_pipeline *pl, struct watch_state *ws, int64_t t)
+{
+	if (!ws->loaded) {
+		if (store_read(pl->store, read_poll_no, ws) != 0)
+			ws->poll_no = 0;
+		ws->loaded = 1;
+	}
+	ws->in_poll = 1;
+	ws->seq = 0;
+	memset(&ws->poll, 0, sizeof(ws->poll));
+	ws->poll.t = t;
+	ws->poll.followers_count = -1;
+}
+
+int
+pipeline_page(struct fg_pipeline *pl, const char *watch, int64_t t,
+    const struct fg_profile *follows, size_t nfollows, const char *const *unfollows,
+    size_t nunfollows)
+{
+	struct watch_state *ws = watch_get(pl, watch);
+	struct fg_score sc;
+	struct fg_arrival a;
+	struct page pg;
+	size_t i;
+
+	if (!ws->in_poll)
+		poll_begin(pl, ws, t);
+	if (nfollows > pl->cap) {
+		pl->cap = nfollows;
+		pl->recs = xreallocarray(pl->recs, pl->cap, sizeof(*pl->recs));
+		pl->isnew = xreallocarray(pl->isnew, pl->cap, 1);
+	}
+	for (i = 0; i < nfollows; i++) {
+		struct fg_profile_rec *rec = &pl->recs[i];
+
+		rec->profile = follows[i];
+		features_compute(&follows[i], t, &rec->features);
+		model_score(pl->model, &rec->features, &sc);
+		rec->score = sc.score;
+		rec->verdict = (uint8_t)sc.verdict;
+		rec->model_id = pl->model->id;
+	}
+	pg = (struct page){ pl, ws, t, follows, nfollows, unfollows, nunfollows, 0 };
+	if (store_write(pl->store, page_write, &pg) != 0)
+		return -1;
+
+	for (i = 0; i < nfollows; i++) {
+		const struct fg_profile_rec *rec = &pl->recs[i];
+
+		if (!pl->isnew[i])
+			continue;
+		ws->poll.arrivals++;
+		ws->poll.fake += rec->verdict == FG_FAKE;
+		ws->poll.suspect += rec->verdict == FG_SUSPECT;
+		if (ws->poll_no == 0) {
+			ws->initial_fake += rec->verdict == FG_FAKE;
+			continue;
+		}
+		a.id = rec->profile.id;
+		a.created_at = rec->profile.created_at;
+		a.score = rec->score;
+		a.verdict = rec->verdict;
+		a.empty = report_profile_empty(&rec->profile);
+		detector_arrival(ws->det, &a);
+	}
+	ws->seq += (uint32_t)nfollows;
+	ws->poll.unfollows += pg.unfollowed;
+	return 0;
+}
+
+struct poll_end {
+	struct watch_state	*ws;
+	const struct fg_spike	*spikes[2];
+	size_t			 nspikes;
+	char			*docs[2];
+};
+
+static int
+poll_write(struct fg_txn *txn, void *arg)
+{
+	struct poll_end *pe = arg;
+	size_t i;
+
+	if (store_poll_put(txn, pe->ws->name, &pe->ws->poll) == -1 ||
+	    store_position_put(txn, pe->ws->name, pe->ws->poll_no + 1) == -1)
+		return -1;
+	for (i = 0; i < pe->nspikes; i++)
+		if (store_spike_put(txn, pe->ws->name, pe->spikes[i]->id, pe->docs[i]) == -1)
+			return -1;
+	return 0;
+}
+
+int
+pipeline_poll_end(struct fg_pipeline *pl, const char *watch, int64_t t,
+    int64_t followers_count, fg_report_cb *cb, void *arg)
+{
+	struct watch_state *ws = watch_get(pl, watch);
+	struct poll_end pe;
+	struct fg_report rep;
+	struct fg_plan plan;
+	size_t i;
+	int rc = 0;
+
+	if (!ws->in_poll)
+		poll_begin(pl, ws, t);
+	ws->poll.followers_count = followers_count;
+	memset(&pe, 0, sizeof(pe));
+	pe.ws = ws;
+	if (ws->poll_no == 0)
+		detector_initial(ws->det, t, followers_count >= 0 ?
+		    (uint64_t)followers_count : ws->poll.arrivals, ws->initial_fake);
+	else
+		pe.nspikes = detector_poll_end(ws->det, t, followers_count, pe.spikes);
+	for (i = 0; i < pe.nspikes; i++)
+		pe.docs[i] = report_spike_json(watch, pe.spikes[i]);
+	if (store_write(pl->store, poll_write, &pe) != 0)
+		rc = -1;
+	ws->poll_no++;
+	ws->in_poll = 0;
+	for (i = 0; i < pe.nspikes; i++) {
+		free(pe.docs[i]);
+		if (rc == -1 || cb == NULL)
+			continue;
+		rep = (struct fg_report){ watch, t, pe.spikes[i], NULL };
+		if (pe.spikes[i]->kind == FG_SPIKE_INORGANIC) {
+			if (pipeline_plan(pl, watch, pe.spikes[i], &plan) == -1) {
+				rc = -1;
+				continue;
+			}
+			rep.plan = &plan;
+		}
+		cb(arg, &rep);
+		if (rep.plan != NULL)
+			plan_free(&plan);
+	}
+	return rc;
+}
+
+struct plan_scan {
+	struct fg_pipeline	*pl;
+	const char		*watch;
+	const struct fg_spike	*spike;
+	struct fg_plan		*plan;
+	size_t			 cap;
+	struct fg_txn		*txn;
+};
+
+static int
+allowlisted(const struct fg_policy *p, const struct fg_profile *prof)
+{
+	size_t i;
+
+	for (i = 0; i < p->nallowlist; i++)
+		if (strcmp(p->allowlist[i], prof->id) == 0 ||
+		    (prof->handle != NULL && strcasecmp(p->allowlist[i], prof->handle) == 0))
+			return 1;
+	return 0;
+}
+
+static int
+plan_one(void *arg, int64_t t, uint32_t seq, const char *id)
+{
+	struct plan_scan *ps = arg;
+	struct fg_profile_rec rec;
+	struct fg_edge e;
+	int r;
+
+	(void)t;
+	(void)seq;
+	/* Only followers who first arrived in the cohort and still follow. */
+	if ((r = store_edge_get(ps->txn, ps->watch, id, &e)) == -1)
+		return -1;
+	if (r == FG_NOTFOUND || e.state != FG_EDGE_FOLLOWING || e.initial ||
+	    e.first_seen < ps->spike->start)
+		return 0;
+	if ((r = store_profile_get(ps->txn, ps->watch, id, &rec)) == -1)
+		return -1;
+	if (r == FG_NOTFOUND)
+		return 0;
+	if (rec.score < ps->pl->policy.min_score) {
+		ps->plan->below_score++;
+		return 0;
+	}
+	if (allowlisted(&ps->pl->policy, &rec.profile)) {
+		ps->plan->skipped_allowlist++;
+		return 0;
+	}
+	if (ps->plan->n == ps->cap) {
+		ps->cap = ps->cap ? ps->cap * 2 : 256;
+		ps->plan->ids = xreallocarray(ps->plan->ids, ps->cap, sizeof(char *));
+	}
+	ps->plan->ids[ps->plan->n++] = xstrdup(id);
+	return 0;
+}
+
+static int
+plan_read(struct fg_txn *txn, void *arg)
+{
+	struct plan_scan *ps = arg;
+
+	ps->txn = txn;
+	return store_arrivals_scan(txn, ps->watch, ps->spike->start, ps->spike->last + 1,
+	    plan_one, ps);
+}
+
+int
+pipeline_plan(struct fg_pipeline *pl, const char *watch, const struct fg_spike *spike,
+    struct fg_plan *plan)
+{
+	struct plan_scan ps = { pl, watch, spike, plan, 0, NULL };
+
+	memset(plan, 0, sizeof(*plan));
+	if (store_read(pl->store, plan_read, &ps) != 0) {
+		plan_free(plan);
+		return -1;
+	}
+	return 0;
+}
+
+void
+plan_free(struct fg_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n; i++)
+		free(plan->ids[i]);
+	free(plan->ids);
+	memset(plan, 0, sizeof(*plan));
+}

@@ -1,0 +1,63 @@
+/*
+ * The detection pipeline shared by the daemon and `followguard replay`: a page of followers
+ * is scored and written to LMDB in one transaction; at the end of each poll the spike detector
+ * runs, spikes are recorded and purge plans drawn up. One pipeline serves many watches.
+ */
+#ifndef FG_PIPELINE_H
+#define FG_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detector.h"
+#include "model.h"
+#include "profile.h"
+#include "store.h"
+
+struct fg_policy {
+	double		 min_score;	/* purge only at or above this score */
+	char *const	*allowlist;	/* ids or handles never purged */
+	size_t		 nallowlist;
+};
+
+struct fg_plan {
+	char		**ids;
+	size_t		 n;
+	size_t		 skipped_allowlist;
+	size_t		 below_score;	/* cohort members under min_score */
+};
+
+/* One spike report, with its purge plan when inorganic. */
+struct fg_report {
+	const char		*watch;
+	int64_t			 t;
+	const struct fg_spike	*spike;
+	const struct fg_plan	*plan;	/* NULL for organic spikes */
+};
+
+typedef void fg_report_cb(void *arg, const struct fg_report *);
+
+struct fg_pipeline;
+
+struct fg_pipeline *pipeline_new(struct fg_store *, const struct fg_model *,
+		    const struct fg_policy *, const struct fg_detector_params *);
+void		 pipeline_free(struct fg_pipeline *);
+/*
+ * One page of a poll of watch at time t: followers in platform order (newest first) and ids
+ * that unfollowed. Written in one transaction. 0, or -1 on a store error.
+ */
+int		 pipeline_page(struct fg_pipeline *, const char *watch, int64_t t,
+		    const struct fg_profile *follows, size_t nfollows,
+		    const char *const *unfollows, size_t nunfollows);
+/*
+ * Closes the poll: records it, runs the detector, records spikes and calls cb for each report.
+ * followers_count is the platform's own count, -1 if unknown. 0, or -1 on a store error.
+ */
+int		 pipeline_poll_end(struct fg_pipeline *, const char *watch, int64_t t,
+		    int64_t followers_count, fg_report_cb *cb, void *arg);
+/* Draws up the purge plan of a spike from the store. 0 or -1. */
+int		 pipeline_plan(struct fg_pipeline *, const char *watch, const struct fg_spike *,
+		    struct fg_plan *);
+void		 plan_free(struct fg_plan *);
+
+#endif

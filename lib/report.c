@@ -1,0 +1,159 @@
+/* How spikes and purge plans are written: JSON for machines and the store, text for people. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "report.h"
+#include "timeutil.h"
+
+static int
+blank(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return 0;
+	return 1;
+}
+
+int
+report_profile_empty(const struct fg_profile *p)
+{
+	int no_bio = p->bio != NULL && blank(p->bio);
+	int no_face = p->avatar_default == 1 ||
+	    (p->display_name != NULL && blank(p->display_name));
+
+	return no_bio && no_face && p->posts_count == 0;
+}
+
+static double
+round4(double x)
+{
+	return (double)(long long)(x * 10000 + 0.5) / 10000;
+}
+
+json_t *
+report_spike_object(const char *watch, const struct fg_spike *s)
+{
+	char start[FG_RFC3339_LEN], det[FG_RFC3339_LEN], month[16];
+	json_t *o;
+
+	time_format_rfc3339(s->start, start);
+	time_format_rfc3339(s->detected, det);
+	snprintf(month, sizeof(month), "%04d-%02d", s->cluster_year, s->cluster_month);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:f, s:f, s:f, s:f}",
+	    "watch", watch,
+	    "spike_id", s->id,
+	    "kind", spike_kind_name(s->kind),
+	    "severity", spike_severity_name(s->severity),
+	    "pattern", spike_pattern_name(s->pattern),
+	    "status", s->open ? "open" : "closed",
+	    "start", start,
+	    "detected", det,
+	    "new_followers", (json_int_t)s->new_followers,
+	    "fake_share", round4(s->fake_share),
+	    "suspect_share", round4(s->suspect_share),
+	    "empty_share", round4(s->empty_share),
+	    "baseline_per_hour", round4(s->baseline_per_hour));
+	if (o == NULL)
+		fatalx("report_spike_object: json_pack failed");
+	if (s->followers_before >= 0)
+		json_object_set_new(o, "followers_before", json_integer(s->followers_before));
+	if (s->followers_after >= 0)
+		json_object_set_new(o, "followers_after", json_integer(s->followers_after));
+	if (s->pattern == FG_BURST) {
+		json_object_set_new(o, "creation_cluster", json_pack("{s:s, s:f}",
+		    "month", month, "share", round4(s->cluster_share)));
+		json_object_set_new(o, "run_share", json_real(round4(s->run_share)));
+		json_object_set_new(o, "id_share", json_real(round4(s->id_share)));
+	}
+	return o;
+}
+
+char *
+report_spike_json(const char *watch, const struct fg_spike *s)
+{
+	json_t *o = report_spike_object(watch, s);
+	char *text = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	if (text == NULL)
+		fatalx("report_spike_json: json_dumps failed");
+	return text;
+}
+
+static void
+print_line(FILE *f, json_t *o)
+{
+	if (json_dumpf(o, f, JSON_COMPACT) == -1)
+		log_warnx("writing a report failed");
+	fputc('\n', f);
+}
+
+void
+report_write_jsonl(FILE *f, const struct fg_report *r)
+{
+	char t[FG_RFC3339_LEN];
+	json_t *o, *ids;
+	size_t i;
+
+	time_format_rfc3339(r->t, t);
+	o = report_spike_object(r->watch, r->spike);
+	json_object_set_new(o, "t", json_string(t));
+	json_object_set_new(o, "event", json_string("spike"));
+	print_line(f, o);
+	json_decref(o);
+	if (r->plan == NULL)
+		return;
+	ids = json_array();
+	for (i = 0; i < r->plan->n; i++)
+		json_array_append_new(ids, json_string(r->plan->ids[i]));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "t", t, "watch", r->watch,
+	    "event", "purge_plan", "spike_id", r->spike->id, "count", (json_int_t)r->plan->n,
+	    "skipped_allowlist", (json_int_t)r->plan->skipped_allowlist, "ids", ids);
+	print_line(f, o);
+	json_decref(o);
+}
+
+void
+report_write_text(FILE *f, const struct fg_report *r, double min_score)
+{
+	const struct fg_spike *s = r->spike;
+	char t[FG_RFC3339_LEN], start[FG_RFC3339_LEN];
+	size_t i;
+
+	time_format_rfc3339(r->t, t);
+	time_format_rfc3339(s->start, start);
+	fprintf(f, "%s  %s  %s %s spike (%s, %s)  %s\n", t, r->watch,
+	    spike_kind_name(s->kind), spike_pattern_name(s->pattern),
+	    spike_severity_name(s->severity), s->open ? "still growing" : "over", s->id);
+	fprintf(f, "    started %s: %llu new followers", start,
+	    (unsigned long long)s->new_followers);
+	if (s->followers_before >= 0 && s->followers_after >= 0)
+		fprintf(f, " (%lld -> %lld)", (long long)s->followers_before,
+		    (long long)s->followers_after);
+	fprintf(f, ", usual %.1f/hour\n", s->baseline_per_hour);
+	fprintf(f, "    scored fake %.0f%%, suspect %.0f%%, empty profiles %.0f%%",
+	    100 * s->fake_share, 100 * s->suspect_share, 100 * s->empty_share);
+	if (s->pattern == FG_BURST)
+		fprintf(f, "; %.0f%% created in %04d-%02d; %.0f%% in contiguous runs",
+		    100 * s->cluster_share, s->cluster_year, s->cluster_month,
+		    100 * s->run_share);
+	fputc('\n', f);
+	if (r->plan == NULL) {
+		fprintf(f, "    organic: new followers look like people; nothing to remove\n");
+		return;
+	}
+	fprintf(f, "    purge plan: %zu followers scored >= %.2f would be removed",
+	    r->plan->n, min_score);
+	if (r->plan->skipped_allowlist > 0)
+		fprintf(f, " (%zu allowlisted kept)", r->plan->skipped_allowlist);
+	fputc('\n', f);
+	if (r->plan->n > 0) {
+		fprintf(f, "      e.g.");
+		for (i = 0; i < r->plan->n && i < 8; i++)
+			fprintf(f, " %s", r->plan->ids[i]);
+		fprintf(f, "%s\n", r->plan->n > 8 ? " ..." : "");
+	}
+	fprintf(f, "    review: followguard purge --watch %s --spike %s --dry-run\n",
+	    r->watch, s->id);
+}

@@ -1,0 +1,23 @@
+/* How spikes and purge plans are written: JSON for machines and the store, text for people. */
+#ifndef FG_REPORT_H
+#define FG_REPORT_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "detector.h"
+#include "pipeline.h"
+#include "profile.h"
+
+/* No bio, no name or picture, no posts: known to be empty, not merely unknown. */
+int	 report_profile_empty(const struct fg_profile *);
+/* The spike document stored in LMDB and printed by replay (without "t" and "event"). */
+json_t	*report_spike_object(const char *watch, const struct fg_spike *);
+char	*report_spike_json(const char *watch, const struct fg_spike *);
+/* Contract 4 lines: one "spike" object and, for inorganic spikes, one "purge_plan". */
+void	 report_write_jsonl(FILE *, const struct fg_report *);
+/* The same for a person reading a terminal. */
+void	 report_write_text(FILE *, const struct fg_report *, double min_score);
+
+#endif
