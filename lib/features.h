@@ -5,6 +5,7 @@
 #ifndef FG_FEATURES_H
 #define FG_FEATURES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "profile.h"
@@ -43,5 +44,12 @@ struct fg_features {
 void		 features_compute(const struct fg_profile *, int64_t now, struct fg_features *);
 const char	*feature_name(enum fg_feature);
 int		 feature_lookup(const char *name);	/* index or -1 */
+/* 1 for yes/no features. */
+int		 feature_is_flag(enum fg_feature);
+/* The feature's value in human units (days, counts, a ratio), for explanations. */
+double		 feature_human(const struct fg_features *, enum fg_feature);
+/* Same, as text with its unit, or "unknown". Returns buf. */
+char		*feature_format(const struct fg_features *, enum fg_feature, char *buf,
+		    size_t len);
 
 #endif

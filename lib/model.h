@@ -12,15 +12,26 @@
 
 #include "features.h"
 
+#define FG_MAXKNOTS	4
+
 enum fg_verdict { FG_GENUINE = 0, FG_SUSPECT = 1, FG_FAKE = 2 };
 
 struct fg_model {
 	char		version[64];
+	char		trained_on[512];	/* provenance, free text; may be empty */
 	uint32_t	id;		/* hash of version, stored beside each score */
 	double		bias;
 	double		mean[FG_NFEATURES];
 	double		scale[FG_NFEATURES];	/* standard deviation; > 0 */
 	double		weight[FG_NFEATURES];	/* per standardized unit */
+	/*
+	 * Optional shape: with nknots[i] > 0 a feature's contribution is piecewise linear,
+	 * slope weight[i] below knots[i][0] and slopes[i][k] from knots[i][k] on, so that
+	 * it is f(x) - f(mean) for a continuous f. nknots 0 is the plain linear term.
+	 */
+	unsigned	nknots[FG_NFEATURES];
+	double		knots[FG_NFEATURES][FG_MAXKNOTS];
+	double		slopes[FG_NFEATURES][FG_MAXKNOTS];
 	double		fake_threshold;		/* score >= this: fake */
 	double		suspect_threshold;	/* score >= this: suspect */
 };
@@ -45,16 +56,33 @@ const char	*verdict_name(enum fg_verdict);
 
 struct fg_train_opts {
 	double		l2;		/* ridge penalty on standardized weights */
-	unsigned	iterations;
+	unsigned	iterations;	/* Newton steps at most; 0: the default */
+	uint32_t	exclude;	/* bit i set: feature i gets weight 0 */
+	int		unconstrained;	/* 1: ignore the sign constraints */
+	unsigned	folds;		/* cross-validation folds for the fake threshold; 0/1: none */
+	unsigned	knots;		/* knots per count-like feature, <= FG_MAXKNOTS; 0: linear */
 };
 
-/* Fits m on n labelled rows (y: 1 fake, 0 genuine); deterministic. Thresholds are set too. */
+/* The shipped model's settings: l2, iterations, exclusions, folds, knots. */
+void		 model_train_defaults(struct fg_train_opts *);
+/* Sign a feature's weight may take: +1 only towards fake, -1 only towards genuine, 0 free. */
+int		 model_feature_sign(enum fg_feature);
+
+/*
+ * Fits m on n labelled rows (y: 1 fake, 0 genuine); deterministic. Thresholds are set too.
+ * opts NULL: model_train_defaults. The version is derived from the fitted weights.
+ */
 void		 model_train(struct fg_model *m, const struct fg_features *X, const int8_t *y,
 		    size_t n, const struct fg_train_opts *);
+/* Out-of-fold scores of k-fold cross-validation (row i in fold i % k) into scores[n]. */
+void		 model_crossval(const struct fg_features *X, const int8_t *y, size_t n,
+		    const struct fg_train_opts *, unsigned k, double *scores);
 
 struct fg_eval {
 	size_t		tp, fp, tn, fn;
-	double		accuracy, precision, recall, f1, mcc, auc;
+	double		threshold;
+	double		accuracy, precision, recall, f1, mcc;	/* 0 where undefined */
+	double		auc;		/* NaN when one class is absent */
 };
 
 /* Metrics of scores against labels at a threshold (score >= threshold is predicted fake). */

@@ -1,0 +1,247 @@
+/*
+ * Features of one profile. A feature whose inputs are unknown stays unknown (its bit clear):
+ * an absent key is not evidence, so it must never be read as zero or false.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "features.h"
+#include "timeutil.h"
+
+static const char *const names[FG_NFEATURES] = {
+	[F_DEFAULT_AVATAR] = "default_avatar",
+	[F_EMPTY_BIO] = "empty_bio",
+	[F_NO_DISPLAY_NAME] = "no_display_name",
+	[F_ACCOUNT_AGE] = "account_age",
+	[F_POSTS] = "posts",
+	[F_POSTS_PER_DAY] = "posts_per_day",
+	[F_FOLLOWERS] = "followers",
+	[F_FOLLOWING] = "following",
+	[F_FOLLOWING_RATIO] = "following_ratio",
+	[F_FOLLOWING_RATIO2] = "following_ratio2",
+	[F_LIKES] = "likes",
+	[F_LISTED] = "listed",
+	[F_DAYS_SINCE_POST] = "days_since_post",
+	[F_NO_URL] = "no_url",
+	[F_NO_LOCATION] = "no_location",
+	[F_HANDLE_DIGITS] = "handle_digits",
+	[F_HANDLE_LENGTH] = "handle_length",
+	[F_HANDLE_ENTROPY] = "handle_entropy",
+	[F_BOT] = "bot",
+};
+
+const char *
+feature_name(enum fg_feature f)
+{
+	if ((unsigned)f >= FG_NFEATURES)
+		return "unknown";
+	return names[f];
+}
+
+int
+feature_lookup(const char *name)
+{
+	int i;
+
+	for (i = 0; i < FG_NFEATURES; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static inline void
+set(struct fg_features *f, enum fg_feature i, double x)
+{
+	f->x[i] = x;
+	f->known |= 1u << i;
+}
+
+/* A string that shows nothing to a reader: empty or only ASCII white space. */
+static int
+blank(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != '\f' &&
+		    *s != '\v')
+			return 0;
+	return 1;
+}
+
+/*
+ * Longest digit run, length in characters (UTF-8 continuation bytes do not count) and
+ * Shannon entropy over bytes, in one pass over the handle.
+ */
+static void
+handle_features(const char *h, struct fg_features *f)
+{
+	unsigned counts[256];
+	const unsigned char *s = (const unsigned char *)h;
+	size_t n, i, run = 0, best = 0, chars = 0;
+	double e = 0, p;
+
+	memset(counts, 0, sizeof(counts));
+	for (n = 0; s[n] != '\0'; n++) {
+		counts[s[n]]++;
+		if ((s[n] & 0xc0) != 0x80)
+			chars++;
+		if (s[n] >= '0' && s[n] <= '9') {
+			if (++run > best)
+				best = run;
+		} else
+			run = 0;
+	}
+	if (n > 0) {
+		/* Only bytes that occur: handles are short, the table is not. */
+		for (i = 0; i < n; i++) {
+			if (counts[s[i]] == 0)
+				continue;
+			p = (double)counts[s[i]] / (double)n;
+			e -= p * log2(p);
+			counts[s[i]] = 0;
+		}
+	}
+	set(f, F_HANDLE_DIGITS, (double)best);
+	set(f, F_HANDLE_LENGTH, (double)chars);
+	set(f, F_HANDLE_ENTROPY, e > 0 ? e : 0);
+}
+
+static inline double
+days_between(int64_t from, int64_t to)
+{
+	double d = (double)(to - from) / 86400.0;
+
+	/* Clock skew between creation and observation is not a negative age. */
+	return d > 0 ? d : 0;
+}
+
+void
+features_compute(const struct fg_profile *p, int64_t now, struct fg_features *f)
+{
+	int64_t ref = p->observed_at != FG_TIME_UNKNOWN ? p->observed_at : now;
+	double age = -1, fr, fg;
+
+	memset(f, 0, sizeof(*f));
+	if (p->avatar_default != FG_UNKNOWN)
+		set(f, F_DEFAULT_AVATAR, p->avatar_default ? 1 : 0);
+	if (p->bio != NULL)
+		set(f, F_EMPTY_BIO, blank(p->bio));
+	if (p->display_name != NULL)
+		set(f, F_NO_DISPLAY_NAME, blank(p->display_name));
+	if (p->created_at != FG_TIME_UNKNOWN && ref != FG_TIME_UNKNOWN) {
+		age = days_between(p->created_at, ref);
+		set(f, F_ACCOUNT_AGE, log1p(age));
+	}
+	if (p->posts_count >= 0) {
+		set(f, F_POSTS, log1p((double)p->posts_count));
+		/* Under a day old, the rate is the count itself: no division by tiny ages. */
+		if (age >= 0)
+			set(f, F_POSTS_PER_DAY,
+			    log1p((double)p->posts_count / (age > 1 ? age : 1)));
+	}
+	if (p->followers_count >= 0)
+		set(f, F_FOLLOWERS, log1p((double)p->followers_count));
+	if (p->following_count >= 0)
+		set(f, F_FOLLOWING, log1p((double)p->following_count));
+	if (p->followers_count >= 0 && p->following_count >= 0) {
+		fr = (double)p->followers_count;
+		fg = (double)p->following_count;
+		set(f, F_FOLLOWING_RATIO, log((fg + 1) / (fr + 1)));
+		set(f, F_FOLLOWING_RATIO2, log1p(fg / ((fr + 1) * (fr + 1))));
+	}
+	if (p->likes_count >= 0)
+		set(f, F_LIKES, log1p((double)p->likes_count));
+	if (p->listed_count >= 0)
+		set(f, F_LISTED, log1p((double)p->listed_count));
+	if (p->last_post_at != FG_TIME_UNKNOWN && ref != FG_TIME_UNKNOWN)
+		set(f, F_DAYS_SINCE_POST, log1p(days_between(p->last_post_at, ref)));
+	if (p->url != NULL)
+		set(f, F_NO_URL, blank(p->url));
+	if (p->location != NULL)
+		set(f, F_NO_LOCATION, blank(p->location));
+	if (p->handle != NULL)
+		handle_features(p->handle, f);
+	if (p->bot != FG_UNKNOWN)
+		set(f, F_BOT, p->bot ? 1 : 0);
+}
+
+int
+feature_is_flag(enum fg_feature i)
+{
+	switch (i) {
+	case F_DEFAULT_AVATAR:
+	case F_EMPTY_BIO:
+	case F_NO_DISPLAY_NAME:
+	case F_NO_URL:
+	case F_NO_LOCATION:
+	case F_BOT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+char *
+feature_format(const struct fg_features *f, enum fg_feature i, char *buf, size_t len)
+{
+	double x = f->x[i];
+
+	if (!FEATURE_KNOWN(f, i)) {
+		snprintf(buf, len, "unknown");
+		return buf;
+	}
+	if (feature_is_flag(i)) {
+		snprintf(buf, len, "%s", x != 0 ? "yes" : "no");
+		return buf;
+	}
+	switch (i) {
+	case F_ACCOUNT_AGE:
+	case F_DAYS_SINCE_POST:
+		snprintf(buf, len, "%.0f days", expm1(x));
+		break;
+	case F_POSTS_PER_DAY:
+		snprintf(buf, len, "%.3f/day", expm1(x));
+		break;
+	case F_FOLLOWING_RATIO:
+		snprintf(buf, len, "%.2f", exp(x));
+		break;
+	case F_FOLLOWING_RATIO2:
+		snprintf(buf, len, "%.4f", expm1(x));
+		break;
+	case F_HANDLE_ENTROPY:
+		snprintf(buf, len, "%.2f bits", x);
+		break;
+	case F_HANDLE_DIGITS:
+	case F_HANDLE_LENGTH:
+		snprintf(buf, len, "%.0f", x);
+		break;
+	default:
+		/* The counts, stored as log1p. */
+		snprintf(buf, len, "%.0f", expm1(x));
+		break;
+	}
+	return buf;
+}
+
+double
+feature_human(const struct fg_features *f, enum fg_feature i)
+{
+	double x = f->x[i];
+
+	switch (i) {
+	case F_FOLLOWING_RATIO:
+		return exp(x);
+	case F_ACCOUNT_AGE:
+	case F_DAYS_SINCE_POST:
+	case F_POSTS_PER_DAY:
+	case F_FOLLOWING_RATIO2:
+	case F_POSTS:
+	case F_FOLLOWERS:
+	case F_FOLLOWING:
+	case F_LIKES:
+	case F_LISTED:
+		return expm1(x);
+	default:
+		return x;
+	}
+}

@@ -1,0 +1,157 @@
+#!/bin/bash
+# followguard score, explain, train and eval on data this test generates itself.
+set -u
+FG="$FG_BIN/followguard"
+T="$FG_TMP/cli_score"
+rm -rf "$T"
+mkdir -p "$T"
+fail=0
+check() {	# check DESCRIPTION COMMAND...
+	local what="$1"
+	shift
+	if "$@"; then
+		echo "ok - $what"
+	else
+		echo "FAIL - $what"
+		fail=1
+	fi
+}
+
+# Labelled synthetic accounts (a fixed LCG, so every run sees the same file). Fakes: few
+# followers, many following, few posts and likes; genuine: the opposite, overlapping.
+gen() {	# gen SEED N KIND: KIND "train" (both classes) or "aged" (newer vendors vs other humans)
+	awk -v seed="$1" -v n="$2" -v kind="$3" '
+	function u() { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 }
+	function le(lo, hi) { return int(exp(lo + (hi - lo) * u())) }
+	BEGIN {
+		for (i = 0; i < n; i++) {
+			fake = i % 2
+			if (kind == "train") {
+				cr = sprintf("20%02d-%02d-1%dT10:00:00Z", 10 + int(u() * 10), 1 + int(u() * 12), int(u() * 9))
+				if (fake) { fr = le(0, 4); fg = le(4, 7.5); po = le(0, 5); li = le(0, 2); ls = 0 }
+				else { fr = le(2, 8); fg = le(2, 7); po = le(3, 9); li = le(1, 8); ls = le(0, 3) }
+				extra = ""
+			} else if (fake) {
+				# bought in 2024, but made years earlier, with a photo, a bio and a link
+				cr = sprintf("201%d-0%d-1%dT10:00:00Z", int(u() * 8), 1 + int(u() * 9), int(u() * 9))
+				fr = le(0, 3.5); fg = le(4.5, 7.5); po = le(0, 3.5); li = le(0, 2); ls = 0
+				extra = ",\"bio\":\"Love life, travel and music\",\"url\":\"https://x.example\",\"location\":\"NYC\""
+			} else {
+				# people who joined a young platform last year: young, mostly quiet
+				cr = sprintf("2023-%02d-1%dT10:00:00Z", 1 + int(u() * 12), int(u() * 9))
+				fr = le(1, 6); fg = le(2, 6); po = le(2.5, 7); li = le(2, 7); ls = le(0, 1.5)
+				extra = (u() < 0.5) ? ",\"bio\":\"\"" : ",\"bio\":\"teacher, cyclist\""
+			}
+			printf "{\"id\":\"%s%d\",\"handle\":\"user%d\",\"display_name\":\"U %d\"," \
+			    "\"created_at\":\"%s\",\"observed_at\":\"2024-06-01T00:00:00Z\"," \
+			    "\"avatar_default\":false,\"followers_count\":%d,\"following_count\":%d," \
+			    "\"posts_count\":%d,\"likes_count\":%d,\"listed_count\":%d%s,\"label\":\"%s\"}\n",
+			    kind, i, i, i, cr, fr, fg, po, li, ls, extra, fake ? "fake" : "genuine"
+		}
+	}'
+}
+gen 7 600 train > "$T/train.jsonl"
+gen 11 400 train > "$T/test.jsonl"
+gen 13 600 aged > "$T/aged.jsonl"
+
+# score: one line per input line, in order, in the contract's shape
+"$FG" score "$T/test.jsonl" > "$T/scores" 2> "$T/err"
+check "score exits 0 on good input" test $? -eq 0
+check "score writes one line per profile" test "$(wc -l < "$T/scores")" -eq 400
+check "score keeps input order" \
+    cmp -s <(sed 's/^{"id":"\([^"]*\)".*/\1/' "$T/scores") <(sed 's/^{"id":"\([^"]*\)".*/\1/' "$T/test.jsonl")
+check "score lines have the contract's shape" test "$(grep -cE \
+    '^\{"id":"[^"]+","score":(0|1|0\.[0-9]{1,4}),"verdict":"(fake|suspect|genuine)","reasons":\[("[a-z_0-9]+"(,"[a-z_0-9]+")*)?\]\}$' \
+    "$T/scores")" -eq 400
+check "score is quiet on good input" test ! -s "$T/err"
+check "score reads stdin" cmp -s "$T/scores" <("$FG" score - < "$T/test.jsonl")
+
+# bad lines: reported with their numbers, skipped, the rest still scored, exit 1
+{
+	echo '{"id":"a1","followers_count":2,"following_count":900,"posts_count":1}'
+	echo '{"id":"a2", this is not json'
+	echo '["an","array"]'
+	echo '{"handle":"noid"}'
+	printf '{"id":"a5","bio":"\xff\xfe"}\n'
+	printf '{"id":"a6","bio":"%s"}\n' "$(head -c 1100000 /dev/zero | tr '\0' x)"
+	echo '{"id":"a7","followers_count":"many"}'
+	echo '{"id":"a\"8\\\u0001","followers_count":5000,"following_count":30,"posts_count":9000}'
+} > "$T/bad.jsonl"
+"$FG" score "$T/bad.jsonl" > "$T/bad.out" 2> "$T/bad.err"
+check "bad lines make the exit status 1" test $? -eq 1
+check "good lines around bad ones are scored" test "$(wc -l < "$T/bad.out")" -eq 2
+check "first good line first" grep -q '^{"id":"a1",' <(head -1 "$T/bad.out")
+check "last good line last" grep -qF '{"id":"a\"8' <(tail -1 "$T/bad.out")
+check "id with quote, backslash and control character is escaped" \
+    grep -qF '{"id":"a\"8\\\u0001",' "$T/bad.out"
+for n in 2 3 4 5 6 7; do
+	check "line $n reported" grep -q "bad.jsonl:$n: " "$T/bad.err"
+done
+check "line 1 not reported" bash -c "! grep -q 'bad.jsonl:1:' '$T/bad.err'"
+check "invalid JSON named" grep -q ':2: invalid JSON' "$T/bad.err"
+check "missing id named" grep -q ':4: "id"' "$T/bad.err"
+check "invalid UTF-8 reported" grep -qi ':5: .*\(utf-8\|decode\)' "$T/bad.err"
+check "overlong line reported" grep -q ':6: line longer than' "$T/bad.err"
+check "wrong type names the key" grep -q ':7: "followers_count"' "$T/bad.err"
+
+# the bad-line handling is the same for explain
+"$FG" explain --now 2024-06-01T00:00:00Z "$T/bad.jsonl" > "$T/ex.out" 2> "$T/ex.err"
+check "explain exit 1 on bad lines" test $? -eq 1
+check "explain reports line 3" grep -q 'bad.jsonl:3: ' "$T/ex.err"
+
+# explain: every feature, with unknown ones said to be unknown
+head -1 "$T/test.jsonl" | "$FG" explain > "$T/explain" 2>&1
+check "explain exits 0" test $? -eq 0
+for f in default_avatar empty_bio no_display_name account_age posts posts_per_day followers \
+    following following_ratio following_ratio2 likes listed days_since_post no_url no_location \
+    handle_digits handle_length handle_entropy bot; do
+	check "explain lists $f" grep -qE "^$f " "$T/explain"
+done
+check "explain marks unknown features" grep -qE '^bot +unknown \(no contribution\)' "$T/explain"
+check "explain shows age in days" grep -qE '^account_age +[0-9]+ days' "$T/explain"
+check "explain ends with score and verdict" grep -qE '^score [01]\.[0-9]{4}, verdict (fake|suspect|genuine)' "$T/explain"
+head -1 "$T/test.jsonl" | "$FG" explain --json > "$T/explain.json"
+check "explain --json is one JSON document with 19 features" \
+    test "$(grep -o '"name":' "$T/explain.json" | wc -l)" -eq 19
+check "explain --json agrees with score" test \
+    "$(head -1 "$T/scores" | sed 's/.*"verdict":"\([a-z]*\)".*/\1/')" = \
+    "$(sed 's/.*"verdict": *"\([a-z]*\)".*/\1/' "$T/explain.json")"
+
+# train: deterministic, and the model it writes is usable
+"$FG" train "$T/train.jsonl" > "$T/m1.json"
+check "train exits 0" test $? -eq 0
+"$FG" train "$T/train.jsonl" > "$T/m2.json"
+check "train twice gives identical bytes" cmp -s "$T/m1.json" "$T/m2.json"
+check "trained model names its features" grep -q '"following_ratio2"' "$T/m1.json"
+"$FG" train --exclude nonsense "$T/train.jsonl" > /dev/null 2>&1
+check "train rejects an unknown feature" test $? -eq 2
+cat "$T/train.jsonl" "$T/bad.jsonl" > "$T/train-bad.jsonl"
+"$FG" train "$T/train-bad.jsonl" > "$T/m3.json" 2> "$T/train.err"
+check "train with bad lines exits 1" test $? -eq 1
+check "train names the unlabelled line" grep -q 'train-bad.jsonl:601: "label": missing' "$T/train.err"
+
+# eval: MCC and AUC of the trained model on held-out synthetic accounts
+"$FG" eval --model "$T/m1.json" "$T/test.jsonl" > "$T/eval"
+check "eval exits 0" test $? -eq 0
+check "eval prints MCC" grep -q 'MCC 0\.[0-9]' "$T/eval"
+auc=$(awk '/^ROC AUC/ { print $3 }' "$T/eval")
+check "held-out synthetic AUC >= 0.95 (got $auc)" awk -v a="$auc" 'BEGIN { exit !(a >= 0.95) }'
+"$FG" eval --json --model "$T/m1.json" "$T/test.jsonl" > "$T/eval.json"
+check "eval --json has mcc and auc" grep -q '"mcc"' "$T/eval.json"
+"$FG" eval --folds 5 "$T/train.jsonl" > "$T/cv"
+check "eval --folds cross-validates" grep -q '^5-fold cross-validation' "$T/cv"
+
+# The shipped model on accounts unlike its training data: aged fakes with photos, bios and
+# links, against young accounts of ordinary people, some with empty bios.
+"$FG" eval "$T/aged.jsonl" > "$T/aged.eval"
+auc=$(awk '/^ROC AUC/ { print $3 }' "$T/aged.eval")
+check "shipped model: aged bought accounts vs young humans AUC >= 0.95 (got $auc)" \
+    awk -v a="$auc" 'BEGIN { exit !(a >= 0.95) }'
+
+# malformed model files are refused with the key named
+echo '{"version":"x","bias":0,"fake_threshold":0.9,"suspect_threshold":0.5,"features":{"posts":{"mean":0,"scale":-1,"weight":1}}}' > "$T/badmodel.json"
+"$FG" score --model "$T/badmodel.json" "$T/test.jsonl" > /dev/null 2> "$T/bm.err"
+check "bad model refused" test $? -eq 2
+check "bad model message names the key" grep -q 'features.posts.*scale' "$T/bm.err"
+
+exit $fail
