@@ -13,8 +13,9 @@ static const struct command {
 } commands[] = {
 	{ "score", cmd_score, "score [--model FILE] [--now RFC3339] [FILE|-]" },
 	{ "explain", cmd_explain, "explain [--model FILE] [--now RFC3339] [--json] [FILE|-]" },
-	{ "train", cmd_train, "train [--l2 X] LABELLED.jsonl > model.json" },
-	{ "eval", cmd_eval, "eval [--model FILE] [--json] LABELLED.jsonl" },
+	{ "train", cmd_train, "train [--l2 X] [--knots N] [--exclude F,...|none] [--unconstrained] "
+	    "LABELLED.jsonl > model.json" },
+	{ "eval", cmd_eval, "eval [--model FILE] [--json] [--folds K] LABELLED.jsonl" },
 	{ "simulate", cmd_simulate, "simulate [--seed N] [--days N] [--audience N] "
 	    "[--events LIST] [--truth FILE] ..." },
 	{ "replay", cmd_replay, "replay [-c FILE] [--db DIR] [--format jsonl|text] SCENARIO.jsonl|-" },
