@@ -29,11 +29,18 @@ struct fg_txn;
 
 enum {
 	FG_STORE_RDONLY	= 1 << 0,
-	FG_STORE_NOSYNC	= 1 << 1,	/* replay: durability at close, not per commit */
+	FG_STORE_NOSYNC	= 1 << 1,	/* replay: durability at close, not per commit;
+					   a system crash before close may damage the db */
 };
 
 /* Creates dir if needed. A database of another schema version is refused with a message. */
 int	store_open(struct fg_store **, const char *dir, int flags, char *err, size_t errlen);
+/*
+ * As store_open, with the initial map size in bytes (0: the default, 64 MiB). The map grows by
+ * doubling as needed, so this matters only for tests of growth and for very small systems.
+ */
+int	store_open_sized(struct fg_store **, const char *dir, int flags, size_t mapsize,
+	    char *err, size_t errlen);
 void	store_close(struct fg_store *);
 
 /*
@@ -43,7 +50,10 @@ void	store_close(struct fg_store *);
  * (logged).
  */
 int	store_write(struct fg_store *, int (*fn)(struct fg_txn *, void *), void *arg);
-/* Runs fn in a read transaction. Values seen through txn die with it. */
+/*
+ * Runs fn in a read transaction. Values seen through txn die with it. Any thread may read;
+ * store_write must not be called from inside either kind of fn (LMDB has one writer).
+ */
 int	store_read(struct fg_store *, int (*fn)(struct fg_txn *, void *), void *arg);
 
 enum fg_edge_state { FG_EDGE_FOLLOWING = 1, FG_EDGE_UNFOLLOWED = 2, FG_EDGE_REMOVED = 3 };

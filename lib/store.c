@@ -1,0 +1,1186 @@
+/*
+ * State in LMDB: the environment, its schema version, every key layout, every record encoding
+ * and the transaction loop that grows the map when it fills.
+ *
+ * Keys are "watch\0rest"; watch names hold no NUL, so the NUL ends the prefix and watch "a"
+ * never sees keys of watch "ab". Times in keys are big-endian with the sign bit flipped, so
+ * negative times sort before positive ones.
+ *
+ * Values are little-endian records with no padding, their layout fixed by FG_SCHEMA_VERSION:
+ *
+ *   edge     first_seen i64, last_seen i64, position u64, state u8, initial u8	(26 bytes)
+ *   poll     followers_count i64, arrivals u32, fake u32, suspect u32, unfollows u32 (24)
+ *   arrival  the follower id and a NUL
+ *   spike    the JSON text and a NUL
+ *   profile  created_at, observed_at, last_post_at, followers_count, following_count,
+ *            posts_count, likes_count, listed_count (i64 each); avatar_default, bot,
+ *            verified, locked, label (i8 each); score (IEEE 754 double); verdict u8;
+ *            model_id u32; features.known u32; then one double for each known feature in
+ *            index order (unknown ones take no space); then id, handle, display_name, bio,
+ *            url, location, each as a u32 length (0xffffffff: NULL) and that many bytes and
+ *            a NUL, so that decoded strings point straight into the map.
+ *   meta     "schema" -> u32 big-endian; "pos\0watch" -> u64 little-endian
+ *
+ * Features are indexed by enum fg_feature: appending a feature keeps old records readable
+ * (the new one is simply unknown there); renumbering them needs a new schema version.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "log.h"
+#include "store.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+#define STORE_MAPSIZE		((size_t)64 << 20)
+#define STORE_MAPSIZE_CAP	((size_t)1 << 40)
+#define STORE_MAXREADERS	256
+#define SPIKE_ID_MAX		256
+/* Longest key: watch, NUL, a spike id; LMDB's own limit is 511. */
+#define KEY_MAX			(FG_WATCH_MAX + 1 + SPIKE_ID_MAX)
+#define STR_NULL		UINT32_C(0xffffffff)
+
+#define EDGE_LEN		26
+#define POLL_LEN		24
+#define PROFILE_FIXED_LEN	(8 * 8 + 5 + 8 + 1 + 4 + 4)
+
+enum { DB_PROFILES, DB_EDGES, DB_ARRIVALS, DB_POLLS, DB_SPIKES, DB_META, NDB };
+
+static const char *const db_names[NDB] = {
+	"profiles", "edges", "arrivals", "polls", "spikes", "meta"
+};
+
+struct fg_store {
+	MDB_env			*env;
+	MDB_dbi			 dbi[NDB];
+	int			 flags;
+	/*
+	 * mdb_env_set_mapsize unmaps and remaps the file, which would pull the memory from under
+	 * any transaction of another thread: transactions hold this shared, resizing exclusive.
+	 */
+	pthread_rwlock_t	 maplock;
+};
+
+struct fg_txn {
+	struct fg_store		*st;
+	MDB_txn			*txn;
+	int			 map_full;	/* a put hit MDB_MAP_FULL: grow and rerun */
+};
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...) FG_PRINTF(3, 4);
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Byte order, spelled out so that records never depend on the host or on struct padding. */
+
+static void
+put_u32le(uint8_t *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+static uint32_t
+get_u32le(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static void
+put_u64le(uint8_t *p, uint64_t v)
+{
+	put_u32le(p, (uint32_t)v);
+	put_u32le(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t
+get_u64le(const uint8_t *p)
+{
+	return (uint64_t)get_u32le(p) | (uint64_t)get_u32le(p + 4) << 32;
+}
+
+static void
+put_u32be(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static uint32_t
+get_u32be(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+	    (uint32_t)p[3];
+}
+
+static int64_t
+u64_to_i64(uint64_t u)
+{
+	/* Two's complement without relying on implementation-defined conversion. */
+	if (u <= INT64_MAX)
+		return (int64_t)u;
+	return -(int64_t)(~u) - 1;
+}
+
+static void
+put_time(uint8_t *p, int64_t t)
+{
+	uint64_t u = (uint64_t)t ^ (UINT64_C(1) << 63);
+
+	put_u32be(p, (uint32_t)(u >> 32));
+	put_u32be(p + 4, (uint32_t)u);
+}
+
+static int64_t
+get_time(const uint8_t *p)
+{
+	uint64_t u = (uint64_t)get_u32be(p) << 32 | get_u32be(p + 4);
+
+	return u64_to_i64(u ^ (UINT64_C(1) << 63));
+}
+
+static void
+put_double(uint8_t *p, double d)
+{
+	uint64_t u;
+
+	memcpy(&u, &d, sizeof(u));
+	put_u64le(p, u);
+}
+
+static double
+get_double(const uint8_t *p)
+{
+	uint64_t u = get_u64le(p);
+	double d;
+
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
+/* Keys. Callers validate names and ids first; these checks are the last line of defence. */
+
+static size_t
+key_watch(uint8_t *buf, const char *watch)
+{
+	size_t len;
+
+	if (watch == NULL || (len = strnlen(watch, FG_WATCH_MAX + 1)) == 0 ||
+	    len > FG_WATCH_MAX) {
+		log_warnx("store: invalid watch name \"%.*s\"", FG_WATCH_MAX,
+		    watch == NULL ? "(null)" : watch);
+		return 0;
+	}
+	memcpy(buf, watch, len);
+	buf[len] = '\0';
+	return len + 1;
+}
+
+/* watch\0name, name an id of at most max bytes. Returns the key length, 0 if invalid. */
+static size_t
+key_watch_name(uint8_t *buf, const char *watch, const char *name, size_t max,
+    const char *what)
+{
+	size_t plen, len;
+
+	if ((plen = key_watch(buf, watch)) == 0)
+		return 0;
+	if (name == NULL || (len = strnlen(name, max + 1)) == 0 || len > max) {
+		log_warnx("store: watch %s: invalid %s \"%.*s\"", watch, what, (int)max,
+		    name == NULL ? "(null)" : name);
+		return 0;
+	}
+	memcpy(buf + plen, name, len);
+	return plen + len;
+}
+
+/* Transactions. */
+
+/* Adopts a map grown by another process, or grows our own; no transaction may be active. */
+static int
+store_resize(struct fg_store *st, size_t size)
+{
+	int rc;
+
+	pthread_rwlock_wrlock(&st->maplock);
+	rc = mdb_env_set_mapsize(st->env, size);
+	pthread_rwlock_unlock(&st->maplock);
+	if (rc != 0) {
+		log_warnx("store: resizing the map to %zu bytes: %s", size, mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static size_t
+store_mapsize(struct fg_store *st)
+{
+	MDB_envinfo info;
+
+	mdb_env_info(st->env, &info);
+	return info.me_mapsize;
+}
+
+/* Begins a transaction with st->maplock held shared; on success the caller must release it. */
+static int
+txn_begin(struct fg_store *st, unsigned int flags, MDB_txn **txnp)
+{
+	int rc;
+
+	for (;;) {
+		pthread_rwlock_rdlock(&st->maplock);
+		rc = mdb_txn_begin(st->env, NULL, flags, txnp);
+		if (rc == 0)
+			return 0;
+		pthread_rwlock_unlock(&st->maplock);
+		if (rc != MDB_MAP_RESIZED)
+			break;
+		/* Another process grew the map: take its size and try again. */
+		if (store_resize(st, 0) == -1)
+			return -1;
+	}
+	log_warnx("store: beginning a %s transaction: %s",
+	    (flags & MDB_RDONLY) ? "read" : "write", mdb_strerror(rc));
+	return -1;
+}
+
+/* An LMDB call inside fn failed: note a full map for store_write, log anything else. */
+static int
+txn_fail(struct fg_txn *t, const char *op, const char *watch, int rc)
+{
+	if (rc == MDB_MAP_FULL)
+		t->map_full = 1;
+	else
+		log_warnx("store: %s (watch %s): %s", op, watch, mdb_strerror(rc));
+	return -1;
+}
+
+/* After a full map LMDB refuses further work in the txn; say nothing until the rerun. */
+#define TXN_CHECK(t) do { if ((t)->map_full) return -1; } while (0)
+
+int
+store_write(struct fg_store *st, int (*fn)(struct fg_txn *, void *), void *arg)
+{
+	struct fg_txn t;
+	size_t size;
+	int r, rc;
+
+	for (;;) {
+		if (txn_begin(st, 0, &t.txn) == -1)
+			return -1;
+		t.st = st;
+		t.map_full = 0;
+		size = store_mapsize(st);
+		r = fn(&t, arg);
+		if (t.map_full || r != 0) {
+			mdb_txn_abort(t.txn);
+			rc = t.map_full ? MDB_MAP_FULL : 0;
+		} else
+			rc = mdb_txn_commit(t.txn);
+		pthread_rwlock_unlock(&st->maplock);
+		if (rc == 0)
+			return r;
+		if (rc != MDB_MAP_FULL) {
+			log_warnx("store: commit: %s", mdb_strerror(rc));
+			return -1;
+		}
+		/* Another thread may have grown it while we waited; then just rerun. */
+		if (store_mapsize(st) > size)
+			continue;
+		if (size >= STORE_MAPSIZE_CAP) {
+			log_warnx("store: the map is full at its limit of %zu bytes", size);
+			return -1;
+		}
+		log_info("store: map full at %zu bytes, growing to %zu", size, size * 2);
+		if (store_resize(st, size * 2) == -1)
+			return -1;
+	}
+}
+
+int
+store_read(struct fg_store *st, int (*fn)(struct fg_txn *, void *), void *arg)
+{
+	struct fg_txn t;
+	int r;
+
+	if (txn_begin(st, MDB_RDONLY, &t.txn) == -1)
+		return -1;
+	t.st = st;
+	t.map_full = 0;
+	r = fn(&t, arg);
+	mdb_txn_abort(t.txn);
+	pthread_rwlock_unlock(&st->maplock);
+	return r;
+}
+
+/* Opening. */
+
+/* mkdir -p, the last component private: it will hold every follower's profile. */
+static int
+mkdir_path(const char *dir, char *err, size_t errlen)
+{
+	char *path, *p;
+	struct stat sb;
+
+	if (stat(dir, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode)) {
+			seterr(err, errlen, "%s: not a directory", dir);
+			return -1;
+		}
+		return 0;
+	}
+	path = xstrdup(dir);
+	for (p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) == -1 && errno != EEXIST) {
+			seterr(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+			free(path);
+			return -1;
+		}
+		*p = '/';
+	}
+	free(path);
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		seterr(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * LMDB maps only what it is told even when the file is larger, so start at least at the
+ * file's size rather than regrow a big database by doubling after every restart.
+ */
+static size_t
+initial_mapsize(const char *dir, size_t size)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	size = (size + 4095) & ~(size_t)4095;
+	if (size == 0)
+		size = 4096;
+	if ((size_t)snprintf(path, sizeof(path), "%s/data.mdb", dir) >= sizeof(path))
+		return size;
+	if (stat(path, &sb) == 0)
+		while (size < (uint64_t)sb.st_size && size < STORE_MAPSIZE_CAP)
+			size *= 2;
+	return size;
+}
+
+/* Checks the schema version and opens the sub-databases; creates them in a new database. */
+static int
+store_setup(struct fg_store *st, const char *dir, char *err, size_t errlen)
+{
+	static const char schema_key[] = "schema";
+	int rdonly = (st->flags & FG_STORE_RDONLY) != 0;
+	MDB_txn *txn;
+	MDB_dbi main_dbi;
+	MDB_stat ms;
+	MDB_val k, v;
+	uint8_t vbuf[4];
+	uint32_t version;
+	const char *op;
+	int i, rc;
+
+	if (txn_begin(st, rdonly ? MDB_RDONLY : 0, &txn) == -1) {
+		seterr(err, errlen, "%s: cannot begin a transaction", dir);
+		return -1;
+	}
+	op = "reading the main table";
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) != 0 ||
+	    (rc = mdb_stat(txn, main_dbi, &ms)) != 0)
+		goto lmdb;
+	k.mv_data = (void *)schema_key;
+	k.mv_size = sizeof(schema_key) - 1;
+	if (ms.ms_entries == 0) {
+		if (rdonly) {
+			seterr(err, errlen, "%s: the database is empty (followguardd has not "
+			    "initialized it yet)", dir);
+			goto fail;
+		}
+		op = "creating the tables";
+		for (i = 0; i < NDB; i++)
+			if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &st->dbi[i])) != 0)
+				goto lmdb;
+		put_u32be(vbuf, FG_SCHEMA_VERSION);
+		v.mv_data = vbuf;
+		v.mv_size = sizeof(vbuf);
+		op = "writing the schema version";
+		if ((rc = mdb_put(txn, st->dbi[DB_META], &k, &v, 0)) != 0)
+			goto lmdb;
+	} else {
+		/* Read the version before touching anything: never create tables in a refused db. */
+		rc = mdb_dbi_open(txn, db_names[DB_META], 0, &st->dbi[DB_META]);
+		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
+			goto foreign;
+		op = "reading the schema version";
+		if (rc != 0)
+			goto lmdb;
+		rc = mdb_get(txn, st->dbi[DB_META], &k, &v);
+		if (rc == MDB_NOTFOUND)
+			goto foreign;
+		if (rc != 0)
+			goto lmdb;
+		if (v.mv_size != 4) {
+			seterr(err, errlen, "%s: malformed schema version record (%zu bytes); "
+			    "not a followguard database?", dir, v.mv_size);
+			goto fail;
+		}
+		version = get_u32be(v.mv_data);
+		if (version < FG_SCHEMA_VERSION) {
+			seterr(err, errlen, "%s: database schema version %u is older than this "
+			    "followguard (%u) and cannot be migrated; move the directory aside "
+			    "and let followguardd start a new one", dir, (unsigned)version,
+			    (unsigned)FG_SCHEMA_VERSION);
+			goto fail;
+		}
+		if (version > FG_SCHEMA_VERSION) {
+			seterr(err, errlen, "%s: database schema version %u is newer than this "
+			    "followguard (%u), refusing to read it; upgrade followguard", dir,
+			    (unsigned)version, (unsigned)FG_SCHEMA_VERSION);
+			goto fail;
+		}
+		for (i = 0; i < NDB; i++) {
+			if (i == DB_META)
+				continue;
+			rc = mdb_dbi_open(txn, db_names[i], rdonly ? 0 : MDB_CREATE,
+			    &st->dbi[i]);
+			if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
+				seterr(err, errlen, "%s: damaged followguard database: no %s table",
+				    dir, db_names[i]);
+				goto fail;
+			}
+			op = "opening the tables";
+			if (rc != 0)
+				goto lmdb;
+		}
+	}
+	/* Committing, even read-only, is what keeps the table handles for later transactions. */
+	rc = mdb_txn_commit(txn);
+	pthread_rwlock_unlock(&st->maplock);
+	if (rc != 0) {
+		seterr(err, errlen, "%s: committing the schema: %s", dir, mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+
+foreign:
+	seterr(err, errlen, "%s: not a followguard database (it holds data but no schema "
+	    "version)", dir);
+	goto fail;
+lmdb:
+	seterr(err, errlen, "%s: %s: %s", dir, op, mdb_strerror(rc));
+fail:
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&st->maplock);
+	return -1;
+}
+
+int
+store_open_sized(struct fg_store **stp, const char *dir, int flags, size_t mapsize,
+    char *err, size_t errlen)
+{
+	struct fg_store *st;
+	char path[PATH_MAX];
+	struct stat sb;
+	unsigned int envflags = MDB_NOTLS;
+	int rc, dead;
+
+	*stp = NULL;
+	if (dir == NULL || *dir == '\0') {
+		seterr(err, errlen, "no state directory given");
+		return -1;
+	}
+	if (mapsize == 0)
+		mapsize = STORE_MAPSIZE;
+	if ((size_t)snprintf(path, sizeof(path), "%s/data.mdb", dir) >= sizeof(path)) {
+		seterr(err, errlen, "%s: path too long", dir);
+		return -1;
+	}
+	if (flags & FG_STORE_RDONLY) {
+		/* Checked first: LMDB would create the lock file before failing on the data. */
+		if (stat(path, &sb) == -1) {
+			seterr(err, errlen, "%s: no followguard database here: %s", dir,
+			    strerror(errno));
+			return -1;
+		}
+		envflags |= MDB_RDONLY;
+	} else if (mkdir_path(dir, err, errlen) == -1)
+		return -1;
+	/*
+	 * Replay wants speed and is durable only at close anyway: writing through the map
+	 * skips a copy and a pwrite per dirty page, about twice the throughput. A system crash
+	 * before close may then leave a damaged database, which replay simply rebuilds.
+	 */
+	if (flags & FG_STORE_NOSYNC)
+		envflags |= MDB_NOSYNC | MDB_WRITEMAP;
+
+	st = xcalloc(1, sizeof(*st));
+	st->flags = flags;
+	if ((rc = pthread_rwlock_init(&st->maplock, NULL)) != 0) {
+		seterr(err, errlen, "%s: lock: %s", dir, strerror(rc));
+		free(st);
+		return -1;
+	}
+	if ((rc = mdb_env_create(&st->env)) != 0) {
+		seterr(err, errlen, "%s: %s", dir, mdb_strerror(rc));
+		pthread_rwlock_destroy(&st->maplock);
+		free(st);
+		return -1;
+	}
+	if ((rc = mdb_env_set_maxdbs(st->env, NDB + 2)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(st->env, STORE_MAXREADERS)) != 0 ||
+	    (rc = mdb_env_set_mapsize(st->env, initial_mapsize(dir, mapsize))) != 0 ||
+	    (rc = mdb_env_open(st->env, dir, envflags, 0600)) != 0) {
+		seterr(err, errlen, "%s: %s", dir, mdb_strerror(rc));
+		goto fail;
+	}
+	/* Readers of processes that died without ending their transactions pin old pages. */
+	if ((rc = mdb_reader_check(st->env, &dead)) != 0)
+		log_warnx("store: %s: checking for stale readers: %s", dir, mdb_strerror(rc));
+	else if (dead > 0)
+		log_info("store: %s: cleared %d stale reader%s", dir, dead, dead == 1 ? "" : "s");
+	if (store_setup(st, dir, err, errlen) == -1)
+		goto fail;
+	*stp = st;
+	return 0;
+
+fail:
+	mdb_env_close(st->env);
+	pthread_rwlock_destroy(&st->maplock);
+	free(st);
+	return -1;
+}
+
+int
+store_open(struct fg_store **stp, const char *dir, int flags, char *err, size_t errlen)
+{
+	return store_open_sized(stp, dir, flags, 0, err, errlen);
+}
+
+void
+store_close(struct fg_store *st)
+{
+	int rc;
+
+	if (st == NULL)
+		return;
+	if ((st->flags & (FG_STORE_NOSYNC | FG_STORE_RDONLY)) == FG_STORE_NOSYNC &&
+	    (rc = mdb_env_sync(st->env, 1)) != 0)
+		log_warnx("store: sync at close: %s", mdb_strerror(rc));
+	mdb_env_close(st->env);
+	pthread_rwlock_destroy(&st->maplock);
+	free(st);
+}
+
+/* Edges. */
+
+int
+store_edge_get(struct fg_txn *t, const char *watch, const char *id, struct fg_edge *e)
+{
+	uint8_t kbuf[KEY_MAX];
+	const uint8_t *p;
+	MDB_val k, v;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((k.mv_size = key_watch_name(kbuf, watch, id, FG_ID_MAX, "id")) == 0)
+		return -1;
+	k.mv_data = kbuf;
+	rc = mdb_get(t->txn, t->st->dbi[DB_EDGES], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return FG_NOTFOUND;
+	if (rc != 0)
+		return txn_fail(t, "edge get", watch, rc);
+	p = v.mv_data;
+	if (v.mv_size != EDGE_LEN || p[24] < FG_EDGE_FOLLOWING || p[24] > FG_EDGE_REMOVED ||
+	    p[25] > 1) {
+		log_warnx("store: watch %s: edge of %s: corrupt record", watch, id);
+		return -1;
+	}
+	e->first_seen = u64_to_i64(get_u64le(p));
+	e->last_seen = u64_to_i64(get_u64le(p + 8));
+	e->position = get_u64le(p + 16);
+	e->state = p[24];
+	e->initial = p[25];
+	return 0;
+}
+
+int
+store_edge_put(struct fg_txn *t, const char *watch, const char *id, const struct fg_edge *e)
+{
+	uint8_t kbuf[KEY_MAX], vbuf[EDGE_LEN];
+	MDB_val k, v;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((k.mv_size = key_watch_name(kbuf, watch, id, FG_ID_MAX, "id")) == 0)
+		return -1;
+	k.mv_data = kbuf;
+	put_u64le(vbuf, (uint64_t)e->first_seen);
+	put_u64le(vbuf + 8, (uint64_t)e->last_seen);
+	put_u64le(vbuf + 16, e->position);
+	vbuf[24] = e->state;
+	vbuf[25] = e->initial;
+	v.mv_data = vbuf;
+	v.mv_size = sizeof(vbuf);
+	if ((rc = mdb_put(t->txn, t->st->dbi[DB_EDGES], &k, &v, 0)) != 0)
+		return txn_fail(t, "edge put", watch, rc);
+	return 0;
+}
+
+/* Profiles. */
+
+/* The six strings in record order. */
+#define PROFILE_NSTR	6
+
+static void
+profile_strings(const struct fg_profile *p, const char *s[PROFILE_NSTR])
+{
+	s[0] = p->id;
+	s[1] = p->handle;
+	s[2] = p->display_name;
+	s[3] = p->bio;
+	s[4] = p->url;
+	s[5] = p->location;
+}
+
+static unsigned
+popcount32(uint32_t x)
+{
+	unsigned n;
+
+	for (n = 0; x != 0; x &= x - 1)
+		n++;
+	return n;
+}
+
+int
+store_profile_put(struct fg_txn *t, const char *watch, const struct fg_profile_rec *r)
+{
+	const struct fg_profile *p = &r->profile;
+	const char *s[PROFILE_NSTR];
+	size_t slen[PROFILE_NSTR];
+	uint8_t kbuf[KEY_MAX], *o;
+	uint32_t known;
+	MDB_val k, v;
+	size_t len;
+	int i, rc;
+
+	TXN_CHECK(t);
+	if ((k.mv_size = key_watch_name(kbuf, watch, p->id, FG_ID_MAX, "id")) == 0)
+		return -1;
+	k.mv_data = kbuf;
+	memset(slen, 0, sizeof(slen));
+	known = r->features.known;
+	if (FG_NFEATURES < 32)
+		known &= (UINT32_C(1) << FG_NFEATURES) - 1;
+	len = PROFILE_FIXED_LEN + 8 * (size_t)popcount32(known);
+	profile_strings(p, s);
+	for (i = 0; i < PROFILE_NSTR; i++) {
+		len += 4;
+		if (s[i] == NULL)
+			continue;
+		slen[i] = strlen(s[i]);
+		if (slen[i] >= STR_NULL - 1) {
+			log_warnx("store: watch %s: profile %s: string too long", watch, p->id);
+			return -1;
+		}
+		len += slen[i] + 1;
+	}
+
+	/* Encode straight into the page LMDB reserves: no buffer, no copy. */
+	v.mv_size = len;
+	if ((rc = mdb_put(t->txn, t->st->dbi[DB_PROFILES], &k, &v, MDB_RESERVE)) != 0)
+		return txn_fail(t, "profile put", watch, rc);
+	o = v.mv_data;
+	put_u64le(o, (uint64_t)p->created_at);
+	put_u64le(o + 8, (uint64_t)p->observed_at);
+	put_u64le(o + 16, (uint64_t)p->last_post_at);
+	put_u64le(o + 24, (uint64_t)p->followers_count);
+	put_u64le(o + 32, (uint64_t)p->following_count);
+	put_u64le(o + 40, (uint64_t)p->posts_count);
+	put_u64le(o + 48, (uint64_t)p->likes_count);
+	put_u64le(o + 56, (uint64_t)p->listed_count);
+	o[64] = (uint8_t)p->avatar_default;
+	o[65] = (uint8_t)p->bot;
+	o[66] = (uint8_t)p->verified;
+	o[67] = (uint8_t)p->locked;
+	o[68] = (uint8_t)p->label;
+	put_double(o + 69, r->score);
+	o[77] = r->verdict;
+	put_u32le(o + 78, r->model_id);
+	put_u32le(o + 82, known);
+	o += PROFILE_FIXED_LEN;
+	for (i = 0; i < FG_NFEATURES; i++) {
+		if (!((known >> i) & 1))
+			continue;
+		put_double(o, r->features.x[i]);
+		o += 8;
+	}
+	for (i = 0; i < PROFILE_NSTR; i++) {
+		if (s[i] == NULL) {
+			put_u32le(o, STR_NULL);
+			o += 4;
+			continue;
+		}
+		put_u32le(o, (uint32_t)slen[i]);
+		memcpy(o + 4, s[i], slen[i] + 1);
+		o += 4 + slen[i] + 1;
+	}
+	return 0;
+}
+
+static int
+valid_tristate(uint8_t b)
+{
+	return b == 0 || b == 1 || b == (uint8_t)FG_UNKNOWN;
+}
+
+/* Decodes a profile record; returns NULL or what is wrong with it. */
+static const char *
+profile_decode(const uint8_t *p, size_t n, struct fg_profile_rec *r)
+{
+	struct fg_profile *pr = &r->profile;
+	const char **sp[PROFILE_NSTR];
+	uint32_t known, slen;
+	int i;
+
+	if (n < PROFILE_FIXED_LEN)
+		return "short record";
+	pr->created_at = u64_to_i64(get_u64le(p));
+	pr->observed_at = u64_to_i64(get_u64le(p + 8));
+	pr->last_post_at = u64_to_i64(get_u64le(p + 16));
+	pr->followers_count = u64_to_i64(get_u64le(p + 24));
+	pr->following_count = u64_to_i64(get_u64le(p + 32));
+	pr->posts_count = u64_to_i64(get_u64le(p + 40));
+	pr->likes_count = u64_to_i64(get_u64le(p + 48));
+	pr->listed_count = u64_to_i64(get_u64le(p + 56));
+	for (i = 64; i < 69; i++)
+		if (!valid_tristate(p[i]))
+			return "bad flag";
+	pr->avatar_default = (int8_t)(p[64] == 0xff ? -1 : p[64]);
+	pr->bot = (int8_t)(p[65] == 0xff ? -1 : p[65]);
+	pr->verified = (int8_t)(p[66] == 0xff ? -1 : p[66]);
+	pr->locked = (int8_t)(p[67] == 0xff ? -1 : p[67]);
+	pr->label = (int8_t)(p[68] == 0xff ? -1 : p[68]);
+	r->score = get_double(p + 69);
+	if (p[77] > FG_FAKE)
+		return "bad verdict";
+	r->verdict = p[77];
+	r->model_id = get_u32le(p + 78);
+	known = get_u32le(p + 82);
+	if (FG_NFEATURES < 32 && (known >> FG_NFEATURES) != 0)
+		return "unknown feature";
+	p += PROFILE_FIXED_LEN;
+	n -= PROFILE_FIXED_LEN;
+	if (n < 8 * (size_t)popcount32(known))
+		return "short feature list";
+	r->features.known = known;
+	for (i = 0; i < FG_NFEATURES; i++) {
+		if (!((known >> i) & 1)) {
+			r->features.x[i] = 0;
+			continue;
+		}
+		r->features.x[i] = get_double(p);
+		p += 8;
+		n -= 8;
+	}
+	sp[0] = &pr->id;
+	sp[1] = &pr->handle;
+	sp[2] = &pr->display_name;
+	sp[3] = &pr->bio;
+	sp[4] = &pr->url;
+	sp[5] = &pr->location;
+	for (i = 0; i < PROFILE_NSTR; i++) {
+		if (n < 4)
+			return "short string header";
+		slen = get_u32le(p);
+		p += 4;
+		n -= 4;
+		if (slen == STR_NULL) {
+			*sp[i] = NULL;
+			continue;
+		}
+		/* The NUL must be where the length says, and nowhere before. */
+		if (slen >= n || p[slen] != '\0' || memchr(p, '\0', slen) != NULL)
+			return "bad string";
+		*sp[i] = (const char *)p;
+		p += slen + 1;
+		n -= slen + 1;
+	}
+	if (n != 0)
+		return "trailing bytes";
+	if (pr->id == NULL)
+		return "no id";
+	return NULL;
+}
+
+int
+store_profile_get(struct fg_txn *t, const char *watch, const char *id,
+    struct fg_profile_rec *r)
+{
+	uint8_t kbuf[KEY_MAX];
+	const char *why;
+	MDB_val k, v;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((k.mv_size = key_watch_name(kbuf, watch, id, FG_ID_MAX, "id")) == 0)
+		return -1;
+	k.mv_data = kbuf;
+	rc = mdb_get(t->txn, t->st->dbi[DB_PROFILES], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return FG_NOTFOUND;
+	if (rc != 0)
+		return txn_fail(t, "profile get", watch, rc);
+	memset(r, 0, sizeof(*r));
+	if ((why = profile_decode(v.mv_data, v.mv_size, r)) == NULL &&
+	    strcmp(r->profile.id, id) != 0)
+		why = "id differs from key";
+	if (why != NULL) {
+		log_warnx("store: watch %s: profile %s: corrupt record (%s)", watch, id, why);
+		profile_init(&r->profile);
+		return -1;
+	}
+	return 0;
+}
+
+/* Arrivals. */
+
+int
+store_arrival_put(struct fg_txn *t, const char *watch, int64_t tm, uint32_t seq,
+    const char *id)
+{
+	uint8_t kbuf[KEY_MAX];
+	MDB_val k, v;
+	size_t plen, len;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((plen = key_watch(kbuf, watch)) == 0)
+		return -1;
+	if (id == NULL || (len = strnlen(id, FG_ID_MAX + 1)) == 0 || len > FG_ID_MAX) {
+		log_warnx("store: watch %s: arrival with an invalid id", watch);
+		return -1;
+	}
+	put_time(kbuf + plen, tm);
+	put_u32be(kbuf + plen + 8, seq);
+	k.mv_data = kbuf;
+	k.mv_size = plen + 12;
+	v.mv_data = (void *)id;
+	v.mv_size = len + 1;
+	if ((rc = mdb_put(t->txn, t->st->dbi[DB_ARRIVALS], &k, &v, 0)) != 0)
+		return txn_fail(t, "arrival put", watch, rc);
+	return 0;
+}
+
+/*
+ * Walks the keys of one watch from start (a key starting with the watch prefix of plen bytes)
+ * in order. For each, step gets the key's remainder and the value; its nonzero return ends the
+ * walk and is returned.
+ */
+static int
+scan(struct fg_txn *t, int db, const char *watch, const uint8_t *start, size_t startlen,
+    size_t plen, int (*step)(void *, const uint8_t *, size_t, const MDB_val *), void *arg)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int r = 0, rc;
+
+	if ((rc = mdb_cursor_open(t->txn, t->st->dbi[db], &c)) != 0)
+		return txn_fail(t, "cursor open", watch, rc);
+	k.mv_data = (void *)start;
+	k.mv_size = startlen;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, start, plen) != 0)
+			break;
+		if ((r = step(arg, (const uint8_t *)k.mv_data + plen, k.mv_size - plen,
+		    &v)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return txn_fail(t, "scan", watch, rc);
+	return r;
+}
+
+/* What a scan step needs besides the callback: the end time, and a flag for a bad record. */
+struct arrivals_scan {
+	const char	*watch;
+	int64_t		 to;
+	int		 (*cb)(void *, int64_t, uint32_t, const char *);
+	void		*arg;
+	int		 done;	/* reached to: a 'stop' that is not the callback's */
+};
+
+static int
+arrivals_step(void *arg, const uint8_t *rest, size_t restlen, const MDB_val *v)
+{
+	struct arrivals_scan *a = arg;
+	const char *id = v->mv_data;
+	int64_t tm;
+	int r;
+
+	if (restlen != 12 || v->mv_size < 2 || v->mv_size > FG_ID_MAX + 1 ||
+	    id[v->mv_size - 1] != '\0' || memchr(id, '\0', v->mv_size - 1) != NULL) {
+		log_warnx("store: watch %s: corrupt arrival record", a->watch);
+		return -1;
+	}
+	if ((tm = get_time(rest)) >= a->to) {
+		a->done = 1;
+		return 1;
+	}
+	r = a->cb(a->arg, tm, get_u32be(rest + 8), id);
+	return r;
+}
+
+int
+store_arrivals_scan(struct fg_txn *t, const char *watch, int64_t from, int64_t to,
+    int (*cb)(void *, int64_t, uint32_t, const char *), void *arg)
+{
+	struct arrivals_scan a = { watch, to, cb, arg, 0 };
+	uint8_t kbuf[KEY_MAX];
+	size_t plen;
+	int r;
+
+	TXN_CHECK(t);
+	if ((plen = key_watch(kbuf, watch)) == 0)
+		return -1;
+	if (from >= to)
+		return 0;
+	put_time(kbuf + plen, from);
+	put_u32be(kbuf + plen + 8, 0);
+	r = scan(t, DB_ARRIVALS, watch, kbuf, plen + 12, plen, arrivals_step, &a);
+	return a.done ? 0 : r;
+}
+
+/* Polls. */
+
+int
+store_poll_put(struct fg_txn *t, const char *watch, const struct fg_poll *pl)
+{
+	uint8_t kbuf[KEY_MAX], vbuf[POLL_LEN];
+	MDB_val k, v;
+	size_t plen;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((plen = key_watch(kbuf, watch)) == 0)
+		return -1;
+	put_time(kbuf + plen, pl->t);
+	k.mv_data = kbuf;
+	k.mv_size = plen + 8;
+	put_u64le(vbuf, (uint64_t)pl->followers_count);
+	put_u32le(vbuf + 8, pl->arrivals);
+	put_u32le(vbuf + 12, pl->fake);
+	put_u32le(vbuf + 16, pl->suspect);
+	put_u32le(vbuf + 20, pl->unfollows);
+	v.mv_data = vbuf;
+	v.mv_size = sizeof(vbuf);
+	if ((rc = mdb_put(t->txn, t->st->dbi[DB_POLLS], &k, &v, 0)) != 0)
+		return txn_fail(t, "poll put", watch, rc);
+	return 0;
+}
+
+struct polls_scan {
+	const char	*watch;
+	int64_t		 to;
+	int		 (*cb)(void *, const struct fg_poll *);
+	void		*arg;
+	int		 done;
+};
+
+static int
+polls_step(void *arg, const uint8_t *rest, size_t restlen, const MDB_val *v)
+{
+	struct polls_scan *a = arg;
+	const uint8_t *p = v->mv_data;
+	struct fg_poll pl;
+
+	if (restlen != 8 || v->mv_size != POLL_LEN) {
+		log_warnx("store: watch %s: corrupt poll record", a->watch);
+		return -1;
+	}
+	if ((pl.t = get_time(rest)) >= a->to) {
+		a->done = 1;
+		return 1;
+	}
+	pl.followers_count = u64_to_i64(get_u64le(p));
+	pl.arrivals = get_u32le(p + 8);
+	pl.fake = get_u32le(p + 12);
+	pl.suspect = get_u32le(p + 16);
+	pl.unfollows = get_u32le(p + 20);
+	return a->cb(a->arg, &pl);
+}
+
+int
+store_polls_scan(struct fg_txn *t, const char *watch, int64_t from, int64_t to,
+    int (*cb)(void *, const struct fg_poll *), void *arg)
+{
+	struct polls_scan a = { watch, to, cb, arg, 0 };
+	uint8_t kbuf[KEY_MAX];
+	size_t plen;
+	int r;
+
+	TXN_CHECK(t);
+	if ((plen = key_watch(kbuf, watch)) == 0)
+		return -1;
+	if (from >= to)
+		return 0;
+	put_time(kbuf + plen, from);
+	r = scan(t, DB_POLLS, watch, kbuf, plen + 8, plen, polls_step, &a);
+	return a.done ? 0 : r;
+}
+
+/* Spikes. */
+
+int
+store_spike_put(struct fg_txn *t, const char *watch, const char *spike_id, const char *json)
+{
+	uint8_t kbuf[KEY_MAX];
+	MDB_val k, v;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((k.mv_size = key_watch_name(kbuf, watch, spike_id, SPIKE_ID_MAX,
+	    "spike id")) == 0)
+		return -1;
+	if (json == NULL) {
+		log_warnx("store: watch %s: spike %s without a document", watch, spike_id);
+		return -1;
+	}
+	k.mv_data = kbuf;
+	v.mv_data = (void *)json;
+	v.mv_size = strlen(json) + 1;
+	if ((rc = mdb_put(t->txn, t->st->dbi[DB_SPIKES], &k, &v, 0)) != 0)
+		return txn_fail(t, "spike put", watch, rc);
+	return 0;
+}
+
+struct spikes_scan {
+	const char	*watch;
+	int		 (*cb)(void *, const char *, const char *);
+	void		*arg;
+};
+
+static int
+spikes_step(void *arg, const uint8_t *rest, size_t restlen, const MDB_val *v)
+{
+	struct spikes_scan *a = arg;
+	const char *json = v->mv_data;
+	char id[SPIKE_ID_MAX + 1];
+
+	/* The key's id is not NUL-terminated in the map: copy it out. */
+	if (restlen == 0 || restlen > SPIKE_ID_MAX || memchr(rest, '\0', restlen) != NULL ||
+	    v->mv_size == 0 || json[v->mv_size - 1] != '\0') {
+		log_warnx("store: watch %s: corrupt spike record", a->watch);
+		return -1;
+	}
+	memcpy(id, rest, restlen);
+	id[restlen] = '\0';
+	return a->cb(a->arg, id, json);
+}
+
+int
+store_spikes_scan(struct fg_txn *t, const char *watch,
+    int (*cb)(void *, const char *, const char *), void *arg)
+{
+	struct spikes_scan a = { watch, cb, arg };
+	uint8_t kbuf[KEY_MAX];
+	size_t plen;
+
+	TXN_CHECK(t);
+	if ((plen = key_watch(kbuf, watch)) == 0)
+		return -1;
+	return scan(t, DB_SPIKES, watch, kbuf, plen, plen, spikes_step, &a);
+}
+
+/* Position counters: meta "pos\0watch". */
+
+static size_t
+key_position(uint8_t *buf, const char *watch)
+{
+	size_t len;
+
+	if (key_watch(buf + 4, watch) == 0)
+		return 0;
+	len = strlen(watch);
+	memcpy(buf, "pos", 4);	/* with its NUL */
+	return 4 + len;
+}
+
+int
+store_position_get(struct fg_txn *t, const char *watch, uint64_t *pos)
+{
+	uint8_t kbuf[KEY_MAX];
+	MDB_val k, v;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((k.mv_size = key_position(kbuf, watch)) == 0)
+		return -1;
+	k.mv_data = kbuf;
+	rc = mdb_get(t->txn, t->st->dbi[DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		*pos = 0;
+		return 0;
+	}
+	if (rc != 0)
+		return txn_fail(t, "position get", watch, rc);
+	if (v.mv_size != 8) {
+		log_warnx("store: watch %s: corrupt position counter", watch);
+		return -1;
+	}
+	*pos = get_u64le(v.mv_data);
+	return 0;
+}
+
+int
+store_position_put(struct fg_txn *t, const char *watch, uint64_t pos)
+{
+	uint8_t kbuf[KEY_MAX], vbuf[8];
+	MDB_val k, v;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((k.mv_size = key_position(kbuf, watch)) == 0)
+		return -1;
+	k.mv_data = kbuf;
+	put_u64le(vbuf, pos);
+	v.mv_data = vbuf;
+	v.mv_size = sizeof(vbuf);
+	if ((rc = mdb_put(t->txn, t->st->dbi[DB_META], &k, &v, 0)) != 0)
+		return txn_fail(t, "position put", watch, rc);
+	return 0;
+}
