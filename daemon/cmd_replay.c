@@ -41,7 +41,7 @@ emit(void *arg, const struct fg_report *r)
 static void
 remove_db(const char *dir)
 {
-	char path[4096];
+	char path[4096 + 16];
 
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
 	unlink(path);

@@ -8,16 +8,16 @@
 #define FG_CONFIG_DEFAULT	"/etc/followguard/followguard.yaml"
 
 struct fg_watch_conf {
-	char		*name;
+	char		*name;		/* unique, [A-Za-z0-9_.-]{1,64} */
 	char		*provider;	/* mastodon | bluesky | x */
-	char		*base_url;
-	char		*account;
-	char		*token_file;
+	char		*base_url;	/* http(s)://host[:port][/path], no trailing slash */
+	char		*account;	/* handle (leading '@' removed) or id */
+	char		*token_file;	/* NULL: none configured */
 	int		 line;		/* where it was defined */
 };
 
 struct fg_config {
-	char			*path;
+	char			*path;			/* NULL until a file is loaded */
 	char			*state_dir;
 	char			*control_socket;
 	char			*metrics_listen;	/* NULL: no metrics */
@@ -38,7 +38,7 @@ struct fg_config {
 		int		 auto_remove;	/* purge.auto */
 		double		 min_score;
 		int64_t		 grace;		/* seconds before automatic removal */
-		char		**allowlist;	/* ids or handles never removed */
+		char		**allowlist;	/* ids or handles ('@' removed) never removed */
 		size_t		 nallowlist;
 	} purge;
 };
@@ -46,11 +46,17 @@ struct fg_config {
 /* Built-in defaults, as if from an empty file. */
 void	config_defaults(struct fg_config *);
 /*
- * Loads path over the defaults. Every problem is reported to stderr as "file:line: key: what
- * was expected"; returns -1 if there was any, and then cfg is left with defaults only.
+ * Loads path over the defaults. cfg must hold a config (from config_defaults or an earlier
+ * config_load); it is replaced as a whole. Every problem is reported to stderr as
+ * "file:line: key: what was expected" (key a dotted path such as watch[1].provider; YAML
+ * syntax errors as "file:line:col: YAML syntax error: ..."); returns -1 if there was any,
+ * and then cfg is left with defaults only. A daemon reloading should load into a fresh
+ * struct and swap it in on success.
  */
 int	config_load(struct fg_config *, const char *path);
 void	config_free(struct fg_config *);
+/* The watch with that name, or NULL. */
+const struct fg_watch_conf *config_watch(const struct fg_config *, const char *name);
 /* The path to use: explicit, else $FOLLOWGUARD_CONFIG, else FG_CONFIG_DEFAULT. */
 const char *config_path(const char *explicit_path);
 
