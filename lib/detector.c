@@ -386,6 +386,7 @@ spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double
 	p->cluster_month = (int)(top % 12) + 1;
 	if (rate >= 0)
 		p->baseline_per_hour = rate * 3600;
+	p->baseline_fake = bfake;
 	p->followers_after = d->followers;
 
 	/*

@@ -38,6 +38,7 @@ struct fg_spike {
 	uint64_t	fake, suspect, empty;
 	double		fake_share, suspect_share, empty_share;
 	double		baseline_per_hour;	/* expected organic arrivals */
+	double		baseline_fake;		/* share of usual arrivals scored fake */
 	double		cluster_share;		/* share created in the top month */
 	int		cluster_year, cluster_month;
 	double		run_share;	/* fake-ish arrivals in contiguous runs */

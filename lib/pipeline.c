@@ -300,13 +300,26 @@ pipeline_poll_end(struct fg_pipeline *pl, const char *watch, int64_t t,
 	return rc;
 }
 
+#define MONTHS_SPAN	(12 * 60)	/* creation months counted from 2000-01 */
+#define REF_WINDOW	(21 * 86400)	/* usual arrivals the signature is compared with */
+
+struct candidate {
+	char	*id;
+	int	 month;		/* index from 2000-01, -1 if unknown */
+};
+
 struct plan_scan {
 	struct fg_pipeline	*pl;
 	const char		*watch;
 	const struct fg_spike	*spike;
 	struct fg_plan		*plan;
-	size_t			 cap;
 	struct fg_txn		*txn;
+	struct candidate	*cand;
+	size_t			 ncand, cap;
+	/* reference: fake-scored usual arrivals before the cohort, by creation month */
+	uint32_t		*ref;
+	int64_t			 ref_first;
+	int			 in_ref;
 };
 
 static int
@@ -322,24 +335,45 @@ allowlisted(const struct fg_policy *p, const struct fg_profile *prof)
 }
 
 static int
+creation_month(int64_t created_at)
+{
+	int64_t y;
+	unsigned m, d;
+
+	if (created_at == FG_TIME_UNKNOWN)
+		return -1;
+	time_civil_from_days(created_at / 86400, &y, &m, &d);
+	if (y < 2000 || (y - 2000) * 12 >= MONTHS_SPAN)
+		return -1;
+	return (int)((y - 2000) * 12 + (m - 1));
+}
+
+static int
 plan_one(void *arg, int64_t t, uint32_t seq, const char *id)
 {
 	struct plan_scan *ps = arg;
 	struct fg_profile_rec rec;
 	struct fg_edge e;
-	int r;
+	int r, month;
 
-	(void)t;
 	(void)seq;
+	if ((r = store_profile_get(ps->txn, ps->watch, id, &rec)) == -1)
+		return -1;
+	if (r == FG_NOTFOUND)
+		return 0;
+	month = creation_month(rec.profile.created_at);
+	if (ps->in_ref) {
+		if (rec.score >= ps->pl->policy.min_score && month >= 0)
+			ps->ref[month]++;
+		if (ps->ref_first == FG_TIME_UNKNOWN)
+			ps->ref_first = t;
+		return 0;
+	}
 	/* Only followers who first arrived in the cohort and still follow. */
 	if ((r = store_edge_get(ps->txn, ps->watch, id, &e)) == -1)
 		return -1;
 	if (r == FG_NOTFOUND || e.state != FG_EDGE_FOLLOWING || e.initial ||
 	    e.first_seen < ps->spike->start)
-		return 0;
-	if ((r = store_profile_get(ps->txn, ps->watch, id, &rec)) == -1)
-		return -1;
-	if (r == FG_NOTFOUND)
 		return 0;
 	if (rec.score < ps->pl->policy.min_score) {
 		ps->plan->below_score++;
@@ -349,11 +383,12 @@ plan_one(void *arg, int64_t t, uint32_t seq, const char *id)
 		ps->plan->skipped_allowlist++;
 		return 0;
 	}
-	if (ps->plan->n == ps->cap) {
+	if (ps->ncand == ps->cap) {
 		ps->cap = ps->cap ? ps->cap * 2 : 256;
-		ps->plan->ids = xreallocarray(ps->plan->ids, ps->cap, sizeof(char *));
+		ps->cand = xreallocarray(ps->cand, ps->cap, sizeof(*ps->cand));
 	}
-	ps->plan->ids[ps->plan->n++] = xstrdup(id);
+	ps->cand[ps->ncand].id = xstrdup(id);
+	ps->cand[ps->ncand++].month = month;
 	return 0;
 }
 
@@ -361,24 +396,90 @@ static int
 plan_read(struct fg_txn *txn, void *arg)
 {
 	struct plan_scan *ps = arg;
+	const struct fg_spike *s = ps->spike;
 
 	ps->txn = txn;
-	return store_arrivals_scan(txn, ps->watch, ps->spike->start, ps->spike->last + 1,
-	    plan_one, ps);
+	ps->in_ref = 0;
+	if (store_arrivals_scan(txn, ps->watch, s->start, s->last + 1, plan_one, ps) != 0)
+		return -1;
+	ps->in_ref = 1;
+	return store_arrivals_scan(txn, ps->watch, s->start - REF_WINDOW, s->start, plan_one,
+	    ps) != 0 ? -1 : 0;
+}
+
+/*
+ * Picks the signature months when the organic false positives expected among the candidates
+ * exceed 1 %: months with at least three times the candidates the usual arrivals would give.
+ */
+static void
+plan_signature(struct plan_scan *ps, uint32_t *cand_months, uint8_t *signature)
+{
+	const struct fg_spike *s = ps->spike;
+	double hours = (double)(s->last - s->start) / 3600, expected_fp, span, scale;
+	size_t i;
+	int m;
+
+	memset(signature, 1, MONTHS_SPAN);
+	expected_fp = s->baseline_fake * s->baseline_per_hour * hours;
+	if (expected_fp <= 0.01 * (double)ps->ncand || ps->ref_first == FG_TIME_UNKNOWN)
+		return;
+	span = (double)(s->start - ps->ref_first);
+	if (span < 86400)
+		return;		/* too little usual history to compare with */
+	scale = (double)(s->last - s->start + 1) / span;
+	for (i = 0; i < ps->ncand; i++)
+		if (ps->cand[i].month >= 0)
+			cand_months[ps->cand[i].month]++;
+	for (m = 0; m < MONTHS_SPAN; m++) {
+		signature[m] = cand_months[m] >= 3 * scale * ps->ref[m] + 3;
+		if (signature[m] && ps->plan->nmonths < FG_PLAN_MONTHS)
+			ps->plan->months[ps->plan->nmonths++] = m + 2000 * 12;
+	}
+	if (ps->plan->nmonths == 0)
+		memset(signature, 1, MONTHS_SPAN);	/* no signature: fall back to scores */
+	signature[MONTHS_SPAN] = ps->plan->nmonths == 0;	/* unknown month */
 }
 
 int
 pipeline_plan(struct fg_pipeline *pl, const char *watch, const struct fg_spike *spike,
     struct fg_plan *plan)
 {
-	struct plan_scan ps = { pl, watch, spike, plan, 0, NULL };
+	struct plan_scan ps;
+	uint32_t *cand_months;
+	uint8_t signature[MONTHS_SPAN + 1];
+	size_t i;
+	int rc = 0, m;
 
 	memset(plan, 0, sizeof(*plan));
-	if (store_read(pl->store, plan_read, &ps) != 0) {
-		plan_free(plan);
-		return -1;
+	memset(&ps, 0, sizeof(ps));
+	ps.pl = pl;
+	ps.watch = watch;
+	ps.spike = spike;
+	ps.plan = plan;
+	ps.ref_first = FG_TIME_UNKNOWN;
+	ps.ref = xcalloc(MONTHS_SPAN, sizeof(*ps.ref));
+	cand_months = xcalloc(MONTHS_SPAN, sizeof(*cand_months));
+	if (store_read(pl->store, plan_read, &ps) != 0)
+		rc = -1;
+	signature[MONTHS_SPAN] = 1;
+	if (rc == 0)
+		plan_signature(&ps, cand_months, signature);
+	plan->ids = xreallocarray(NULL, ps.ncand, sizeof(char *));
+	for (i = 0; i < ps.ncand; i++) {
+		m = ps.cand[i].month;
+		if (rc == 0 && signature[m >= 0 ? m : MONTHS_SPAN])
+			plan->ids[plan->n++] = ps.cand[i].id;
+		else {
+			plan->outside_months += rc == 0;
+			free(ps.cand[i].id);
+		}
 	}
-	return 0;
+	free(ps.cand);
+	free(ps.ref);
+	free(cand_months);
+	if (rc == -1)
+		plan_free(plan);
+	return rc;
 }
 
 void

@@ -20,11 +20,21 @@ struct fg_policy {
 	size_t		 nallowlist;
 };
 
+#define FG_PLAN_MONTHS	8
+
 struct fg_plan {
 	char		**ids;
 	size_t		 n;
 	size_t		 skipped_allowlist;
 	size_t		 below_score;	/* cohort members under min_score */
+	/*
+	 * When the cohort is diluted by organic arrivals (a drip over weeks), only followers
+	 * created in the cohort's signature months are planned: months far more common among
+	 * the cohort's fake-scored followers than among the account's usual ones.
+	 */
+	size_t		 nmonths;
+	int		 months[FG_PLAN_MONTHS];	/* year * 12 + month - 1 */
+	size_t		 outside_months;		/* scored high enough, left out */
 };
 
 /* One spike report, with its purge plan when inorganic. */
