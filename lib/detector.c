@@ -39,6 +39,7 @@
 #define DRIP_BASE_DAYS	21
 #define PRIOR_FAKE	0.03		/* fake share assumed before any history */
 #define PRIOR_WEIGHT	50.0
+#define BASE_FAKE_MAX	0.25		/* highest usual fake share believed */
 
 struct hour {
 	int64_t		hour;		/* t / 3600, or -1 if unused */
@@ -309,6 +310,14 @@ baseline_fake_share(const struct fg_detector *d, int64_t t, double *fake, double
 	}
 	*fake = (f + PRIOR_FAKE * PRIOR_WEIGHT) / (a + PRIOR_WEIGHT);
 	*fakeish = (fs + 3 * PRIOR_FAKE * PRIOR_WEIGHT) / (a + PRIOR_WEIGHT);
+	/*
+	 * A purchase drip-fed for weeks must not become the account's normal: while one is
+	 * open the share from before it holds, and no account's normal is mostly fake.
+	 */
+	if (d->drip.pub.open)
+		*fake = fmin(*fake, d->drip.drip_base);
+	*fake = fmin(*fake, BASE_FAKE_MAX);
+	*fakeish = fmin(*fakeish, *fake + BASE_FAKE_MAX);
 }
 
 static double
@@ -503,7 +512,7 @@ drip_step(struct fg_detector *d, int64_t t, double rate, const struct fg_spike *
 {
 	struct spike_state *s = &d->drip;
 	double a[DRIP_DAYS] = { 0 }, f[DRIP_DAYS] = { 0 }, fs[DRIP_DAYS] = { 0 };
-	double a7 = 0, f7 = 0, ab = 0, fb = 0, base;
+	double a7 = 0, f7 = 0, ab = 0, fb = 0, base, base_hours = 0;
 	int64_t now_h = t / 3600, age;
 	int day, first;
 	size_t i;
@@ -525,12 +534,16 @@ drip_step(struct fg_detector *d, int64_t t, double rate, const struct fg_spike *
 		} else if (age <= (DRIP_DAYS + DRIP_BASE_DAYS) * 24) {
 			ab += h->arrivals;
 			fb += h->fake;
+			base_hours += h->seconds / 3600;
 		}
 	}
 	for (day = 0; day < DRIP_DAYS; day++) {
 		a7 += a[day];
 		f7 += f[day];
 	}
+	/* A rise needs a week of history before it to rise from. */
+	if (!s->pub.open && base_hours < DRIP_DAYS * 24 * 0.8)
+		return 0;
 	base = s->pub.open ? s->drip_base :
 	    (fb + PRIOR_FAKE * PRIOR_WEIGHT) / (ab + PRIOR_WEIGHT);
 	if (!(f7 >= 30 && f7 / a7 >= base + 0.1 && binomial_z(f7, a7, base) >= d->p.comp_z)) {

@@ -320,6 +320,9 @@ struct plan_scan {
 	uint32_t		*ref;
 	int64_t			 ref_first;
 	int			 in_ref;
+	/* a drip's plan leaves out the organic bursts inside it */
+	int64_t			(*organic)[2];
+	size_t			 norganic;
 };
 
 static int
@@ -354,6 +357,7 @@ plan_one(void *arg, int64_t t, uint32_t seq, const char *id)
 	struct plan_scan *ps = arg;
 	struct fg_profile_rec rec;
 	struct fg_edge e;
+	size_t i;
 	int r, month;
 
 	(void)seq;
@@ -362,6 +366,9 @@ plan_one(void *arg, int64_t t, uint32_t seq, const char *id)
 	if (r == FG_NOTFOUND)
 		return 0;
 	month = creation_month(rec.profile.created_at);
+	for (i = 0; i < ps->norganic; i++)
+		if (t >= ps->organic[i][0] && t <= ps->organic[i][1])
+			return 0;
 	if (ps->in_ref) {
 		if (rec.score >= ps->pl->policy.min_score && month >= 0)
 			ps->ref[month]++;
@@ -392,6 +399,33 @@ plan_one(void *arg, int64_t t, uint32_t seq, const char *id)
 	return 0;
 }
 
+/* Collects the organic bursts that overlap a drip. */
+static int
+organic_burst(void *arg, const char *spike_id, const char *doc)
+{
+	struct plan_scan *ps = arg;
+	json_t *o = json_loads(doc, 0, NULL);
+	const char *kind, *pattern, *start, *last;
+	int64_t a, b;
+
+	(void)spike_id;
+	kind = json_string_value(json_object_get(o, "kind"));
+	pattern = json_string_value(json_object_get(o, "pattern"));
+	start = json_string_value(json_object_get(o, "start"));
+	last = json_string_value(json_object_get(o, "last"));
+	if (kind != NULL && pattern != NULL && start != NULL && last != NULL &&
+	    strcmp(kind, "organic") == 0 && strcmp(pattern, "burst") == 0 &&
+	    time_parse_rfc3339(start, &a) == 0 && time_parse_rfc3339(last, &b) == 0 &&
+	    b >= ps->spike->start - REF_WINDOW && a <= ps->spike->last) {
+		ps->organic = xreallocarray(ps->organic, ps->norganic + 1,
+		    sizeof(*ps->organic));
+		ps->organic[ps->norganic][0] = a;
+		ps->organic[ps->norganic++][1] = b;
+	}
+	json_decref(o);
+	return 0;
+}
+
 static int
 plan_read(struct fg_txn *txn, void *arg)
 {
@@ -399,6 +433,10 @@ plan_read(struct fg_txn *txn, void *arg)
 	const struct fg_spike *s = ps->spike;
 
 	ps->txn = txn;
+	ps->norganic = 0;
+	if (s->pattern == FG_DRIP &&
+	    store_spikes_scan(txn, ps->watch, organic_burst, ps) != 0)
+		return -1;
 	ps->in_ref = 0;
 	if (store_arrivals_scan(txn, ps->watch, s->start, s->last + 1, plan_one, ps) != 0)
 		return -1;
@@ -475,6 +513,7 @@ pipeline_plan(struct fg_pipeline *pl, const char *watch, const struct fg_spike *
 		}
 	}
 	free(ps.cand);
+	free(ps.organic);
 	free(ps.ref);
 	free(cand_months);
 	if (rc == -1)

@@ -56,6 +56,8 @@ report_spike_object(const char *watch, const struct fg_spike *s)
 	    "baseline_per_hour", round4(s->baseline_per_hour));
 	if (o == NULL)
 		fatalx("report_spike_object: json_pack failed");
+	json_object_set_new(o, "baseline_fake_share", json_real(round4(s->baseline_fake)));
+	json_object_set_new(o, "last", json_string(time_format_rfc3339(s->last, start)));
 	if (s->followers_before >= 0)
 		json_object_set_new(o, "followers_before", json_integer(s->followers_before));
 	if (s->followers_after >= 0)
@@ -73,7 +75,7 @@ char *
 report_spike_json(const char *watch, const struct fg_spike *s)
 {
 	json_t *o = report_spike_object(watch, s);
-	char *text = json_dumps(o, JSON_COMPACT);
+	char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
 
 	json_decref(o);
 	if (text == NULL)
@@ -84,7 +86,7 @@ report_spike_json(const char *watch, const struct fg_spike *s)
 static void
 print_line(FILE *f, json_t *o)
 {
-	if (json_dumpf(o, f, JSON_COMPACT) == -1)
+	if (json_dumpf(o, f, JSON_COMPACT | JSON_REAL_PRECISION(6)) == -1)
 		log_warnx("writing a report failed");
 	fputc('\n', f);
 }
