@@ -361,8 +361,13 @@ burst_window(struct fg_detector *d, double bfake)
 			    k >= d->p.rate_ratio * lam && k - lam >= min_excess)
 				return w;
 		}
-		if (kf >= fmax(8, 0.0005 * (double)d->audience) && kf / k >= bfake + 0.25 &&
-		    binomial_z(kf, k, bfake) >= d->p.comp_z)
+		/*
+		 * Fake arrivals alone open a burst only within the hour and at a pace no drip
+		 * keeps up (1.5 a poll); while a drip is open its fakes are explained already.
+		 */
+		if (w <= 12 && !d->drip.pub.open &&
+		    kf >= fmax(fmax(8, 1.5 * (double)w), 0.0005 * (double)d->audience) &&
+		    kf / k >= bfake + 0.25 && binomial_z(kf, k, bfake) >= d->p.comp_z)
 			return w;
 	}
 	return 0;

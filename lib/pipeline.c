@@ -306,7 +306,10 @@ pipeline_poll_end(struct fg_pipeline *pl, const char *watch, int64_t t,
 struct candidate {
 	char	*id;
 	int	 month;		/* index from 2000-01, -1 if unknown */
+	int	 in_run;	/* in a run of RUN_MIN fake-ish arrivals in follow order */
 };
+
+#define RUN_MIN		4
 
 struct plan_scan {
 	struct fg_pipeline	*pl;
@@ -320,6 +323,10 @@ struct plan_scan {
 	uint32_t		*ref;
 	int64_t			 ref_first;
 	int			 in_ref;
+	/* the current run of fake-ish arrivals: poll, next seq, length, first candidate */
+	int64_t			 run_t;
+	uint32_t		 run_seq;
+	size_t			 run_len, run_first;
 	/* a drip's plan leaves out the organic bursts inside it */
 	int64_t			(*organic)[2];
 	size_t			 norganic;
@@ -351,6 +358,29 @@ creation_month(int64_t created_at)
 	return (int)((y - 2000) * 12 + (m - 1));
 }
 
+static void
+run_close(struct plan_scan *ps)
+{
+	size_t i;
+
+	if (ps->run_len >= RUN_MIN)
+		for (i = ps->run_first; i < ps->ncand; i++)
+			ps->cand[i].in_run = 1;
+	ps->run_len = 0;
+	ps->run_first = ps->ncand;
+}
+
+/* Follows the runs of fake-ish arrivals, adjacent in one poll's follow order. */
+static void
+run_track(struct plan_scan *ps, int64_t t, uint32_t seq, int fakeish)
+{
+	if (t != ps->run_t || seq != ps->run_seq || !fakeish)
+		run_close(ps);
+	ps->run_t = t;
+	ps->run_seq = seq + 1;
+	ps->run_len += fakeish;
+}
+
 static int
 plan_one(void *arg, int64_t t, uint32_t seq, const char *id)
 {
@@ -360,11 +390,12 @@ plan_one(void *arg, int64_t t, uint32_t seq, const char *id)
 	size_t i;
 	int r, month;
 
-	(void)seq;
 	if ((r = store_profile_get(ps->txn, ps->watch, id, &rec)) == -1)
 		return -1;
 	if (r == FG_NOTFOUND)
 		return 0;
+	if (!ps->in_ref)
+		run_track(ps, t, seq, rec.verdict != FG_GENUINE);
 	month = creation_month(rec.profile.created_at);
 	for (i = 0; i < ps->norganic; i++)
 		if (t >= ps->organic[i][0] && t <= ps->organic[i][1])
@@ -395,6 +426,7 @@ plan_one(void *arg, int64_t t, uint32_t seq, const char *id)
 		ps->cand = xreallocarray(ps->cand, ps->cap, sizeof(*ps->cand));
 	}
 	ps->cand[ps->ncand].id = xstrdup(id);
+	ps->cand[ps->ncand].in_run = 0;
 	ps->cand[ps->ncand++].month = month;
 	return 0;
 }
@@ -440,29 +472,40 @@ plan_read(struct fg_txn *txn, void *arg)
 	ps->in_ref = 0;
 	if (store_arrivals_scan(txn, ps->watch, s->start, s->last + 1, plan_one, ps) != 0)
 		return -1;
+	run_close(ps);
 	ps->in_ref = 1;
 	return store_arrivals_scan(txn, ps->watch, s->start - REF_WINDOW, s->start, plan_one,
 	    ps) != 0 ? -1 : 0;
 }
 
 /*
- * Picks the signature months when the organic false positives expected among the candidates
- * exceed 1 %: months with at least three times the candidates the usual arrivals would give.
+ * Organic false positives expected among the candidates: the cohort's arrivals beyond the
+ * purchased excess, at the account's usual fake share.
  */
+static double
+plan_expected_fp(const struct fg_spike *s)
+{
+	double n = (double)s->new_followers, b = s->baseline_fake, bought;
+
+	bought = b < 1 ? ((double)s->fake - b * n) / (1 - b) : 0;
+	if (bought < 0)
+		bought = 0;
+	if (s->pattern == FG_DRIP)	/* the cohort counts only part of the drip's span */
+		return b * s->baseline_per_hour * (double)(s->last - s->start) / 3600;
+	return b * (n - bought);
+}
+
+/* Signature months of a drip: at least three times the candidates usual arrivals give. */
 static void
 plan_signature(struct plan_scan *ps, uint32_t *cand_months, uint8_t *signature)
 {
 	const struct fg_spike *s = ps->spike;
-	double hours = (double)(s->last - s->start) / 3600, expected_fp, span, scale;
+	double span, scale;
 	size_t i;
 	int m;
 
-	memset(signature, 1, MONTHS_SPAN);
-	expected_fp = s->baseline_fake * s->baseline_per_hour * hours;
-	if (expected_fp <= 0.01 * (double)ps->ncand || ps->ref_first == FG_TIME_UNKNOWN)
-		return;
 	span = (double)(s->start - ps->ref_first);
-	if (span < 86400)
+	if (ps->ref_first == FG_TIME_UNKNOWN || span < 86400)
 		return;		/* too little usual history to compare with */
 	scale = (double)(s->last - s->start + 1) / span;
 	for (i = 0; i < ps->ncand; i++)
@@ -473,9 +516,6 @@ plan_signature(struct plan_scan *ps, uint32_t *cand_months, uint8_t *signature)
 		if (signature[m] && ps->plan->nmonths < FG_PLAN_MONTHS)
 			ps->plan->months[ps->plan->nmonths++] = m + 2000 * 12;
 	}
-	if (ps->plan->nmonths == 0)
-		memset(signature, 1, MONTHS_SPAN);	/* no signature: fall back to scores */
-	signature[MONTHS_SPAN] = ps->plan->nmonths == 0;	/* unknown month */
 }
 
 int
@@ -486,7 +526,7 @@ pipeline_plan(struct fg_pipeline *pl, const char *watch, const struct fg_spike *
 	uint32_t *cand_months;
 	uint8_t signature[MONTHS_SPAN + 1];
 	size_t i;
-	int rc = 0, m;
+	int rc = 0, m, diluted, keep;
 
 	memset(plan, 0, sizeof(*plan));
 	memset(&ps, 0, sizeof(ps));
@@ -499,13 +539,26 @@ pipeline_plan(struct fg_pipeline *pl, const char *watch, const struct fg_spike *
 	cand_months = xcalloc(MONTHS_SPAN, sizeof(*cand_months));
 	if (store_read(pl->store, plan_read, &ps) != 0)
 		rc = -1;
-	signature[MONTHS_SPAN] = 1;
-	if (rc == 0)
+
+	/*
+	 * A cohort diluted by organic arrivals (more than 1 % false positives expected) keeps
+	 * only what marks a purchase: for a burst, contiguous runs in the follow order; for a
+	 * drip, which comes one or two at a time, the signature creation months.
+	 */
+	diluted = plan_expected_fp(spike) > 0.01 * (double)ps.ncand;
+	memset(signature, 0, sizeof(signature));
+	if (rc == 0 && diluted && spike->pattern == FG_DRIP)
 		plan_signature(&ps, cand_months, signature);
 	plan->ids = xreallocarray(NULL, ps.ncand, sizeof(char *));
 	for (i = 0; i < ps.ncand; i++) {
 		m = ps.cand[i].month;
-		if (rc == 0 && signature[m >= 0 ? m : MONTHS_SPAN])
+		if (!diluted)
+			keep = 1;
+		else if (spike->pattern == FG_DRIP)
+			keep = m >= 0 && signature[m];
+		else
+			keep = ps.cand[i].in_run;
+		if (rc == 0 && keep)
 			plan->ids[plan->n++] = ps.cand[i].id;
 		else {
 			plan->outside_months += rc == 0;
