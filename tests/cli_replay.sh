@@ -1,0 +1,100 @@
+#!/bin/bash
+# followguard simulate | replay: bad input is reported and skipped, organic histories stay
+# organic, purchased orders are detected and planned.
+set -u
+FG="$FG_BIN/followguard"
+T="$FG_TMP/cli_replay"
+rm -rf "$T"
+mkdir -p "$T"
+export TMPDIR="$T"
+fail=0
+check() {	# check DESCRIPTION COMMAND...
+	local what="$1"
+	shift
+	if "$@"; then
+		echo "ok - $what"
+	else
+		echo "FAIL - $what"
+		fail=1
+	fi
+}
+has() { grep -q -- "$2" "$1"; }
+
+# A small history with a fast purchased order on day 4.
+"$FG" simulate --seed 3 --days 6 --audience 3000 --events organic,churn \
+    --order 20:hour:fresh@4 > "$T/order.jsonl"
+check "simulate writes a history" test -s "$T/order.jsonl"
+
+# Bad lines, one of each kind, spliced into the middle of the history.
+bad="$T/bad.jsonl"
+mid=$(( $(wc -l < "$T/order.jsonl") / 2 ))
+t=$(sed -n "${mid}p" "$T/order.jsonl" | sed 's/.*"t":"\([^"]*\)".*/\1/')
+{
+	head -n "$mid" "$T/order.jsonl"
+	echo '{"t":"'"$t"'","watch":"brand","type":"follow","profile":{"id":"x1"'	# truncated
+	echo '{"t":"'"$t"'","watch":"brand","type":"follow","profile":{"id":42}}'
+	echo '{"t":"'"$t"'","watch":"brand","type":"follow","profile":{"id":"x2","followers_count":-5}}'
+	echo '{"t":"'"$t"'","watch":"brand","type":"follow","profile":{"id":"x3","created_at":"yesterday"}}'
+	printf '{"t":"%s","watch":"brand","type":"follow","profile":{"id":"x4","bio":"\xff\xfe"}}\n' "$t"
+	printf '{"t":"%s","watch":"brand","type":"follow","profile":{"id":"x5","bio":"%s"}}\n' "$t" \
+	    "$(head -c 5000 /dev/zero | tr '\0' a)"
+	echo '{"t":"2000-01-01T00:00:00Z","watch":"brand","type":"count","followers_count":1}'
+	echo '{"t":"'"$t"'","watch":"brand","type":"retweet"}'
+	echo '{"t":"'"$t"'","watch":"bad name!","type":"count","followers_count":1}'
+	echo '[1,2,3]'
+	tail -n +"$((mid + 1))" "$T/order.jsonl"
+} > "$bad"
+"$FG" replay "$bad" > "$T/bad.out" 2> "$T/bad.err"
+rc=$?
+check "replay exits 1 when lines were rejected" test "$rc" -eq 1
+check "every bad line is reported" test "$(grep -c "^$bad:[0-9]*: " "$T/bad.err")" -eq 10
+for l in 1 2 3 4 5 6 7 8 9 10; do
+	check "bad line $l named by number" grep -q "^$bad:$((mid + l)): " "$T/bad.err"
+done
+check "invalid JSON explained" grep -q "invalid JSON" "$T/bad.err"
+check "wrong id type explained" grep -q '"id": expected a string' "$T/bad.err"
+check "negative count explained" grep -q "followers_count.*out of range" "$T/bad.err"
+check "bad time explained" grep -q "not an RFC 3339 time" "$T/bad.err"
+check "long string explained" grep -q "longer than" "$T/bad.err"
+check "time order explained" grep -q "earlier than the event before" "$T/bad.err"
+check "unknown type explained" grep -q 'unknown event type "retweet"' "$T/bad.err"
+check "the rest is processed: the purchase is still found" grep -q '"kind":"inorganic"' "$T/bad.out"
+"$FG" replay "$T/order.jsonl" > "$T/good.out"
+check "clean history exits 0" test $? -eq 0
+check "bad lines change nothing else" cmp -s <(grep purge_plan "$T/good.out" | tail -1) \
+    <(grep purge_plan "$T/bad.out" | tail -1)
+
+# The purchase: an inorganic spike, a purge plan, and the plan is precise.
+check "inorganic spike reported" has "$T/good.out" '"kind":"inorganic".*"event":"spike"'
+check "purge plan emitted" has "$T/good.out" '"event":"purge_plan"'
+q=$(python3 "$FG_SRC/scripts/detection_quality.py" "$T/order.jsonl" "$T/good.out")
+echo "# $q"
+check "order detected within 3 polls" python3 -c '
+import json, sys
+q = json.loads(sys.argv[1])
+o = q["orders"][0]
+sys.exit(not (o["detected"] and o["latency_polls"] <= 3 and o["recall"] >= 0.85
+              and q["planned_genuine"] == 0 and q["false_inorganic"] == 0))' "$q"
+
+# Text for people.
+"$FG" replay --format text "$T/order.jsonl" > "$T/text.out"
+check "text names the inorganic spike" has "$T/text.out" "inorganic burst spike"
+check "text shows the purge plan" has "$T/text.out" "purge plan: [0-9]* followers"
+check "text gives the review command" has "$T/text.out" "followguard purge --watch brand --spike"
+
+# Organic growth with viral bursts of +5 % to +60 %: never inorganic, never a plan.
+for seed in 11 12 13; do
+	"$FG" simulate --seed "$seed" --days 14 --audience 5000 --events organic,churn,viral \
+	    --viral 5@5 --viral 60@9 > "$T/viral.jsonl"
+	"$FG" replay "$T/viral.jsonl" > "$T/viral.out"
+	check "viral seed $seed: organic spikes reported" has "$T/viral.out" '"kind":"organic"'
+	check "viral seed $seed: no inorganic spike" test "$(grep -c '"kind":"inorganic"' "$T/viral.out")" -eq 0
+	check "viral seed $seed: no purge plan" test "$(grep -c purge_plan "$T/viral.out")" -eq 0
+done
+
+# State: --db keeps the LMDB environment; a second replay of later polls continues it.
+"$FG" replay --db "$T/db" "$T/order.jsonl" > /dev/null
+check "--db keeps the environment" test -s "$T/db/data.mdb"
+check "the schema is version 1" bash -c "mdb_dump -s meta '$T/db' 2>/dev/null | grep -q '^ 736368656d61$'"
+check "temporary databases are removed" test -z "$(ls -d "$T"/followguard-replay.* 2>/dev/null)"
+exit $fail
