@@ -58,7 +58,8 @@ struct cohort {
 struct pollrec {
 	int64_t		t;
 	double		dt;
-	double		expected;	/* arrivals expected at baseline */
+	double		expected;	/* arrivals expected at baseline, -1 if unknown */
+	double		expected_fake;	/* fake-scored arrivals expected, -1 if unknown */
 	double		cv;		/* relative spread of the baseline */
 	struct cohort	c;
 };
@@ -66,6 +67,7 @@ struct pollrec {
 struct spike_state {
 	struct fg_spike	pub;
 	struct cohort	c;
+	double		expected, expected_fake;	/* of the cohort's polls */
 	int64_t		last_excess;	/* last poll that was above baseline */
 	uint64_t	reported_n;	/* new_followers at the last report */
 	int		reported;	/* reported at least once */
@@ -293,9 +295,10 @@ baseline(struct fg_detector *d, int64_t t, double *rate, double *cv)
 
 /* Fake share of baseline arrivals, shrunk towards a prior while history is thin. */
 static void
-baseline_fake_share(const struct fg_detector *d, int64_t t, double *fake, double *fakeish)
+baseline_fake_share(const struct fg_detector *d, int64_t t, double *fake, double *fakeish,
+    double *fake_rate)
 {
-	double a = 0, f = 0, fs = 0;
+	double a = 0, f = 0, fs = 0, secs = 0;
 	int64_t now_h = t / 3600, oldest = now_h - (int64_t)d->p.baseline_days * 24;
 	size_t i;
 
@@ -307,7 +310,10 @@ baseline_fake_share(const struct fg_detector *d, int64_t t, double *fake, double
 		a += h->arrivals;
 		f += h->fake;
 		fs += h->fakeish;
+		secs += h->seconds;
 	}
+	/* Fake arrivals per second, a drip's included: what a burst must add to. */
+	*fake_rate = secs >= 6 * 3600 ? f / secs : -1;
 	*fake = (f + PRIOR_FAKE * PRIOR_WEIGHT) / (a + PRIOR_WEIGHT);
 	*fakeish = (fs + 3 * PRIOR_FAKE * PRIOR_WEIGHT) / (a + PRIOR_WEIGHT);
 	/*
@@ -374,13 +380,24 @@ burst_window(struct fg_detector *d, double bfake)
 }
 
 static void
+spike_add_poll(struct spike_state *s, const struct pollrec *r)
+{
+	cohort_add(&s->c, &r->c);
+	s->expected += r->expected > 0 ? r->expected : 0;
+	/* Without history, the usual share of whatever arrived. */
+	s->expected_fake += r->expected_fake >= 0 ? r->expected_fake :
+	    PRIOR_FAKE * (double)r->c.n;
+}
+
+static void
 spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double bfakeish,
     double rate)
 {
 	struct fg_spike *p = &s->pub;
 	const struct cohort *c = &s->c;
-	double n = c->n > 0 ? (double)c->n : 1, fakeish;
+	double n = c->n > 0 ? (double)c->n : 1, fakeish, excess, fake_excess;
 	size_t i, top = 0;
+	int excess_fake;
 
 	p->new_followers = c->n;
 	p->fake = c->fake;
@@ -407,13 +424,20 @@ spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double
 	 * Inorganic needs a cohort clearly more fake than the account's usual arrivals. A
 	 * cohort that is mostly suspect rather than fake needs a second, independent sign.
 	 */
+	/*
+	 * And the arrivals beyond the baseline must be mostly fake-scored ones beyond the
+	 * usual fake arrivals (a drip's included): a viral burst beside a drip is organic.
+	 */
 	fakeish = (double)(c->fake + c->suspect) / n;
+	excess = (double)c->n - s->expected;
+	fake_excess = (double)c->fake - s->expected_fake;
+	excess_fake = fake_excess >= 8 && fake_excess >= 0.4 * excess;
 	if (s->reported && s->reported_kind == FG_SPIKE_INORGANIC)
 		p->kind = FG_SPIKE_INORGANIC;	/* a purchase stays one as organic arrivals dilute it */
 	else if (c->fake >= 8 && p->fake_share >= bfake + d->p.inorganic_margin &&
-	    binomial_z((double)c->fake, n, bfake) >= 4)
+	    binomial_z((double)c->fake, n, bfake) >= 4 && excess_fake)
 		p->kind = FG_SPIKE_INORGANIC;
-	else if (c->fake + c->suspect >= 10 && c->fake >= 3 &&
+	else if (c->fake + c->suspect >= 10 && c->fake >= 3 && excess_fake &&
 	    fakeish >= bfakeish + d->p.inorganic_margin + 0.1 &&
 	    (p->cluster_share >= 0.3 || p->run_share >= 0.5 || p->id_share >= 0.3))
 		p->kind = FG_SPIKE_INORGANIC;
@@ -485,11 +509,11 @@ burst_step(struct fg_detector *d, int64_t t, double bfake, double bfakeish, doub
 		}
 		spike_open(d, s, FG_BURST, d->polls[(d->npolls - w) % WINDOW].t, t);
 		for (i = w; i > 0; i--)
-			cohort_add(&s->c, &d->polls[(d->npolls - i) % WINDOW].c);
+			spike_add_poll(s, &d->polls[(d->npolls - i) % WINDOW]);
 		s->pub.followers_before = d->audience > s->c.n ?
 		    (int64_t)(d->audience - s->c.n) : 0;
 	} else
-		cohort_add(&s->c, &r->c);
+		spike_add_poll(s, r);
 	s->pub.last = t;
 	excess = (double)r->c.n > r->expected + 3 * sqrt(r->expected + 1) ||
 	    (r->c.fake >= 3 && (double)r->c.fake > 3 * bfake * (double)r->c.n + 2);
@@ -594,13 +618,12 @@ detector_poll_end(struct fg_detector *d, int64_t t, int64_t followers_count,
 {
 	struct pollrec *r = &d->polls[d->npolls % WINDOW];
 	struct hour *h;
-	double rate = -1, cv = 1, bfake, bfakeish;
+	double rate = -1, cv = 1, bfake, bfakeish, fake_rate;
 	size_t n = 0;
 
 	run_end(d);
 	d->prev_id_ok = 0;
-	bfake = bfakeish = 0;
-	baseline_fake_share(d, t, &bfake, &bfakeish);
+	baseline_fake_share(d, t, &bfake, &bfakeish, &fake_rate);
 	memset(r, 0, sizeof(*r));
 	r->t = t;
 	r->dt = d->last_t == FG_TIME_UNKNOWN || t <= d->last_t ? 300 : (double)(t - d->last_t);
@@ -611,6 +634,7 @@ detector_poll_end(struct fg_detector *d, int64_t t, int64_t followers_count,
 		r->expected = -1;	/* no rate history: only composition can fire */
 		r->cv = 1;
 	}
+	r->expected_fake = fake_rate >= 0 ? fake_rate * r->dt : -1;
 	r->c = d->cur;
 	d->npolls++;
 

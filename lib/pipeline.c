@@ -312,7 +312,8 @@ struct candidate {
 
 #define RUN_MIN		4
 /*
- * In a poll where purchased arrivals outnumber the expected organic ones a hundred to one, a
+ * In a poll where arrivals beyond the baseline outnumber the expected ones a hundred to one,
+ * and are as fake-scored as the cohort (so not an organic surge), a
  * follower's odds of being fake are raised by a cohort prior of 19:1 (as if 95 % of such a
  * poll were bought, a conservative reading of 99 %). Organic arrivals are then at most 1 % of
  * the poll, so the plan stays precise while purchased accounts that look real at a glance
@@ -402,8 +403,11 @@ poll_scan(void *arg, const struct fg_poll *p)
 	dt = ps->prev_poll != FG_TIME_UNKNOWN ? (double)(p->t - ps->prev_poll) : 300;
 	ps->prev_poll = p->t;
 	expected = ps->spike->baseline_per_hour * dt / 3600;
+	/* Organic surges are beyond the baseline too: the poll must look like the cohort. */
 	if (p->t >= ps->spike->start && p->arrivals > 0 &&
-	    expected <= DOMINATED * p->arrivals && ps->ndominated < MAX_POLLS)
+	    expected <= DOMINATED * p->arrivals &&
+	    p->fake >= 0.4 * p->arrivals && p->fake >= 0.8 * ps->spike->fake_share * p->arrivals &&
+	    ps->ndominated < MAX_POLLS)
 		ps->dominated[ps->ndominated++] = p->t;
 	return 0;
 }
