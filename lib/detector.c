@@ -68,6 +68,7 @@ struct spike_state {
 	struct fg_spike	pub;
 	struct cohort	c;
 	double		expected, expected_fake;	/* of the cohort's polls */
+	double		fake_rate;	/* usual fake arrivals per second at the last poll */
 	int64_t		last_excess;	/* last poll that was above baseline */
 	uint64_t	reported_n;	/* new_followers at the last report */
 	int		reported;	/* reported at least once */
@@ -383,6 +384,7 @@ static void
 spike_add_poll(struct spike_state *s, const struct pollrec *r)
 {
 	cohort_add(&s->c, &r->c);
+	s->fake_rate = r->expected_fake >= 0 && r->dt > 0 ? r->expected_fake / r->dt : 0;
 	s->expected += r->expected > 0 ? r->expected : 0;
 	/* Without history, the usual share of whatever arrived. */
 	s->expected_fake += r->expected_fake >= 0 ? r->expected_fake :
@@ -432,6 +434,9 @@ spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double
 	excess = (double)c->n - s->expected;
 	fake_excess = (double)c->fake - s->expected_fake;
 	excess_fake = fake_excess >= 8 && fake_excess >= 0.4 * excess;
+	/* While a drip is open, its bursty deliveries are not new purchases: ask a day's worth. */
+	if (d->drip.pub.open && s != &d->drip && s->fake_rate > 0)
+		excess_fake = excess_fake && fake_excess >= s->fake_rate * 86400;
 	if (s->reported && s->reported_kind == FG_SPIKE_INORGANIC)
 		p->kind = FG_SPIKE_INORGANIC;	/* a purchase stays one as organic arrivals dilute it */
 	else if (c->fake >= 8 && p->fake_share >= bfake + d->p.inorganic_margin &&
