@@ -308,6 +308,7 @@ struct candidate {
 	char	*id;
 	int	 month;		/* index from 2000-01, -1 if unknown */
 	int	 in_block;	/* in a block of fake-ish arrivals in follow order */
+	int	 by_prior;	/* under min_score on its own: needs the cohort prior and a block */
 };
 
 /*
@@ -351,7 +352,7 @@ struct plan_scan {
 	size_t			 ndominated;
 	int64_t			 prev_poll;
 	double			 min_logit;	/* adjusted threshold, in dominated polls */
-	/* a drip's plan leaves out the organic bursts inside it */
+	/* a drip's plan leaves out the bursts inside it */
 	int64_t			(*organic)[2];
 	size_t			 norganic;
 };
@@ -461,7 +462,7 @@ plan_consider(struct plan_scan *ps, int64_t t, const char *id,
 	const struct fg_profile_rec rec = *rp;
 	struct fg_edge e;
 	size_t i;
-	int r, month;
+	int r, month, by_prior;
 
 	month = creation_month(rec.profile.created_at);
 	for (i = 0; i < ps->norganic; i++)
@@ -480,8 +481,8 @@ plan_consider(struct plan_scan *ps, int64_t t, const char *id,
 	if (r == FG_NOTFOUND || e.state != FG_EDGE_FOLLOWING || e.initial ||
 	    e.first_seen < ps->spike->start)
 		return -1;
-	if (rec.score < ps->pl->policy.min_score &&
-	    !(poll_dominated(ps, t) && logit(rec.score) >= ps->min_logit)) {
+	by_prior = rec.score < ps->pl->policy.min_score;
+	if (by_prior && !(poll_dominated(ps, t) && logit(rec.score) >= ps->min_logit)) {
 		ps->plan->below_score++;
 		return -1;
 	}
@@ -495,6 +496,7 @@ plan_consider(struct plan_scan *ps, int64_t t, const char *id,
 	}
 	ps->cand[ps->ncand].id = xstrdup(id);
 	ps->cand[ps->ncand].in_block = 0;
+	ps->cand[ps->ncand].by_prior = by_prior;
 	ps->cand[ps->ncand].month = month;
 	return (long)ps->ncand++;
 }
@@ -519,22 +521,24 @@ plan_one(void *arg, int64_t t, uint32_t seq, const char *id)
 	return 0;
 }
 
-/* Collects the organic bursts that overlap a drip. */
+/*
+ * Collects the bursts that overlap a drip: organic ones are people, inorganic ones have
+ * plans of their own, and either would blur the drip's creation-month signature.
+ */
 static int
 organic_burst(void *arg, const char *spike_id, const char *doc)
 {
 	struct plan_scan *ps = arg;
 	json_t *o = json_loads(doc, 0, NULL);
-	const char *kind, *pattern, *start, *last;
+	const char *pattern, *start, *last;
 	int64_t a, b;
 
 	(void)spike_id;
-	kind = json_string_value(json_object_get(o, "kind"));
 	pattern = json_string_value(json_object_get(o, "pattern"));
 	start = json_string_value(json_object_get(o, "start"));
 	last = json_string_value(json_object_get(o, "last"));
-	if (kind != NULL && pattern != NULL && start != NULL && last != NULL &&
-	    strcmp(kind, "organic") == 0 && strcmp(pattern, "burst") == 0 &&
+	if (pattern != NULL && start != NULL && last != NULL &&
+	    strcmp(pattern, "burst") == 0 &&
 	    time_parse_rfc3339(start, &a) == 0 && time_parse_rfc3339(last, &b) == 0 &&
 	    b >= ps->spike->start - REF_WINDOW && a <= ps->spike->last) {
 		ps->organic = xreallocarray(ps->organic, ps->norganic + 1,
@@ -646,7 +650,9 @@ pipeline_plan(struct fg_pipeline *pl, const char *watch, const struct fg_spike *
 	plan->ids = xreallocarray(NULL, ps.ncand, sizeof(char *));
 	for (i = 0; i < ps.ncand; i++) {
 		m = ps.cand[i].month;
-		if (!diluted)
+		if (ps.cand[i].by_prior)
+			keep = ps.cand[i].in_block;
+		else if (!diluted)
 			keep = 1;
 		else if (spike->pattern == FG_DRIP)
 			keep = m >= 0 && signature[m];
@@ -655,7 +661,10 @@ pipeline_plan(struct fg_pipeline *pl, const char *watch, const struct fg_spike *
 		if (rc == 0 && keep)
 			plan->ids[plan->n++] = ps.cand[i].id;
 		else {
-			plan->outside_months += rc == 0;
+			if (ps.cand[i].by_prior)
+				plan->below_score++;
+			else
+				plan->outside_months += rc == 0;
 			free(ps.cand[i].id);
 		}
 	}
