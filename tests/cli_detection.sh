@@ -1,0 +1,26 @@
+#!/bin/bash
+# Detection quality on simulated histories with fixed seeds, against the targets:
+# >= 95 % of purchased orders of >= +5 % delivered within a day detected, median within 3
+# polls; <= 0.5 false inorganic alarms per account-month; purge plans with precision >= 0.98
+# and recall >= 0.85 of the purchased followers. scripts/detection_sweep.py prints the figures.
+set -u
+export TMPDIR="$FG_TMP"
+sweep="$FG_SRC/scripts/detection_sweep.py"
+fail=0
+run() {	# run DESCRIPTION SWEEP-ARGS...
+	local what="$1"
+	shift
+	echo "# $what"
+	if python3 "$sweep" "$FG_BIN" "$@" --assert; then
+		echo "ok - $what"
+	else
+		echo "FAIL - $what"
+		fail=1
+	fi
+}
+run "all events, 20,000 followers" --seeds 1-6 --audience 20000
+run "all events, 5,000 followers" --seeds 101-106 --audience 5000
+# Organic growth, churn and viral bursts only: any inorganic spike is a false alarm.
+run "organic only, 20,000 followers" --seeds 301-306 --audience 20000 \
+    --extra "--events organic,churn,viral"
+exit $fail
