@@ -16,14 +16,17 @@ profile_init(struct fg_profile *p)
 	p->label = FG_LABEL_NONE;
 }
 
-enum kind { K_STR, K_TIME, K_COUNT, K_BOOL };
+enum kind { K_STR, K_TIME, K_COUNT, K_BOOL, K_ID, K_LABEL };
 
-static const struct field {
+struct profile_field {
 	const char	*key;
 	enum kind	 kind;
 	size_t		 off;
 	size_t		 max;	/* strings: longest accepted length in bytes */
-} fields[] = {
+};
+
+static const struct profile_field fields[] = {
+	{ "id", K_ID, offsetof(struct fg_profile, id), FG_ID_MAX },
 	{ "handle", K_STR, offsetof(struct fg_profile, handle), FG_HANDLE_MAX },
 	{ "display_name", K_STR, offsetof(struct fg_profile, display_name), FG_TEXT_MAX },
 	{ "bio", K_STR, offsetof(struct fg_profile, bio), FG_TEXT_MAX },
@@ -41,6 +44,7 @@ static const struct field {
 	{ "bot", K_BOOL, offsetof(struct fg_profile, bot), 0 },
 	{ "verified", K_BOOL, offsetof(struct fg_profile, verified), 0 },
 	{ "locked", K_BOOL, offsetof(struct fg_profile, locked), 0 },
+	{ "label", K_LABEL, offsetof(struct fg_profile, label), 0 },
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -48,30 +52,61 @@ static const struct field {
 #define TIME_MIN INT64_C(946684800)
 #define TIME_MAX INT64_C(7258118400)
 
-static int
-set_field(const struct field *f, const json_t *v, struct fg_profile *p, char *err, size_t errlen)
+const struct profile_field *
+profile_field(const char *key, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NFIELDS; i++)
+		if (strncmp(fields[i].key, key, len) == 0 && fields[i].key[len] == '\0')
+			return &fields[i];
+	return NULL;
+}
+
+int
+profile_field_other(const struct profile_field *f, const char *what, char *err, size_t errlen)
+{
+	static const char *const expected[] = {
+		[K_STR] = "a string", [K_TIME] = "an RFC 3339 time string",
+		[K_COUNT] = "a non-negative integer", [K_BOOL] = "true or false",
+		[K_ID] = "a non-empty string", [K_LABEL] = "\"fake\" or \"genuine\"",
+	};
+
+	if (f->kind == K_ID && strcmp(what, "a number") == 0)
+		snprintf(err, errlen, "\"id\": expected a string (ids are strings, not numbers)");
+	else
+		snprintf(err, errlen, "\"%s\": expected %s, not %s", f->key, expected[f->kind],
+		    what);
+	return -1;
+}
+
+int
+profile_field_string(struct fg_profile *p, const struct profile_field *f, const char *s,
+    size_t len, char *err, size_t errlen)
 {
 	char *base = (char *)p;
-	int64_t t, n;
+	int64_t t;
 
 	switch (f->kind) {
+	case K_ID:
+		if (len == 0) {
+			snprintf(err, errlen, "\"id\": must not be empty");
+			return -1;
+		}
+		/* FALLTHROUGH */
 	case K_STR:
-		if (!json_is_string(v))
-			goto type;
-		if (json_string_length(v) > f->max) {
+		if (len > f->max) {
 			snprintf(err, errlen, "\"%s\": string longer than %zu bytes", f->key, f->max);
 			return -1;
 		}
-		if (memchr(json_string_value(v), '\0', json_string_length(v)) != NULL) {
+		if (memchr(s, '\0', len) != NULL) {
 			snprintf(err, errlen, "\"%s\": string contains NUL", f->key);
 			return -1;
 		}
-		*(const char **)(base + f->off) = json_string_value(v);
+		*(const char **)(base + f->off) = s;
 		return 0;
 	case K_TIME:
-		if (!json_is_string(v))
-			goto type;
-		if (time_parse_rfc3339(json_string_value(v), &t) == -1) {
+		if (time_parse_rfc3339(s, &t) == -1) {
 			snprintf(err, errlen, "\"%s\": not an RFC 3339 time", f->key);
 			return -1;
 		}
@@ -81,76 +116,84 @@ set_field(const struct field *f, const json_t *v, struct fg_profile *p, char *er
 		}
 		*(int64_t *)(base + f->off) = t;
 		return 0;
-	case K_COUNT:
-		if (!json_is_integer(v))
-			goto type;
-		n = json_integer_value(v);
-		if (n < 0 || n > FG_COUNT_MAX) {
-			snprintf(err, errlen, "\"%s\": count %lld out of range", f->key, (long long)n);
-			return -1;
-		}
-		*(int64_t *)(base + f->off) = n;
+	case K_LABEL:
+		if (strcmp(s, "fake") == 0)
+			p->label = FG_LABEL_FAKE;
+		else if (strcmp(s, "genuine") == 0)
+			p->label = FG_LABEL_GENUINE;
+		else
+			break;
 		return 0;
-	case K_BOOL:
-		if (!json_is_boolean(v))
-			goto type;
-		*(int8_t *)(base + f->off) = json_is_true(v);
-		return 0;
+	default:
+		break;
 	}
-type:
-	snprintf(err, errlen, "\"%s\": expected %s", f->key,
-	    f->kind == K_STR ? "a string" : f->kind == K_TIME ? "an RFC 3339 time string" :
-	    f->kind == K_COUNT ? "a non-negative integer" : "true or false");
-	return -1;
+	return profile_field_other(f, "a string", err, errlen);
+}
+
+int
+profile_field_integer(struct fg_profile *p, const struct profile_field *f, int64_t n,
+    char *err, size_t errlen)
+{
+	if (f->kind != K_COUNT)
+		return profile_field_other(f, "a number", err, errlen);
+	if (n < 0 || n > FG_COUNT_MAX) {
+		snprintf(err, errlen, "\"%s\": count %lld out of range", f->key, (long long)n);
+		return -1;
+	}
+	*(int64_t *)((char *)p + f->off) = n;
+	return 0;
+}
+
+int
+profile_field_bool(struct fg_profile *p, const struct profile_field *f, int v, char *err,
+    size_t errlen)
+{
+	if (f->kind != K_BOOL)
+		return profile_field_other(f, "a boolean", err, errlen);
+	*(int8_t *)((char *)p + f->off) = (int8_t)(v != 0);
+	return 0;
+}
+
+int
+profile_check(const struct fg_profile *p, char *err, size_t errlen)
+{
+	if (p->id == NULL) {
+		snprintf(err, errlen, "\"id\": required non-empty string missing");
+		return -1;
+	}
+	return 0;
 }
 
 int
 profile_from_json(const json_t *o, struct fg_profile *p, char *err, size_t errlen)
 {
-	const json_t *v;
-	const char *s;
-	size_t i;
+	const struct profile_field *f;
+	const char *key;
+	json_t *v;
+	int r;
 
 	profile_init(p);
 	if (!json_is_object(o)) {
 		snprintf(err, errlen, "profile is not a JSON object");
 		return -1;
 	}
-	v = json_object_get(o, "id");
-	if (json_is_integer(v)) {
-		snprintf(err, errlen, "\"id\": expected a string (ids are strings, not numbers)");
-		return -1;
-	}
-	if (!json_is_string(v) || json_string_length(v) == 0) {
-		snprintf(err, errlen, "\"id\": required non-empty string missing");
-		return -1;
-	}
-	if (json_string_length(v) > FG_ID_MAX ||
-	    strlen(json_string_value(v)) != json_string_length(v)) {
-		snprintf(err, errlen, "\"id\": longer than %d bytes or contains NUL", FG_ID_MAX);
-		return -1;
-	}
-	p->id = json_string_value(v);
-	for (i = 0; i < NFIELDS; i++) {
-		v = json_object_get(o, fields[i].key);
-		if (v == NULL || json_is_null(v))
+	json_object_foreach((json_t *)o, key, v) {
+		if ((f = profile_field(key, strlen(key))) == NULL || json_is_null(v))
 			continue;
-		if (set_field(&fields[i], v, p, err, errlen) == -1)
+		if (json_is_string(v))
+			r = profile_field_string(p, f, json_string_value(v),
+			    json_string_length(v), err, errlen);
+		else if (json_is_integer(v))
+			r = profile_field_integer(p, f, json_integer_value(v), err, errlen);
+		else if (json_is_boolean(v))
+			r = profile_field_bool(p, f, json_is_true(v), err, errlen);
+		else
+			r = profile_field_other(f, json_is_real(v) ? "a number" :
+			    json_is_array(v) ? "an array" : "an object", err, errlen);
+		if (r == -1)
 			return -1;
 	}
-	v = json_object_get(o, "label");
-	if (v != NULL && !json_is_null(v)) {
-		s = json_string_value(v);
-		if (s != NULL && strcmp(s, "fake") == 0)
-			p->label = FG_LABEL_FAKE;
-		else if (s != NULL && strcmp(s, "genuine") == 0)
-			p->label = FG_LABEL_GENUINE;
-		else {
-			snprintf(err, errlen, "\"label\": expected \"fake\" or \"genuine\"");
-			return -1;
-		}
-	}
-	return 0;
+	return profile_check(p, err, errlen);
 }
 
 json_t *
@@ -165,9 +208,12 @@ profile_to_json(const struct fg_profile *p)
 
 	json_object_set_new(o, "id", json_string(p->id));
 	for (i = 0; i < NFIELDS; i++) {
-		const struct field *f = &fields[i];
+		const struct profile_field *f = &fields[i];
 
 		switch (f->kind) {
+		case K_ID:
+		case K_LABEL:
+			break;
 		case K_STR:
 			if ((s = *(const char *const *)(base + f->off)) != NULL)
 				json_object_set_new(o, f->key, json_string(s));

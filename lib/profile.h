@@ -49,4 +49,24 @@ void	profile_init(struct fg_profile *);	/* all unknown */
 int	profile_from_json(const json_t *, struct fg_profile *p, char *err, size_t errlen);
 json_t	*profile_to_json(const struct fg_profile *);
 
+/*
+ * One key of the profile at a time, for readers that build no JSON tree. profile_field
+ * returns NULL for keys that are not part of the profile (they are ignored). A setter
+ * validates a value of that JSON type and stores it (strings are borrowed), or returns -1
+ * with the message; null values mean unknown and are simply not set. profile_check tells
+ * whether the required id was given.
+ */
+struct profile_field;
+const struct profile_field *profile_field(const char *key, size_t len);
+int	profile_field_string(struct fg_profile *, const struct profile_field *, const char *s,
+	    size_t len, char *err, size_t errlen);
+int	profile_field_integer(struct fg_profile *, const struct profile_field *, int64_t,
+	    char *err, size_t errlen);
+int	profile_field_bool(struct fg_profile *, const struct profile_field *, int,
+	    char *err, size_t errlen);
+/* A value of another JSON type ("a number" for non-integers, "an array", ...). */
+int	profile_field_other(const struct profile_field *, const char *what, char *err,
+	    size_t errlen);
+int	profile_check(const struct fg_profile *, char *err, size_t errlen);
+
 #endif
