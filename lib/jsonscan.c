@@ -1,5 +1,7 @@
 /* A strict JSON reader that builds no tree. See jsonscan.h. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -192,6 +194,8 @@ jscan_string(struct jscan *js, const char **s, size_t *len)
 	unsigned cp, lo;
 	size_t n;
 
+	ws(js);
+	p = (const unsigned char *)js->p + 1;
 	if (js->p == js->end || *js->p != '"')
 		return jscan_fail(js, "expected a string");
 	if (js->cap - js->used < (size_t)(end - p) + 1)
@@ -270,10 +274,12 @@ digit(const char *p, const char *end)
 int
 jscan_number(struct jscan *js, int *integer, int64_t *v)
 {
-	const char *p = js->p, *end = js->end;
+	const char *p, *end = js->end;
 	int neg = 0, overflow = 0;
 	uint64_t u = 0, lim;
 
+	ws(js);
+	p = js->p;
 	*integer = 1;
 	if (p < end && *p == '-') {
 		neg = 1;
@@ -312,6 +318,20 @@ jscan_number(struct jscan *js, int *integer, int64_t *v)
 	}
 	if (*integer && overflow)
 		return jscan_fail(js, "integer too big");
+	if (!*integer) {
+		/* As jansson does: a real that does not fit a double is an error. */
+		char tmp[512];
+		double d;
+
+		if ((size_t)(p - js->p) >= sizeof(tmp))
+			return jscan_fail(js, "number too long");
+		memcpy(tmp, js->p, (size_t)(p - js->p));
+		tmp[p - js->p] = '\0';
+		errno = 0;
+		d = strtod(tmp, NULL);
+		if (errno == ERANGE && d != 0)
+			return jscan_fail(js, "real number overflow");
+	}
 	js->p = p;
 	if (*integer)
 		*v = neg ? (int64_t)(0 - u) : (int64_t)u;
@@ -324,6 +344,7 @@ jscan_literal(struct jscan *js)
 	static const char *const lits[] = { "true", "false", "null" };
 	size_t i, n;
 
+	ws(js);
 	for (i = 0; i < 3; i++) {
 		n = strlen(lits[i]);
 		if ((size_t)(js->end - js->p) >= n && memcmp(js->p, lits[i], n) == 0) {

@@ -1,0 +1,160 @@
+/* jsonscan: decodes what JSON allows, rejects what it does not, and agrees with jansson. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "jsonscan.h"
+
+static char buf[65536];
+
+static int
+valid(const char *text, size_t len)
+{
+	struct jscan js;
+
+	jscan_init(&js, text, len, buf, sizeof(buf));
+	return jscan_skip(&js) == 0 && jscan_end(&js) == 0;
+}
+
+static void
+test_strings(void **state)
+{
+	struct jscan js;
+	const char *s;
+	size_t len;
+	static const char text[] = "\"a\\\"b\\\\c\\/\\n\\u00e9\\ud83d\\ude00 \xc3\xa9\"";
+
+	(void)state;
+	jscan_init(&js, text, sizeof(text) - 1, buf, sizeof(buf));
+	assert_int_equal(jscan_string(&js, &s, &len), 0);
+	assert_string_equal(s, "a\"b\\c/\n\xc3\xa9\xf0\x9f\x98\x80 \xc3\xa9");
+	assert_int_equal(len, strlen(s));
+	assert_int_equal(jscan_end(&js), 0);
+}
+
+static void
+test_objects_and_numbers(void **state)
+{
+	struct jscan js;
+	const char *key, *s;
+	size_t len;
+	int64_t v;
+	int integer;
+	static const char text[] = " { \"n\" : -12 , \"x\":1.5e3,\"s\":\"v\", \"o\":{\"a\":[1,{}]} } ";
+
+	(void)state;
+	jscan_init(&js, text, sizeof(text) - 1, buf, sizeof(buf));
+	assert_int_equal(jscan_object_begin(&js), 0);
+	assert_int_equal(jscan_object_next(&js, &key, &len), 1);
+	assert_string_equal(key, "n");
+	assert_int_equal(jscan_number(&js, &integer, &v), 0);
+	assert_true(integer);
+	assert_int_equal(v, -12);
+	assert_int_equal(jscan_object_next(&js, &key, &len), 1);
+	assert_int_equal(jscan_number(&js, &integer, &v), 0);
+	assert_false(integer);
+	assert_int_equal(jscan_object_next(&js, &key, &len), 1);
+	assert_int_equal(jscan_string(&js, &s, &len), 0);
+	assert_string_equal(s, "v");
+	assert_int_equal(jscan_object_next(&js, &key, &len), 1);
+	assert_int_equal(jscan_peek(&js), JS_OBJECT);
+	assert_int_equal(jscan_skip(&js), 0);
+	assert_int_equal(jscan_object_next(&js, &key, &len), 0);
+	assert_int_equal(jscan_end(&js), 0);
+}
+
+static void
+test_rejects(void **state)
+{
+	static const char *const bad[] = {
+		"{", "{\"a\":}", "{\"a\" 1}", "{\"a\":1,}", "[1,]", "[1 2]", "01", "1.", "-",
+		"1e", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00x\"", "\"\\u0000\"",
+		"\"a\nb\"", "\"\xff\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "tru", "nul",
+		"{} x", "\"abc", "9223372036854775808", "{\"a\":1}}", "",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (valid(bad[i], strlen(bad[i])))
+			fail_msg("accepted invalid JSON: %s", bad[i]);
+	assert_true(valid("-9223372036854775808", 20));
+	{
+		static const char ok[] = "[[],{},\"\",0,-0,1e-5,true,false,null]";
+
+		assert_true(valid(ok, strlen(ok)));
+	}
+}
+
+/* Mutations of valid texts: jsonscan accepts exactly what jansson accepts. */
+static void
+test_agrees_with_jansson(void **state)
+{
+	static const char *const seeds[] = {
+		"{\"id\":\"12\",\"bio\":\"caf\\u00e9 \xc3\xa9\",\"n\":[1,2.5,-3e2],\"b\":true}",
+		"{\"a\":{\"b\":[null,false,{\"c\":\"\\ud83d\\ude00\"}]},\"d\":-0.0}",
+	};
+	/* No NUL: jansson takes it for the end of input, jsonscan rejects it. */
+	static const char alphabet[] = "{}[]\":,\\u0123456789abcdefe.-+ \xc3\xa9\xfftnl";
+	uint64_t x = 88172645463325252ULL;
+	char text[256];
+	size_t i, n, k, pos;
+	json_error_t err;
+	json_t *j;
+	int mism = 0, ours, theirs;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		const char *seed = seeds[i % 2];
+
+		n = strlen(seed);
+		memcpy(text, seed, n);
+		for (k = 0; k < 1 + i % 3; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			pos = (size_t)(x % n);
+			switch ((x >> 20) % 3) {
+			case 0:	/* replace */
+				text[pos] = alphabet[(x >> 32) % (sizeof(alphabet) - 1)];
+				break;
+			case 1:	/* delete */
+				memmove(text + pos, text + pos + 1, n - pos - 1);
+				n--;
+				break;
+			default:	/* insert */
+				if (n + 1 < sizeof(text)) {
+					memmove(text + pos + 1, text + pos, n - pos);
+					text[pos] = alphabet[(x >> 32) % (sizeof(alphabet) - 1)];
+					n++;
+				}
+			}
+		}
+		ours = valid(text, n);
+		j = json_loadb(text, n, JSON_DECODE_ANY, &err);
+		theirs = j != NULL;
+		json_decref(j);
+		if (ours != theirs && mism++ < 5)
+			print_message("disagree (ours %d): %.*s\n", ours, (int)n, text);
+	}
+	assert_int_equal(mism, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_objects_and_numbers),
+		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_agrees_with_jansson),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
