@@ -94,6 +94,10 @@ struct fg_detector {
 	uint64_t	prev_id;
 	int		prev_id_ok;
 	struct spike_state burst, drip;
+	/* baselines use complete past hours only: computed once an hour */
+	int64_t		cache_hour;
+	int		cache_ok;
+	double		cache_rate, cache_cv, cache_fake, cache_fakeish, cache_fake_rate;
 };
 
 void
@@ -126,6 +130,7 @@ detector_new(const char *watch, const struct fg_detector_params *p)
 	d->followers = -1;
 	d->last_day = -1;
 	d->burst_end = FG_TIME_UNKNOWN;
+	d->cache_hour = -1;
 	return d;
 }
 
@@ -628,11 +633,24 @@ detector_poll_end(struct fg_detector *d, int64_t t, int64_t followers_count,
 
 	run_end(d);
 	d->prev_id_ok = 0;
-	baseline_fake_share(d, t, &bfake, &bfakeish, &fake_rate);
+	if (d->cache_hour != t / 3600) {
+		d->cache_hour = t / 3600;
+		baseline_fake_share(d, t, &d->cache_fake, &d->cache_fakeish,
+		    &d->cache_fake_rate);
+		d->cache_ok = baseline(d, t, &d->cache_rate, &d->cache_cv) == 0;
+	}
+	bfake = d->cache_fake;
+	bfakeish = d->cache_fakeish;
+	fake_rate = d->cache_fake_rate;
+	/* The cap on the usual fake share depends on the drip, which may open any poll. */
+	if (d->drip.pub.open)
+		bfake = fmin(bfake, d->drip.drip_base);
 	memset(r, 0, sizeof(*r));
 	r->t = t;
 	r->dt = d->last_t == FG_TIME_UNKNOWN || t <= d->last_t ? 300 : (double)(t - d->last_t);
-	if (baseline(d, t, &rate, &cv) == 0) {
+	rate = d->cache_ok ? d->cache_rate : -1;
+	cv = d->cache_cv;
+	if (d->cache_ok) {
 		r->expected = rate * r->dt;
 		r->cv = cv;
 	} else {

@@ -570,6 +570,9 @@ plan_read(struct fg_txn *txn, void *arg)
 	if (store_arrivals_scan(txn, ps->watch, s->start, s->last + 1, plan_one, ps) != 0)
 		return -1;
 	block_close(ps);
+	if (s->pattern != FG_DRIP)
+		return 0;
+	/* Only a drip's signature months need the usual arrivals before it. */
 	ps->in_ref = 1;
 	return store_arrivals_scan(txn, ps->watch, s->start - REF_WINDOW, s->start, plan_one,
 	    ps) != 0 ? -1 : 0;

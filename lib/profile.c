@@ -57,8 +57,10 @@ profile_field(const char *key, size_t len)
 {
 	size_t i;
 
+	/* Called for every key of every follower read: first byte, then the rest. */
 	for (i = 0; i < NFIELDS; i++)
-		if (strncmp(fields[i].key, key, len) == 0 && fields[i].key[len] == '\0')
+		if (fields[i].key[0] == key[0] && strncmp(fields[i].key, key, len) == 0 &&
+		    fields[i].key[len] == '\0')
 			return &fields[i];
 	return NULL;
 }
