@@ -20,6 +20,9 @@ struct output {
 	int	 text;
 	double	 min_score;
 	size_t	 inorganic, organic;
+	/* text: what was last shown in full of the current spike */
+	char	 shown_id[FG_SPIKE_ID_MAX];
+	int	 shown_kind, shown_severity;
 };
 
 static void
@@ -31,9 +34,21 @@ emit(void *arg, const struct fg_report *r)
 		o->inorganic++;
 	else
 		o->organic++;
-	if (o->text)
-		report_write_text(o->f, r, o->min_score);
-	else
+	if (o->text) {
+		const struct fg_spike *s = r->spike;
+		int first = strcmp(o->shown_id, s->id) != 0;
+		int full = first || (int)s->kind != o->shown_kind ||
+		    (int)s->severity != o->shown_severity || !s->open;
+
+		/* Organic surges matter to people only when they are over: one line before. */
+		if (s->kind == FG_SPIKE_ORGANIC && s->open)
+			full = 0;
+		if (full || first || s->kind == FG_SPIKE_INORGANIC)
+			report_write_text(o->f, r, o->min_score, full);
+		snprintf(o->shown_id, sizeof(o->shown_id), "%s", s->id);
+		o->shown_kind = (int)s->kind;
+		o->shown_severity = (int)s->severity;
+	} else
 		report_write_jsonl(o->f, r);
 }
 
@@ -70,7 +85,7 @@ cmd_replay(int argc, char **argv)
 	struct fg_store *store = NULL;
 	struct fg_pipeline *pl;
 	struct fg_replay_stats st;
-	struct output out = { stdout, 0, 0, 0, 0 };
+	struct output out = { .f = stdout };
 	FILE *in;
 	int c, rc = 1;
 

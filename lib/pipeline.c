@@ -309,6 +309,7 @@ struct candidate {
 	int	 month;		/* index from 2000-01, -1 if unknown */
 	int	 in_block;	/* in a block of fake-ish arrivals in follow order */
 	int	 by_prior;	/* under min_score on its own: needs the cohort prior and a block */
+	struct fg_plan_sample why;	/* id filled in when it is planned */
 };
 
 /*
@@ -454,6 +455,17 @@ block_push(struct plan_scan *ps, int64_t t, int fakeish, long cand)
 	ps->blk_cand[ps->blk_n++] = cand;
 }
 
+static void
+plan_explain(const struct fg_model *m, const struct fg_profile_rec *rec,
+    struct fg_plan_sample *why)
+{
+	struct fg_score sc;
+
+	model_score(m, &rec->features, &sc);
+	why->score = rec->score;
+	why->nreasons = model_reasons(&sc, why->reasons, FG_PLAN_REASONS);
+}
+
 /* Whether an arrival of the cohort is to be planned: its candidate index, -1 if not, -2. */
 static long
 plan_consider(struct plan_scan *ps, int64_t t, const char *id,
@@ -497,6 +509,7 @@ plan_consider(struct plan_scan *ps, int64_t t, const char *id,
 	ps->cand[ps->ncand].id = xstrdup(id);
 	ps->cand[ps->ncand].in_block = 0;
 	ps->cand[ps->ncand].by_prior = by_prior;
+	plan_explain(ps->pl->model, &rec, &ps->cand[ps->ncand].why);
 	ps->cand[ps->ncand].month = month;
 	return (long)ps->ncand++;
 }
@@ -661,9 +674,13 @@ pipeline_plan(struct fg_pipeline *pl, const char *watch, const struct fg_spike *
 			keep = m >= 0 && signature[m];
 		else
 			keep = ps.cand[i].in_block;
-		if (rc == 0 && keep)
+		if (rc == 0 && keep) {
+			if (plan->nsample < FG_PLAN_SAMPLE) {
+				plan->sample[plan->nsample] = ps.cand[i].why;
+				plan->sample[plan->nsample++].id = ps.cand[i].id;
+			}
 			plan->ids[plan->n++] = ps.cand[i].id;
-		else {
+		} else {
 			if (ps.cand[i].by_prior)
 				plan->below_score++;
 			else

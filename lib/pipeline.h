@@ -21,6 +21,16 @@ struct fg_policy {
 };
 
 #define FG_PLAN_MONTHS	8
+#define FG_PLAN_SAMPLE	5
+#define FG_PLAN_REASONS	3
+
+/* A planned follower shown to people: its score and what pushed it up. */
+struct fg_plan_sample {
+	const char	*id;		/* points into the plan's ids */
+	double		 score;
+	size_t		 nreasons;
+	enum fg_feature	 reasons[FG_PLAN_REASONS];
+};
 
 struct fg_plan {
 	char		**ids;
@@ -35,6 +45,8 @@ struct fg_plan {
 	size_t		 nmonths;
 	int		 months[FG_PLAN_MONTHS];	/* year * 12 + month - 1 */
 	size_t		 outside_months;		/* scored high enough, left out */
+	struct fg_plan_sample sample[FG_PLAN_SAMPLE];
+	size_t		 nsample;
 };
 
 /* One spike report, with its purge plan when inorganic. */

@@ -116,14 +116,28 @@ report_write_jsonl(FILE *f, const struct fg_report *r)
 	json_decref(o);
 }
 
+/*
+ * For people: a block when a spike is first reported, changes kind or severity, or ends;
+ * one line when it only grows.
+ */
 void
-report_write_text(FILE *f, const struct fg_report *r, double min_score)
+report_write_text(FILE *f, const struct fg_report *r, double min_score, int full)
 {
 	const struct fg_spike *s = r->spike;
+	const struct fg_plan *p = r->plan;
 	char t[FG_RFC3339_LEN], start[FG_RFC3339_LEN];
-	size_t i;
+	size_t i, k;
 
 	time_format_rfc3339(r->t, t);
+	if (!full) {
+		fprintf(f, "%s  %s  %s: %s so far, %llu new followers, %.0f%% scored fake", t,
+		    r->watch, s->id, spike_kind_name(s->kind),
+		    (unsigned long long)s->new_followers, 100 * s->fake_share);
+		if (p != NULL)
+			fprintf(f, ", purge plan %zu", p->n);
+		fputc('\n', f);
+		return;
+	}
 	time_format_rfc3339(s->start, start);
 	fprintf(f, "%s  %s  %s %s spike (%s, %s)  %s\n", t, r->watch,
 	    spike_kind_name(s->kind), spike_pattern_name(s->pattern),
@@ -134,27 +148,28 @@ report_write_text(FILE *f, const struct fg_report *r, double min_score)
 		fprintf(f, " (%lld -> %lld)", (long long)s->followers_before,
 		    (long long)s->followers_after);
 	fprintf(f, ", usual %.1f/hour\n", s->baseline_per_hour);
-	fprintf(f, "    scored fake %.0f%%, suspect %.0f%%, empty profiles %.0f%%",
-	    100 * s->fake_share, 100 * s->suspect_share, 100 * s->empty_share);
+	fprintf(f, "    scored fake %.0f%% (usually %.0f%%), suspect %.0f%%, empty profiles %.0f%%",
+	    100 * s->fake_share, 100 * s->baseline_fake, 100 * s->suspect_share,
+	    100 * s->empty_share);
 	if (s->pattern == FG_BURST)
 		fprintf(f, "; %.0f%% created in %04d-%02d; %.0f%% in contiguous runs",
 		    100 * s->cluster_share, s->cluster_year, s->cluster_month,
 		    100 * s->run_share);
 	fputc('\n', f);
-	if (r->plan == NULL) {
+	if (p == NULL) {
 		fprintf(f, "    organic: new followers look like people; nothing to remove\n");
 		return;
 	}
-	fprintf(f, "    purge plan: %zu followers scored >= %.2f would be removed",
-	    r->plan->n, min_score);
-	if (r->plan->skipped_allowlist > 0)
-		fprintf(f, " (%zu allowlisted kept)", r->plan->skipped_allowlist);
-	fputc('\n', f);
-	if (r->plan->n > 0) {
-		fprintf(f, "      e.g.");
-		for (i = 0; i < r->plan->n && i < 8; i++)
-			fprintf(f, " %s", r->plan->ids[i]);
-		fprintf(f, "%s\n", r->plan->n > 8 ? " ..." : "");
+	fprintf(f, "    purge plan: %zu followers would be removed (score >= %.2f", p->n,
+	    min_score);
+	if (p->skipped_allowlist > 0)
+		fprintf(f, "; %zu allowlisted kept", p->skipped_allowlist);
+	fprintf(f, "; %zu below the score kept)\n", p->below_score);
+	for (i = 0; i < p->nsample; i++) {
+		fprintf(f, "      %s  %.2f ", p->sample[i].id, p->sample[i].score);
+		for (k = 0; k < p->sample[i].nreasons; k++)
+			fprintf(f, "%s%s", k ? ", " : "", feature_name(p->sample[i].reasons[k]));
+		fputc('\n', f);
 	}
 	fprintf(f, "    review: followguard purge --watch %s --spike %s --dry-run\n",
 	    r->watch, s->id);

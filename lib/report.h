@@ -17,7 +17,7 @@ json_t	*report_spike_object(const char *watch, const struct fg_spike *);
 char	*report_spike_json(const char *watch, const struct fg_spike *);
 /* Contract 4 lines: one "spike" object and, for inorganic spikes, one "purge_plan". */
 void	 report_write_jsonl(FILE *, const struct fg_report *);
-/* The same for a person reading a terminal. */
-void	 report_write_text(FILE *, const struct fg_report *, double min_score);
+/* The same for a person reading a terminal: full, or one line for a spike that only grew. */
+void	 report_write_text(FILE *, const struct fg_report *, double min_score, int full);
 
 #endif
