@@ -76,6 +76,17 @@ o = q["orders"][0]
 sys.exit(not (o["detected"] and o["latency_polls"] <= 3 and o["recall"] >= 0.85
               and q["planned_genuine"] == 0 and q["false_inorganic"] == 0))' "$q"
 
+# Policy from the configuration: the allowlist is respected, min_score applies.
+victim=$(grep purge_plan "$T/good.out" | tail -1 | sed 's/.*"ids":\["\([0-9]*\)".*/\1/')
+printf 'purge:\n  min_score: 0.9\n  allowlist: ["%s"]\n' "$victim" > "$T/policy.yaml"
+"$FG" replay -c "$T/policy.yaml" "$T/order.jsonl" > "$T/policy.out"
+check "allowlisted follower kept out of the plan" bash -c "! grep purge_plan '$T/policy.out' | tail -1 | grep -q '\"$victim\"'"
+check "allowlist counted" has "$T/policy.out" '"skipped_allowlist":1'
+printf 'purge:\n  min_score: 2\n' > "$T/badpolicy.yaml"
+"$FG" replay -c "$T/badpolicy.yaml" "$T/order.jsonl" > /dev/null 2> "$T/badpolicy.err"
+check "a bad configuration is refused with file and line" test $? -ne 0 -a \
+    -n "$(grep "badpolicy.yaml:2" "$T/badpolicy.err")"
+
 # Text for people.
 "$FG" replay --format text "$T/order.jsonl" > "$T/text.out"
 check "text names the inorganic spike" has "$T/text.out" "inorganic burst spike"
