@@ -546,26 +546,27 @@ check_base_url(const char *v)
 	return NULL;
 }
 
+/* NULL if v is a URL of one of the two schemes, else "" (the caller says what was expected). */
 static const char *
-check_http_url(const char *v)
+check_url_scheme(const char *v, const char *a, const char *b)
 {
 	struct url u;
 
-	if (url_parse(v, &u) == -1 ||
-	    (strcmp(u.scheme, "http") != 0 && strcmp(u.scheme, "https") != 0))
+	if (url_parse(v, &u) == -1 || (strcmp(u.scheme, a) != 0 && strcmp(u.scheme, b) != 0))
 		return "";
 	return NULL;
 }
 
 static const char *
+check_http_url(const char *v)
+{
+	return check_url_scheme(v, "http", "https");
+}
+
+static const char *
 check_smtp_url(const char *v)
 {
-	struct url u;
-
-	if (url_parse(v, &u) == -1 ||
-	    (strcmp(u.scheme, "smtp") != 0 && strcmp(u.scheme, "smtps") != 0))
-		return "";
-	return NULL;
+	return check_url_scheme(v, "smtp", "smtps");
 }
 
 static const char *

@@ -27,6 +27,7 @@
 
 #include "detector.h"
 #include "model.h"
+#include "stats.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
@@ -240,21 +241,6 @@ hour_slot(struct fg_detector *d, int64_t t)
 	return s;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /*
  * Expected arrivals per second at time t and their relative spread, from complete past
  * hours. Returns -1 when there is no history at all.
@@ -286,10 +272,10 @@ baseline(struct fg_detector *d, int64_t t, double *rate, double *cv)
 	}
 	if (n == 0)
 		return -1;
-	m = median(v, n);
+	m = stats_median(v, n);
 	for (i = 0; i < n; i++)
 		dev[i] = fabs(v[i] - m);
-	mad = 1.4826 * median(dev, n);
+	mad = 1.4826 * stats_median(dev, n);
 	*rate = m;
 	*cv = m > 0 ? mad / m : 1.0;
 	/* Little history: be wary of the estimate. */

@@ -602,25 +602,38 @@ store_close(struct fg_store *st)
 	free(st);
 }
 
-/* Edges. */
-
-int
-store_edge_get(struct fg_txn *t, const char *watch, const char *id, struct fg_edge *e)
+/* The value under watch\0id in db: 0, FG_NOTFOUND or -1. */
+static int
+get_by_id(struct fg_txn *t, int db, const char *watch, const char *id, MDB_val *v,
+    const char *what)
 {
 	uint8_t kbuf[KEY_MAX];
-	const uint8_t *p;
-	MDB_val k, v;
+	MDB_val k;
 	int rc;
 
 	TXN_CHECK(t);
 	if ((k.mv_size = key_watch_name(kbuf, watch, id, FG_ID_MAX, "id")) == 0)
 		return -1;
 	k.mv_data = kbuf;
-	rc = mdb_get(t->txn, t->st->dbi[DB_EDGES], &k, &v);
+	rc = mdb_get(t->txn, t->st->dbi[db], &k, v);
 	if (rc == MDB_NOTFOUND)
 		return FG_NOTFOUND;
 	if (rc != 0)
-		return txn_fail(t, "edge get", watch, rc);
+		return txn_fail(t, what, watch, rc);
+	return 0;
+}
+
+/* Edges. */
+
+int
+store_edge_get(struct fg_txn *t, const char *watch, const char *id, struct fg_edge *e)
+{
+	const uint8_t *p;
+	MDB_val v;
+	int rc;
+
+	if ((rc = get_by_id(t, DB_EDGES, watch, id, &v, "edge get")) != 0)
+		return rc;
 	p = v.mv_data;
 	if (v.mv_size != EDGE_LEN || p[24] < FG_EDGE_FOLLOWING || p[24] > FG_EDGE_REMOVED ||
 	    p[25] > 1) {
@@ -849,20 +862,12 @@ int
 store_profile_get(struct fg_txn *t, const char *watch, const char *id,
     struct fg_profile_rec *r)
 {
-	uint8_t kbuf[KEY_MAX];
 	const char *why;
-	MDB_val k, v;
+	MDB_val v;
 	int rc;
 
-	TXN_CHECK(t);
-	if ((k.mv_size = key_watch_name(kbuf, watch, id, FG_ID_MAX, "id")) == 0)
-		return -1;
-	k.mv_data = kbuf;
-	rc = mdb_get(t->txn, t->st->dbi[DB_PROFILES], &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return FG_NOTFOUND;
-	if (rc != 0)
-		return txn_fail(t, "profile get", watch, rc);
+	if ((rc = get_by_id(t, DB_PROFILES, watch, id, &v, "profile get")) != 0)
+		return rc;
 	memset(r, 0, sizeof(*r));
 	if ((why = profile_decode(v.mv_data, v.mv_size, r)) == NULL &&
 	    strcmp(r->profile.id, id) != 0)

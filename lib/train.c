@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "stats.h"
 #include "xmalloc.h"
 
 /*
@@ -294,14 +295,6 @@ ramp(const double *k, unsigned n, unsigned s, double x)
 	return x;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Knots at the quantiles of the known values, so that each segment holds data; repeated
  * values (counts of 0) and knots at the extremes, which would bound empty segments, go.
@@ -316,7 +309,7 @@ place_knots(const double *v, size_t cnt, unsigned want, double *k)
 		return 0;
 	s = xcalloc(cnt, sizeof(*s));
 	memcpy(s, v, cnt * sizeof(*s));
-	qsort(s, cnt, sizeof(*s), cmp_double);
+	qsort(s, cnt, sizeof(*s), stats_cmp_double);
 	for (j = 1; j <= want; j++) {
 		q = s[(cnt - 1) * j / (want + 1)];
 		if (q <= s[0] || q >= s[cnt - 1] || (n > 0 && q <= k[n - 1]))

@@ -7,18 +7,7 @@ T="$FG_TMP/cli_replay"
 rm -rf "$T"
 mkdir -p "$T"
 export TMPDIR="$T"
-fail=0
-check() {	# check DESCRIPTION COMMAND...
-	local what="$1"
-	shift
-	if "$@"; then
-		echo "ok - $what"
-	else
-		echo "FAIL - $what"
-		fail=1
-	fi
-}
-has() { grep -q -- "$2" "$1"; }
+. "$FG_SRC/tests/lib.sh"
 
 # A small history with a fast purchased order on day 4.
 "$FG" simulate --seed 3 --days 6 --audience 3000 --events organic,churn \

@@ -5,17 +5,7 @@ FG="$FG_BIN/followguard"
 T="$FG_TMP/cli_score"
 rm -rf "$T"
 mkdir -p "$T"
-fail=0
-check() {	# check DESCRIPTION COMMAND...
-	local what="$1"
-	shift
-	if "$@"; then
-		echo "ok - $what"
-	else
-		echo "FAIL - $what"
-		fail=1
-	fi
-}
+. "$FG_SRC/tests/lib.sh"
 
 # Labelled synthetic accounts (a fixed LCG, so every run sees the same file). Fakes: few
 # followers, many following, few posts and likes; genuine: the opposite, overlapping.
