@@ -665,6 +665,18 @@ detector_poll_end(struct fg_detector *d, int64_t t, int64_t followers_count,
 	return n;
 }
 
+size_t
+detector_open_spikes(const struct fg_detector *d, const struct fg_spike **out)
+{
+	size_t n = 0;
+
+	if (d->burst.pub.open)
+		out[n++] = &d->burst.pub;
+	if (d->drip.pub.open)
+		out[n++] = &d->drip.pub;
+	return n;
+}
+
 const char *
 spike_kind_name(enum fg_spike_kind k)
 {

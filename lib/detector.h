@@ -76,6 +76,9 @@ void		 detector_arrival(struct fg_detector *, const struct fg_arrival *);
 size_t		 detector_poll_end(struct fg_detector *, int64_t t, int64_t followers_count,
 		    const struct fg_spike **out);
 
+/* The spikes still open after the last poll (at most 2), to be kept up to date in the store. */
+size_t		 detector_open_spikes(const struct fg_detector *, const struct fg_spike **out);
+
 const char	*spike_kind_name(enum fg_spike_kind);
 const char	*spike_severity_name(enum fg_severity);
 const char	*spike_pattern_name(enum fg_pattern);

@@ -235,9 +235,15 @@ pipeline_page(struct fg_pipeline *pl, const char *watch, int64_t t,
 
 struct poll_end {
 	struct watch_state	*ws;
-	const struct fg_spike	*spikes[2];
+	const struct fg_spike	*spikes[2];	/* reported at this poll */
 	size_t			 nspikes;
-	char			*docs[2];
+	/*
+	 * Stored at this poll: the reported ones and those still open, so that the store
+	 * always holds each spike's extent (a drip's plan leaves the bursts' windows out).
+	 */
+	const struct fg_spike	*kept[4];
+	char			*docs[4];
+	size_t			 nkept;
 };
 
 static int
@@ -249,8 +255,8 @@ poll_write(struct fg_txn *txn, void *arg)
 	if (store_poll_put(txn, pe->ws->name, &pe->ws->poll) == -1 ||
 	    store_position_put(txn, pe->ws->name, pe->ws->poll_no + 1) == -1)
 		return -1;
-	for (i = 0; i < pe->nspikes; i++)
-		if (store_spike_put(txn, pe->ws->name, pe->spikes[i]->id, pe->docs[i]) == -1)
+	for (i = 0; i < pe->nkept; i++)
+		if (store_spike_put(txn, pe->ws->name, pe->kept[i]->id, pe->docs[i]) == -1)
 			return -1;
 	return 0;
 }
@@ -261,6 +267,8 @@ pipeline_poll_end(struct fg_pipeline *pl, const char *watch, int64_t t,
 {
 	struct watch_state *ws = watch_get(pl, watch);
 	struct poll_end pe;
+	const struct fg_spike *open[2];
+	size_t open_n;
 	struct fg_report rep;
 	struct fg_plan plan;
 	size_t i;
@@ -277,13 +285,21 @@ pipeline_poll_end(struct fg_pipeline *pl, const char *watch, int64_t t,
 	else
 		pe.nspikes = detector_poll_end(ws->det, t, followers_count, pe.spikes);
 	for (i = 0; i < pe.nspikes; i++)
-		pe.docs[i] = report_spike_json(watch, pe.spikes[i]);
+		pe.kept[pe.nkept++] = pe.spikes[i];
+	open_n = detector_open_spikes(ws->det, open);
+	for (i = 0; i < open_n; i++)
+		if (!(pe.nspikes > 0 && pe.spikes[0] == open[i]) &&
+		    !(pe.nspikes > 1 && pe.spikes[1] == open[i]))
+			pe.kept[pe.nkept++] = open[i];
+	for (i = 0; i < pe.nkept; i++)
+		pe.docs[i] = report_spike_json(watch, pe.kept[i]);
 	if (store_write(pl->store, poll_write, &pe) != 0)
 		rc = -1;
 	ws->poll_no++;
 	ws->in_poll = 0;
-	for (i = 0; i < pe.nspikes; i++) {
+	for (i = 0; i < pe.nkept; i++)
 		free(pe.docs[i]);
+	for (i = 0; i < pe.nspikes; i++) {
 		if (rc == -1 || cb == NULL)
 			continue;
 		rep = (struct fg_report){ watch, t, pe.spikes[i], NULL };
