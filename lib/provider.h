@@ -1,0 +1,129 @@
+/*
+ * Platform providers: one module per platform (provider_mastodon.c, provider_bluesky.c,
+ * provider_x.c) behind this interface. A provider does no I/O: it builds the requests of each
+ * step and parses their responses into normalized profiles, cursors, rate-limit state and
+ * verdicts; the daemon sends them and drives the steps:
+ *
+ *   login (Bluesky only: createSession / refreshSession)
+ *   resolve (own account id and follower count)
+ *   page (followers, newest first) -> hydrate (Bluesky: counts, 25 at a time) -> page ...
+ *   remove (one follower)
+ *
+ * Secrets (tokens, app passwords, session JWTs) live in struct fg_account and in the request's
+ * auth/body only; nothing a provider puts in an error message, a request's `what` or its url
+ * may contain them.
+ */
+#ifndef FG_PROVIDER_H
+#define FG_PROVIDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "profile.h"
+
+#define FG_URL_MAX	2048
+#define FG_AUTH_MAX	4096
+
+struct fg_header {
+	const char	*name;
+	const char	*value;
+};
+
+struct fg_request {
+	char		 method[8];		/* "GET" or "POST" */
+	char		 url[FG_URL_MAX];
+	char		 auth[FG_AUTH_MAX];	/* "Authorization: Bearer ..." or "" (secret) */
+	char		*body;			/* POST body (JSON), malloc'd, or NULL (may be secret) */
+	char		 what[64];		/* endpoint for logs and metrics: "followers page" */
+};
+
+struct fg_response {
+	long			 status;	/* HTTP status */
+	const char		*body;
+	size_t			 len;
+	const struct fg_header	*headers;	/* as received; names case-insensitive */
+	size_t			 nheaders;
+};
+
+struct fg_ratelimit {
+	int		known;		/* the response carried rate-limit headers */
+	int64_t		limit;
+	int64_t		remaining;
+	int64_t		reset;		/* epoch seconds when the window resets */
+	int64_t		retry_after;	/* epoch seconds from Retry-After, 0 if none */
+};
+
+/* What a parse function concluded. */
+enum fg_presult {
+	FG_P_OK = 0,
+	FG_P_AUTH,		/* credentials expired or missing: log in (again), then retry */
+	FG_P_RATELIMITED,	/* 429: wait for the reset */
+	FG_P_RETRY,		/* 5xx, truncated or transient: back off and retry */
+	FG_P_FATAL,		/* other 4xx, malformed body: log, give up this step */
+};
+
+/* One watched account's platform state; the daemon owns it, providers fill it in. */
+struct fg_account {
+	char		 base_url[512];		/* API root, no trailing slash */
+	char		 account[256];		/* handle or id from the configuration */
+	char		*secret;		/* token (Mastodon, X) or app password (Bluesky) */
+	char		 id[256];		/* resolved account id (Bluesky: DID) */
+	int64_t		 followers_count;	/* from resolve, -1 unknown */
+	char		*access_jwt;		/* Bluesky session, secret */
+	char		*refresh_jwt;		/* Bluesky session, secret */
+};
+
+struct fg_page {
+	json_t			*doc;		/* owns the strings the profiles borrow */
+	json_t			*extra;		/* hydration documents, likewise */
+	struct fg_profile	*profiles;	/* newest follower first */
+	size_t			 n;
+	char			*cursor;	/* the next page, NULL at the end of the list */
+	int			 needs_hydration;	/* counts come from hydrate steps */
+};
+
+struct fg_provider {
+	const char	*name;
+	size_t		 page_size;	/* followers asked per page */
+	size_t		 hydrate_max;	/* profiles per hydrate request, 0 if none */
+	/* NULL where the platform has no such step. Build functions return 0 or -1. */
+	int	(*login)(const struct fg_account *, struct fg_request *);
+	enum fg_presult (*parse_login)(struct fg_account *, const struct fg_response *,
+		    char *err, size_t errlen);
+	int	(*resolve)(const struct fg_account *, struct fg_request *);
+	enum fg_presult (*parse_resolve)(struct fg_account *, const struct fg_response *,
+		    char *err, size_t errlen);
+	int	(*page)(const struct fg_account *, const char *cursor, struct fg_request *);
+	/* now is the observation time given to every profile. */
+	enum fg_presult (*parse_page)(const struct fg_account *, const struct fg_response *,
+		    int64_t now, struct fg_page *, char *err, size_t errlen);
+	int	(*hydrate)(const struct fg_account *, const struct fg_page *, size_t from,
+		    size_t n, struct fg_request *);
+	enum fg_presult (*parse_hydrate)(const struct fg_response *, struct fg_page *,
+		    size_t from, size_t n, char *err, size_t errlen);
+	int	(*remove)(const struct fg_account *, const char *follower_id,
+		    struct fg_request *);
+	enum fg_presult (*parse_remove)(const struct fg_response *, char *err, size_t errlen);
+	void	(*ratelimit)(const struct fg_response *, int64_t now, struct fg_ratelimit *);
+};
+
+extern const struct fg_provider provider_mastodon;
+extern const struct fg_provider provider_bluesky;
+extern const struct fg_provider provider_x;
+
+const struct fg_provider *provider_find(const char *name);
+/* The first header of that name (case-insensitive), or NULL. */
+const char	*response_header(const struct fg_response *, const char *name);
+/*
+ * The verdict every platform shares from the status alone: 2xx FG_P_OK, 401 FG_P_AUTH,
+ * 429 FG_P_RATELIMITED, 5xx and 0 (no response) FG_P_RETRY, other FG_P_FATAL; err gets a
+ * message naming what and the status (and the platform's error text, never secrets).
+ */
+enum fg_presult	 response_classify(const struct fg_response *, const char *what, char *err,
+		    size_t errlen);
+void		 request_clear(struct fg_request *);	/* frees the body */
+void		 page_free(struct fg_page *);
+
+#endif
