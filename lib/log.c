@@ -1,4 +1,6 @@
 /* Diagnostics: warnings to stderr (the journal under systemd), fatal exits. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,20 +10,44 @@
 
 static const char *log_prog = "followguard";
 static int log_verbose;
+static int log_journal;	/* stderr is the journal: syslog priority prefixes, no name */
+
+/* syslog priorities, as sd-daemon(3) prefixes them */
+#define PRI_ERR		3
+#define PRI_WARNING	4
+#define PRI_INFO	6
+#define PRI_DEBUG	7
+
+/* systemd sets JOURNAL_STREAM to the device and inode of the stream it connected. */
+static int
+stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+
+	if (e == NULL || sscanf(e, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &sb) == -1)
+		return 0;
+	return (unsigned long long)sb.st_dev == dev && (unsigned long long)sb.st_ino == ino;
+}
 
 void
 log_init(const char *progname, int verbose)
 {
 	log_prog = progname;
 	log_verbose = verbose;
+	log_journal = stderr_is_journal();
 }
 
 static void
-vlog(const char *level, int with_errno, const char *fmt, va_list ap)
+vlog_pri(int pri, const char *level, int with_errno, const char *fmt, va_list ap)
 {
 	int saved = errno;
 
-	fprintf(stderr, "%s: ", log_prog);
+	if (log_journal)
+		fprintf(stderr, "<%d>", pri);
+	else
+		fprintf(stderr, "%s: ", log_prog);
 	if (level != NULL)
 		fprintf(stderr, "%s: ", level);
 	vfprintf(stderr, fmt, ap);
@@ -31,13 +57,14 @@ vlog(const char *level, int with_errno, const char *fmt, va_list ap)
 	errno = saved;
 }
 
+
 void
 log_warn(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(NULL, 1, fmt, ap);
+	vlog_pri(PRI_WARNING, NULL, 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -47,7 +74,7 @@ log_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(NULL, 0, fmt, ap);
+	vlog_pri(PRI_WARNING, NULL, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -59,7 +86,7 @@ log_info(const char *fmt, ...)
 	if (log_verbose < 1)
 		return;
 	va_start(ap, fmt);
-	vlog(NULL, 0, fmt, ap);
+	vlog_pri(PRI_INFO, NULL, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -71,7 +98,7 @@ log_debug(const char *fmt, ...)
 	if (log_verbose < 2)
 		return;
 	va_start(ap, fmt);
-	vlog("debug", 0, fmt, ap);
+	vlog_pri(PRI_DEBUG, "debug", 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -81,7 +108,7 @@ fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("fatal", 1, fmt, ap);
+	vlog_pri(PRI_ERR, "fatal", 1, fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -92,7 +119,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("fatal", 0, fmt, ap);
+	vlog_pri(PRI_ERR, "fatal", 0, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

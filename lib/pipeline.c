@@ -347,6 +347,55 @@ struct candidate {
 #define COHORT_ODDS	19.0
 #define MAX_POLLS	4096
 
+struct prefix_scan {
+	const char		*watch;
+	const struct fg_profile	*follows;
+	size_t			 n, known_at;
+};
+
+static int
+prefix_read(struct fg_txn *txn, void *arg)
+{
+	struct prefix_scan *ps = arg;
+	struct fg_edge e;
+	size_t i;
+	int r;
+
+	for (i = 0; i < ps->n; i++) {
+		if ((r = store_edge_get(txn, ps->watch, ps->follows[i].id, &e)) == -1)
+			return -1;
+		if (r == 0 && e.state == FG_EDGE_FOLLOWING)
+			break;
+	}
+	ps->known_at = i;
+	return 0;
+}
+
+long
+pipeline_new_prefix(struct fg_pipeline *pl, const char *watch, const struct fg_profile *follows,
+    size_t n)
+{
+	struct prefix_scan ps = { watch, follows, n, 0 };
+
+	if (store_read(pl->store, prefix_read, &ps) != 0)
+		return -1;
+	return (long)ps.known_at;
+}
+
+int
+pipeline_polls_done(struct fg_pipeline *pl, const char *watch, uint64_t *n)
+{
+	struct watch_state *ws = watch_get(pl, watch);
+
+	if (!ws->loaded) {
+		if (store_read(pl->store, read_poll_no, ws) != 0)
+			return -1;
+		ws->loaded = 1;
+	}
+	*n = ws->poll_no;
+	return 0;
+}
+
 struct plan_scan {
 	struct fg_pipeline	*pl;
 	const char		*watch;

@@ -77,6 +77,14 @@ int		 pipeline_page(struct fg_pipeline *, const char *watch, int64_t t,
  */
 int		 pipeline_poll_end(struct fg_pipeline *, const char *watch, int64_t t,
 		    int64_t followers_count, fg_report_cb *cb, void *arg);
+/*
+ * How many of a page's followers (newest first) come before the first one already known to
+ * follow: incremental polling stops paging there. -1 on a store error.
+ */
+long		 pipeline_new_prefix(struct fg_pipeline *, const char *watch,
+		    const struct fg_profile *follows, size_t n);
+/* Polls recorded for the watch so far: 0 means the next poll is its initial full scan. */
+int		 pipeline_polls_done(struct fg_pipeline *, const char *watch, uint64_t *);
 /* Draws up the purge plan of a spike from the store. 0 or -1. */
 int		 pipeline_plan(struct fg_pipeline *, const char *watch, const struct fg_spike *,
 		    struct fg_plan *);
