@@ -62,6 +62,12 @@ pipeline_new(struct fg_store *store, const struct fg_model *model,
 }
 
 void
+pipeline_set_policy(struct fg_pipeline *pl, const struct fg_policy *policy)
+{
+	pl->policy = *policy;
+}
+
+void
 pipeline_free(struct fg_pipeline *pl)
 {
 	size_t i;

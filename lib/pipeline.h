@@ -64,6 +64,8 @@ struct fg_pipeline;
 struct fg_pipeline *pipeline_new(struct fg_store *, const struct fg_model *,
 		    const struct fg_policy *, const struct fg_detector_params *);
 void		 pipeline_free(struct fg_pipeline *);
+/* A new purge policy (after a configuration reload); it must outlive the pipeline's use. */
+void		 pipeline_set_policy(struct fg_pipeline *, const struct fg_policy *);
 /*
  * One page of a poll of watch at time t: followers in platform order (newest first) and ids
  * that unfollowed. Written in one transaction. 0, or -1 on a store error.

@@ -602,6 +602,9 @@ store_close(struct fg_store *st)
 	free(st);
 }
 
+static int	scan(struct fg_txn *, int, const char *, const uint8_t *, size_t, size_t,
+		    int (*)(void *, const uint8_t *, size_t, const MDB_val *), void *);
+
 /* The value under watch\0id in db: 0, FG_NOTFOUND or -1. */
 static int
 get_by_id(struct fg_txn *t, int db, const char *watch, const char *id, MDB_val *v,
@@ -625,17 +628,12 @@ get_by_id(struct fg_txn *t, int db, const char *watch, const char *id, MDB_val *
 
 /* Edges. */
 
-int
-store_edge_get(struct fg_txn *t, const char *watch, const char *id, struct fg_edge *e)
+static int
+edge_decode(const MDB_val *v, const char *watch, const char *id, struct fg_edge *e)
 {
-	const uint8_t *p;
-	MDB_val v;
-	int rc;
+	const uint8_t *p = v->mv_data;
 
-	if ((rc = get_by_id(t, DB_EDGES, watch, id, &v, "edge get")) != 0)
-		return rc;
-	p = v.mv_data;
-	if (v.mv_size != EDGE_LEN || p[24] < FG_EDGE_FOLLOWING || p[24] > FG_EDGE_REMOVED ||
+	if (v->mv_size != EDGE_LEN || p[24] < FG_EDGE_FOLLOWING || p[24] > FG_EDGE_REMOVED ||
 	    p[25] > 1) {
 		log_warnx("store: watch %s: edge of %s: corrupt record", watch, id);
 		return -1;
@@ -646,6 +644,55 @@ store_edge_get(struct fg_txn *t, const char *watch, const char *id, struct fg_ed
 	e->state = p[24];
 	e->initial = p[25];
 	return 0;
+}
+
+int
+store_edge_get(struct fg_txn *t, const char *watch, const char *id, struct fg_edge *e)
+{
+	MDB_val v;
+	int rc;
+
+	if ((rc = get_by_id(t, DB_EDGES, watch, id, &v, "edge get")) != 0)
+		return rc;
+	return edge_decode(&v, watch, id, e);
+}
+
+struct edges_scan {
+	const char	*watch;
+	int		 (*cb)(void *, const char *, const struct fg_edge *);
+	void		*arg;
+};
+
+static int
+edges_step(void *arg, const uint8_t *rest, size_t restlen, const MDB_val *v)
+{
+	struct edges_scan *a = arg;
+	struct fg_edge e;
+	char id[FG_ID_MAX + 1];
+
+	if (restlen == 0 || restlen > FG_ID_MAX || memchr(rest, '\0', restlen) != NULL) {
+		log_warnx("store: watch %s: corrupt edge key", a->watch);
+		return -1;
+	}
+	memcpy(id, rest, restlen);
+	id[restlen] = '\0';
+	if (edge_decode(v, a->watch, id, &e) == -1)
+		return -1;
+	return a->cb(a->arg, id, &e);
+}
+
+int
+store_edges_scan(struct fg_txn *t, const char *watch,
+    int (*cb)(void *, const char *id, const struct fg_edge *), void *arg)
+{
+	struct edges_scan a = { watch, cb, arg };
+	uint8_t kbuf[KEY_MAX];
+	size_t plen;
+
+	TXN_CHECK(t);
+	if ((plen = key_watch(kbuf, watch)) == 0)
+		return -1;
+	return scan(t, DB_EDGES, watch, kbuf, plen, plen, edges_step, &a);
 }
 
 int

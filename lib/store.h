@@ -69,6 +69,9 @@ struct fg_edge {
 /* Get functions return 0, FG_NOTFOUND or -1. */
 int	store_edge_get(struct fg_txn *, const char *watch, const char *id, struct fg_edge *);
 int	store_edge_put(struct fg_txn *, const char *watch, const char *id, const struct fg_edge *);
+/* Every edge of a watch, in id order; a nonzero cb return stops and is returned. */
+int	store_edges_scan(struct fg_txn *, const char *watch,
+	    int (*cb)(void *, const char *id, const struct fg_edge *), void *arg);
 
 struct fg_profile_rec {
 	struct fg_profile	profile;	/* strings point into the txn's memory */
