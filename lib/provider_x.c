@@ -1,0 +1,797 @@
+/*
+ * The X API v2 provider (PLATFORMS.md sections 5 to 7): builds the account lookup and the
+ * followers page requests, maps X's User objects onto the normalized profile, reads the
+ * x-rate-limit-* headers and turns problem+json errors into verdicts.
+ *
+ * Removal is not offered (remove and parse_remove are NULL), so the daemon reports
+ * suspected fakes on X but cannot remove them:
+ * - v2 has no "remove follower" endpoint (PLATFORMS.md 5.4); X's UI has one, its API does not.
+ * - The v2 block endpoints are Enterprise-only and have been absent from the public OpenAPI
+ *   spec since 2025. A block alone does not remove a follower the way the other platforms
+ *   do: it leaves the account blocked, so a removal would need block then unblock, two
+ *   requests, which one remove step cannot express.
+ * - The v1.1 soft block (blocks/create then blocks/destroy, section 6) needs OAuth 1.0a
+ *   request signing with consumer and user secrets we do not hold (the account carries one
+ *   bearer token), is again two requests, and is unavailable to most apps created after 2023.
+ *
+ * The bearer token is copied into the request's auth line only; urls, `what` and error
+ * messages are built from the configuration's account, the resolved id and the server's
+ * replies, never from the token.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "provider.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+#define X_PAGE_SIZE	1000	/* max_results maximum for GET /2/users/:id/followers */
+#define X_ID_DIGITS	19	/* user ids match ^[0-9]{1,19}$ */
+#define X_NAME_MAX	15	/* usernames match ^[A-Za-z0-9_]{1,15}$ */
+#define X_TOKEN_MAX	512	/* the longest next_token carried into the next url */
+/* Literal commas, as in X's own examples; the list is fixed, so the url always reads alike. */
+#define X_USER_FIELDS	"created_at,description,profile_image_url,public_metrics," \
+			"verified,protected,url,location"
+
+#define WHAT_LOOKUP	"account lookup"
+#define WHAT_PAGE	"followers page"
+
+/* How a field of X's User object lands in the normalized profile. */
+enum x_type { XT_STR, XT_INT, XT_BOOL };
+
+struct x_map {
+	const char	*x;	/* key in the User object (or in public_metrics) */
+	const char	*fg;	/* key of the normalized profile */
+	enum x_type	 type;
+};
+
+static const struct x_map user_map[] = {
+	{ "username", "handle", XT_STR },
+	{ "name", "display_name", XT_STR },
+	{ "description", "bio", XT_STR },
+	{ "created_at", "created_at", XT_STR },
+	{ "url", "url", XT_STR },	/* often a t.co link: kept as the profile shows it */
+	{ "location", "location", XT_STR },
+	{ "verified", "verified", XT_BOOL },
+	{ "protected", "locked", XT_BOOL },
+};
+
+static const struct x_map metrics_map[] = {
+	{ "followers_count", "followers_count", XT_INT },
+	{ "following_count", "following_count", XT_INT },
+	{ "listed_count", "listed_count", XT_INT },
+	{ "like_count", "likes_count", XT_INT },
+	/* The live API says tweet_count; spec 2.167 renamed it post_count. */
+	{ "tweet_count", "posts_count", XT_INT },
+	{ "post_count", "posts_count", XT_INT },
+};
+
+static int
+is_digits(const char *s, size_t max)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n > 0 && n <= max && s[n] == '\0';
+}
+
+/* ASCII only, whatever locale the daemon runs in. */
+static int
+is_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static int
+is_username(const char *s)
+{
+	size_t n = 0;
+
+	while (is_alnum((unsigned char)s[n]) || s[n] == '_')
+		n++;
+	return n > 0 && n <= X_NAME_MAX && s[n] == '\0';
+}
+
+/* Printable ASCII only: the value goes into a header or a url and must not split either. */
+static int
+is_token_text(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static void
+request_init(struct fg_request *req, const char *method, const char *what)
+{
+	memset(req, 0, sizeof(*req));
+	snprintf(req->method, sizeof(req->method), "%s", method);
+	snprintf(req->what, sizeof(req->what), "%s", what);
+}
+
+/* A failed build leaves nothing behind, least of all the token. */
+static int
+request_fail(struct fg_request *req)
+{
+	request_clear(req);
+	memset(req, 0, sizeof(*req));
+	return -1;
+}
+
+static int url_append(struct fg_request *, const char *, ...) FG_PRINTF(2, 3);
+
+static int
+url_append(struct fg_request *req, const char *fmt, ...)
+{
+	size_t used = strlen(req->url);
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(req->url + used, sizeof(req->url) - used, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= sizeof(req->url) - used ? -1 : 0;
+}
+
+/* The API root without a trailing slash, whatever the configuration wrote. */
+static int
+url_base(struct fg_request *req, const struct fg_account *a)
+{
+	size_t len = strnlen(a->base_url, sizeof(a->base_url));
+
+	while (len > 0 && a->base_url[len - 1] == '/')
+		len--;
+	if (len == 0) {
+		log_warnx("x: no base_url");
+		return -1;
+	}
+	return url_append(req, "%.*s", (int)len, a->base_url);
+}
+
+/* Percent-encodes everything but RFC 3986 unreserved characters. */
+static int
+url_append_encoded(struct fg_request *req, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t used = strlen(req->url);
+	unsigned char c;
+
+	for (; (c = (unsigned char)*s) != '\0'; s++) {
+		if (used + 4 > sizeof(req->url))
+			return -1;
+		if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+			req->url[used++] = (char)c;
+		else {
+			req->url[used++] = '%';
+			req->url[used++] = hex[c >> 4];
+			req->url[used++] = hex[c & 15];
+		}
+	}
+	req->url[used] = '\0';
+	return 0;
+}
+
+static int
+request_auth(struct fg_request *req, const struct fg_account *a)
+{
+	int n;
+
+	if (a->secret == NULL || a->secret[0] == '\0') {
+		log_warnx("x: %s: no bearer token", req->what);
+		return -1;
+	}
+	if (!is_token_text(a->secret)) {
+		log_warnx("x: %s: the bearer token contains spaces or control characters",
+		    req->what);
+		return -1;
+	}
+	n = snprintf(req->auth, sizeof(req->auth), "Authorization: Bearer %s", a->secret);
+	return n < 0 || (size_t)n >= sizeof(req->auth) ? -1 : 0;
+}
+
+/*
+ * GET /2/users/me for "me" (user-context tokens only), /2/users/:id for an all-digit
+ * account, else /2/users/by/username/:username. A username made only of digits is
+ * written with its @ ("@12345"), as is a user literally called "me".
+ */
+static int
+x_resolve(const struct fg_account *a, struct fg_request *req)
+{
+	const char *acct = a->account;
+
+	request_init(req, "GET", WHAT_LOOKUP);
+	if (url_base(req, a) == -1)
+		return request_fail(req);
+	if (strcmp(acct, "me") == 0) {
+		if (url_append(req, "/2/users/me") == -1)
+			return request_fail(req);
+	} else if (is_digits(acct, X_ID_DIGITS)) {
+		if (url_append(req, "/2/users/%s", acct) == -1)
+			return request_fail(req);
+	} else {
+		if (acct[0] == '@')
+			acct++;
+		if (!is_username(acct)) {
+			log_warnx("x: account \"%.64s\" is neither a user id nor a username "
+			    "(1 to 15 letters, digits or _)", a->account);
+			return request_fail(req);
+		}
+		if (url_append(req, "/2/users/by/username/%s", acct) == -1)
+			return request_fail(req);
+	}
+	if (url_append(req, "?user.fields=public_metrics") == -1 ||
+	    request_auth(req, a) == -1)
+		return request_fail(req);
+	return 0;
+}
+
+static int
+x_page(const struct fg_account *a, const char *cursor, struct fg_request *req)
+{
+	request_init(req, "GET", WHAT_PAGE);
+	if (!is_digits(a->id, X_ID_DIGITS)) {
+		log_warnx("x: %s: account id not resolved", req->what);
+		return request_fail(req);
+	}
+	if (url_base(req, a) == -1 ||
+	    url_append(req, "/2/users/%s/followers?max_results=%d&user.fields=%s", a->id,
+	    X_PAGE_SIZE, X_USER_FIELDS) == -1)
+		return request_fail(req);
+	if (cursor != NULL) {
+		if (cursor[0] == '\0' || url_append(req, "&pagination_token=") == -1 ||
+		    url_append_encoded(req, cursor) == -1)
+			return request_fail(req);
+	}
+	if (request_auth(req, a) == -1)
+		return request_fail(req);
+	return 0;
+}
+
+/* Copies server text for a log line: bounded, one line, no control characters. */
+static void
+text_copy(char *buf, size_t len, const char *s)
+{
+	size_t i;
+
+	snprintf(buf, len, "%s", s);
+	for (i = 0; buf[i] != '\0'; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
+}
+
+/*
+ * The text of one X error object: problem+json {"title","detail","type"}, a partial error
+ * (the same keys plus resource_id) or the legacy {"code","message"}. kind gets the last
+ * segment of the problem type ("client-forbidden"), or "".
+ */
+static void
+error_object_text(const json_t *e, char *buf, size_t len, char *kind, size_t kindlen)
+{
+	const char *s, *type, *slash;
+
+	buf[0] = '\0';
+	if (kind != NULL)
+		kind[0] = '\0';
+	if (!json_is_object(e))
+		return;
+	if ((s = json_string_value(json_object_get(e, "detail"))) == NULL &&
+	    (s = json_string_value(json_object_get(e, "message"))) == NULL)
+		s = json_string_value(json_object_get(e, "title"));
+	if (s != NULL)
+		text_copy(buf, len, s);
+	type = json_string_value(json_object_get(e, "type"));
+	if (kind != NULL && type != NULL) {
+		slash = strrchr(type, '/');
+		text_copy(kind, kindlen, slash != NULL ? slash + 1 : type);
+	}
+}
+
+/* The error text of a whole response: problem+json, or the first of a v1.1 errors array. */
+static void
+response_error_text(const struct fg_response *r, char *buf, size_t len, char *kind,
+    size_t kindlen)
+{
+	json_t *o = json_loadb(r->body != NULL ? r->body : "", r->len, 0, NULL);
+	json_t *errors;
+
+	buf[0] = kind[0] = '\0';
+	if (json_is_object(o)) {
+		error_object_text(o, buf, len, kind, kindlen);
+		errors = json_object_get(o, "errors");
+		if (buf[0] == '\0' && json_is_array(errors))
+			error_object_text(json_array_get(errors, 0), buf, len, kind, kindlen);
+	}
+	json_decref(o);
+}
+
+/*
+ * The verdict from the status (response_classify), with X's error text and, where the
+ * status alone misleads, the likely cause.
+ */
+static enum fg_presult
+x_status(const struct fg_response *r, const char *what, char *err, size_t errlen)
+{
+	enum fg_presult res;
+	char text[160], kind[64];
+	const char *hint = "";
+
+	res = response_classify(r, what, err, errlen);
+	if (res == FG_P_OK || r->status == 0)
+		return res;
+	response_error_text(r, text, sizeof(text), kind, sizeof(kind));
+	if (r->status == 403) {
+		/* A protected account's list is a 403 too, and no tier changes that. */
+		if (strcmp(kind, "not-authorized-for-resource") == 0)
+			hint = " (not authorized to see this account's followers)";
+		else
+			hint = " (the API tier may not include this endpoint)";
+	} else if (r->status == 429 && strcmp(kind, "usage-capped") == 0)
+		hint = " (usage cap: the app's credits are spent, not a 15-minute window)";
+	snprintf(err, errlen, "%s: HTTP %ld%s%s%s", what, r->status,
+	    text[0] != '\0' ? ": " : "", text, hint);
+	return res;
+}
+
+/*
+ * Parses the body. A body cut short (a dropped connection) is worth retrying; anything else
+ * that is not a JSON object will not get better.
+ */
+static enum fg_presult
+x_load(const struct fg_response *r, const char *what, json_t **out, char *err,
+    size_t errlen)
+{
+	json_error_t e;
+	enum json_error_code code;
+	json_t *doc;
+	char reason[JSON_ERROR_TEXT_LENGTH];
+
+	*out = NULL;
+	doc = json_loadb(r->body != NULL ? r->body : "", r->len, 0, &e);
+	if (doc == NULL) {
+		code = json_error_code(&e);
+		/*
+		 * Cut inside a literal ("tru") or a number the parser calls a bad token, and
+		 * inside a UTF-8 sequence a bad byte (reported up to 3 bytes early): both
+		 * at the very end of the body are truncation too.
+		 */
+		if (code == json_error_premature_end_of_input ||
+		    (code == json_error_invalid_syntax && e.position >= 0 &&
+		    (size_t)e.position >= r->len) ||
+		    (code == json_error_invalid_utf8 && e.position >= 0 &&
+		    (size_t)e.position + 4 >= r->len)) {
+			snprintf(err, errlen, "%s: truncated JSON body (%zu bytes)", what, r->len);
+			return FG_P_RETRY;
+		}
+		text_copy(reason, sizeof(reason), e.text);
+		snprintf(err, errlen, "%s: not JSON: %s at byte %d", what, reason, e.position);
+		return FG_P_FATAL;
+	}
+	if (!json_is_object(doc)) {
+		snprintf(err, errlen, "%s: expected a JSON object", what);
+		json_decref(doc);
+		return FG_P_FATAL;
+	}
+	*out = doc;
+	return FG_P_OK;
+}
+
+/* The profile setters' messages start with the normalized key; the X path replaces it. */
+static const char *
+setter_reason(const char *msg)
+{
+	const char *p;
+
+	if (msg[0] == '"' && (p = strstr(msg + 1, "\": ")) != NULL)
+		return p + 3;
+	return msg;
+}
+
+static const char *
+x_type_name(enum x_type t)
+{
+	switch (t) {
+	case XT_STR:
+		return "a string";
+	case XT_INT:
+		return "an integer";
+	case XT_BOOL:
+		return "true or false";
+	}
+	return "?";
+}
+
+/* One value of a User object into p; null means unknown. prefix is "data[3]." and the like. */
+static int
+x_field(struct fg_profile *p, const struct x_map *m, const json_t *v, const char *what,
+    const char *prefix, char *err, size_t errlen)
+{
+	const struct profile_field *f;
+	char sub[160];
+	int ok, r;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if ((f = profile_field(m->fg, strlen(m->fg))) == NULL) {
+		snprintf(err, errlen, "%s: %s%s: no profile key %s", what, prefix, m->x, m->fg);
+		return -1;
+	}
+	switch (m->type) {
+	case XT_STR:
+		ok = json_is_string(v);
+		break;
+	case XT_INT:
+		ok = json_is_integer(v);
+		break;
+	default:
+		ok = json_is_boolean(v);
+		break;
+	}
+	if (!ok) {
+		snprintf(err, errlen, "%s: %s%s: expected %s", what, prefix, m->x,
+		    x_type_name(m->type));
+		return -1;
+	}
+	if (m->type == XT_STR)
+		r = profile_field_string(p, f, json_string_value(v), json_string_length(v), sub,
+		    sizeof(sub));
+	else if (m->type == XT_INT)
+		r = profile_field_integer(p, f, json_integer_value(v), sub, sizeof(sub));
+	else
+		r = profile_field_bool(p, f, json_is_true(v), sub, sizeof(sub));
+	if (r == -1) {
+		snprintf(err, errlen, "%s: %s%s: %s", what, prefix, m->x, setter_reason(sub));
+		return -1;
+	}
+	return 0;
+}
+
+/* An id as X spells them: a string of 1 to 19 digits. */
+static int
+x_id(const json_t *v, const char **id, const char *what, const char *path, char *err,
+    size_t errlen)
+{
+	const char *s = json_string_value(v);
+
+	if (v == NULL || json_is_null(v)) {
+		snprintf(err, errlen, "%s: %s: missing", what, path);
+		return -1;
+	}
+	if (s == NULL || strlen(s) != json_string_length(v) || !is_digits(s, X_ID_DIGITS)) {
+		snprintf(err, errlen, "%s: %s: expected a string of 1 to %d digits", what, path,
+		    X_ID_DIGITS);
+		return -1;
+	}
+	*id = s;
+	return 0;
+}
+
+/* One User object of data[] into p; its strings stay in the document. */
+static int
+x_user(const json_t *u, size_t i, int64_t now, struct fg_profile *p, const char *what,
+    char *err, size_t errlen)
+{
+	const json_t *pm, *img;
+	char prefix[48], path[64];
+	size_t k;
+
+	profile_init(p);
+	snprintf(prefix, sizeof(prefix), "data[%zu]", i);
+	if (!json_is_object(u)) {
+		snprintf(err, errlen, "%s: %s: expected an object", what, prefix);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s.id", prefix);
+	if (x_id(json_object_get(u, "id"), &p->id, what, path, err, errlen) == -1)
+		return -1;
+	snprintf(prefix, sizeof(prefix), "data[%zu].", i);
+	for (k = 0; k < sizeof(user_map) / sizeof(user_map[0]); k++)
+		if (x_field(p, &user_map[k], json_object_get(u, user_map[k].x), what, prefix,
+		    err, errlen) == -1)
+			return -1;
+
+	/* v2 has no default_profile_image flag; the untouched image has a telling path. */
+	img = json_object_get(u, "profile_image_url");
+	if (img != NULL && !json_is_null(img)) {
+		if (!json_is_string(img)) {
+			snprintf(err, errlen, "%s: %sprofile_image_url: expected a string", what,
+			    prefix);
+			return -1;
+		}
+		p->avatar_default = strstr(json_string_value(img),
+		    "/default_profile_images/") != NULL;
+	}
+
+	pm = json_object_get(u, "public_metrics");
+	if (pm != NULL && !json_is_null(pm)) {
+		if (!json_is_object(pm)) {
+			snprintf(err, errlen, "%s: %spublic_metrics: expected an object", what,
+			    prefix);
+			return -1;
+		}
+		snprintf(prefix, sizeof(prefix), "data[%zu].public_metrics.", i);
+		for (k = 0; k < sizeof(metrics_map) / sizeof(metrics_map[0]); k++)
+			if (x_field(p, &metrics_map[k], json_object_get(pm, metrics_map[k].x),
+			    what, prefix, err, errlen) == -1)
+				return -1;
+	}
+	p->observed_at = now;
+	return 0;
+}
+
+/* "errors" beside (or instead of) "data": NULL if absent, -1 if not an array. */
+static int
+x_errors(const json_t *doc, const json_t **errors, const char *what, char *err,
+    size_t errlen)
+{
+	const json_t *e = json_object_get(doc, "errors");
+
+	*errors = NULL;
+	if (e == NULL || json_is_null(e))
+		return 0;
+	if (!json_is_array(e)) {
+		snprintf(err, errlen, "%s: errors: expected an array", what);
+		return -1;
+	}
+	*errors = e;
+	return 0;
+}
+
+static enum fg_presult
+x_parse_resolve(struct fg_account *a, const struct fg_response *r, char *err,
+    size_t errlen)
+{
+	const char *what = WHAT_LOOKUP, *id;
+	const json_t *data, *pm, *errors, *v;
+	enum fg_presult res;
+	json_t *doc;
+	char text[160];
+	int64_t count = -1;
+
+	if ((res = x_status(r, what, err, errlen)) != FG_P_OK)
+		return res;
+	if ((res = x_load(r, what, &doc, err, errlen)) != FG_P_OK)
+		return res;
+	res = FG_P_FATAL;
+	if (x_errors(doc, &errors, what, err, errlen) == -1)
+		goto out;
+	data = json_object_get(doc, "data");
+	if (data == NULL || json_is_null(data)) {
+		/* An unknown or suspended user is a 200 that carries only errors. */
+		error_object_text(json_array_get(errors, 0), text, sizeof(text), NULL, 0);
+		snprintf(err, errlen, "%s: no user in the reply%s%s", what,
+		    text[0] != '\0' ? ": " : "", text);
+		goto out;
+	}
+	if (!json_is_object(data)) {
+		snprintf(err, errlen, "%s: data: expected an object", what);
+		goto out;
+	}
+	if (x_id(json_object_get(data, "id"), &id, what, "data.id", err, errlen) == -1)
+		goto out;
+	pm = json_object_get(data, "public_metrics");
+	if (pm != NULL && !json_is_null(pm)) {
+		if (!json_is_object(pm)) {
+			snprintf(err, errlen, "%s: data.public_metrics: expected an object", what);
+			goto out;
+		}
+		v = json_object_get(pm, "followers_count");
+		if (v != NULL && !json_is_null(v)) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > FG_COUNT_MAX) {
+				snprintf(err, errlen, "%s: data.public_metrics.followers_count: "
+				    "expected a non-negative integer", what);
+				goto out;
+			}
+			count = json_integer_value(v);
+		}
+	}
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	a->followers_count = count;
+	res = FG_P_OK;
+out:
+	json_decref(doc);
+	return res;
+}
+
+/*
+ * {"data":[User...],"meta":{"result_count":N,"next_token":"..."},"errors":[...]}. The list
+ * is empty when data is absent and result_count is 0. A reply with errors and no data is a
+ * failure, not an empty list: read as "no followers left" it would make a reconcile pass
+ * drop the whole audience.
+ */
+static enum fg_presult
+x_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t now,
+    struct fg_page *pg, char *err, size_t errlen)
+{
+	const char *what = WHAT_PAGE, *tok;
+	const json_t *data, *meta, *errors, *count, *next;
+	enum fg_presult res;
+	char text[160];
+	size_t i, n;
+
+	(void)a;
+	memset(pg, 0, sizeof(*pg));
+	if ((res = x_status(r, what, err, errlen)) != FG_P_OK)
+		return res;
+	if ((res = x_load(r, what, &pg->doc, err, errlen)) != FG_P_OK)
+		return res;
+	if (x_errors(pg->doc, &errors, what, err, errlen) == -1)
+		goto fatal;
+	error_object_text(json_array_get(errors, 0), text, sizeof(text), NULL, 0);
+
+	meta = json_object_get(pg->doc, "meta");
+	if (meta == NULL || json_is_null(meta)) {
+		if (json_array_size(errors) > 0)
+			snprintf(err, errlen, "%s: no followers in the reply, only errors: %s",
+			    what, text);
+		else
+			snprintf(err, errlen, "%s: meta: missing", what);
+		goto fatal;
+	}
+	if (!json_is_object(meta)) {
+		snprintf(err, errlen, "%s: meta: expected an object", what);
+		goto fatal;
+	}
+	count = json_object_get(meta, "result_count");
+	if (count != NULL && (!json_is_integer(count) || json_integer_value(count) < 0)) {
+		snprintf(err, errlen, "%s: meta.result_count: expected a non-negative integer",
+		    what);
+		goto fatal;
+	}
+	next = json_object_get(meta, "next_token");
+	if (next != NULL && !json_is_null(next)) {
+		tok = json_string_value(next);
+		if (tok == NULL) {
+			snprintf(err, errlen, "%s: meta.next_token: expected a string", what);
+			goto fatal;
+		}
+		if (tok[0] == '\0' || json_string_length(next) > X_TOKEN_MAX ||
+		    strlen(tok) != json_string_length(next) || !is_token_text(tok)) {
+			snprintf(err, errlen, "%s: meta.next_token: expected 1 to %d printable "
+			    "characters", what, X_TOKEN_MAX);
+			goto fatal;
+		}
+	}
+
+	data = json_object_get(pg->doc, "data");
+	if (data == NULL || json_is_null(data)) {
+		if (json_array_size(errors) > 0) {
+			snprintf(err, errlen, "%s: no followers in the reply, only errors: %s",
+			    what, text);
+			goto fatal;
+		}
+		if (count == NULL || json_integer_value(count) != 0) {
+			snprintf(err, errlen, "%s: data: missing, and meta.result_count is not 0",
+			    what);
+			goto fatal;
+		}
+		n = 0;
+	} else if (!json_is_array(data)) {
+		snprintf(err, errlen, "%s: data: expected an array", what);
+		goto fatal;
+	} else if ((n = json_array_size(data)) > X_PAGE_SIZE) {
+		snprintf(err, errlen, "%s: data: %zu users, more than the API's %d", what, n,
+		    X_PAGE_SIZE);
+		goto fatal;
+	}
+
+	if (n > 0)
+		pg->profiles = xcalloc(n, sizeof(*pg->profiles));
+	for (i = 0; i < n; i++)
+		if (x_user(json_array_get(data, i), i, now, &pg->profiles[i], what, err,
+		    errlen) == -1)
+			goto fatal;
+	pg->n = n;
+	if (next != NULL && !json_is_null(next))
+		pg->cursor = xstrdup(json_string_value(next));
+	pg->needs_hydration = 0;
+	if (json_array_size(errors) > 0)
+		log_warnx("x: %s: %zu partial error(s) beside the data, first: %s", what,
+		    json_array_size(errors), text[0] != '\0' ? text : "(no detail)");
+	return FG_P_OK;
+fatal:
+	page_free(pg);
+	return FG_P_FATAL;
+}
+
+/* A header holding a non-negative decimal integer, optional whitespace around it. */
+static int
+header_int(const struct fg_response *r, const char *name, int64_t *out)
+{
+	const char *s = response_header(r, name);
+	int64_t v = 0;
+	int n = 0;
+
+	if (s == NULL)
+		return -1;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (; isdigit((unsigned char)*s); s++, n++) {
+		if (n == 18)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (n == 0 || *s != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* An IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT", the form Retry-After uses for dates. */
+static int
+http_date(const char *s, int64_t *out)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char mon[4], gmt[4], wday[4];
+	int d, y, h, mi, se, n = 0;
+	const char *m;
+
+	if (sscanf(s, "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d %3[A-Z]%n", wday, &d, mon, &y,
+	    &h, &mi, &se, gmt, &n) != 8 || s[n] != '\0' || strcmp(gmt, "GMT") != 0)
+		return -1;
+	if ((m = strstr(months, mon)) == NULL || strlen(mon) != 3 || (m - months) % 3 != 0 ||
+	    d < 1 || d > 31 || y < 1970 || h > 23 || mi > 59 || se > 60)
+		return -1;
+	*out = time_days_from_civil(y, (unsigned)((m - months) / 3 + 1), (unsigned)d) * 86400 +
+	    h * 3600 + mi * 60 + se;
+	return 0;
+}
+
+/*
+ * x-rate-limit-{limit,remaining,reset} (reset in epoch seconds) describe the endpoint's
+ * 15-minute window. Some endpoints add x-user-limit-24hour-*; when that budget is spent it
+ * is the one that binds, so it replaces the window.
+ */
+static void
+x_ratelimit(const struct fg_response *r, int64_t now, struct fg_ratelimit *rl)
+{
+	int64_t day_remaining, day_reset, day_limit, secs;
+	const char *ra;
+
+	memset(rl, 0, sizeof(*rl));
+	if (header_int(r, "x-rate-limit-limit", &rl->limit) == 0 &&
+	    header_int(r, "x-rate-limit-remaining", &rl->remaining) == 0 &&
+	    header_int(r, "x-rate-limit-reset", &rl->reset) == 0)
+		rl->known = 1;
+	else
+		rl->limit = rl->remaining = rl->reset = 0;
+	if (header_int(r, "x-user-limit-24hour-remaining", &day_remaining) == 0 &&
+	    day_remaining == 0 &&
+	    header_int(r, "x-user-limit-24hour-reset", &day_reset) == 0 &&
+	    (!rl->known || day_reset > rl->reset)) {
+		if (header_int(r, "x-user-limit-24hour-limit", &day_limit) == 0)
+			rl->limit = day_limit;
+		rl->remaining = 0;
+		rl->reset = day_reset;
+		rl->known = 1;
+	}
+	if ((ra = response_header(r, "Retry-After")) != NULL) {
+		if (header_int(r, "Retry-After", &secs) == 0)
+			rl->retry_after = now + secs;
+		else if (http_date(ra, &secs) == 0)
+			rl->retry_after = secs;
+	}
+}
+
+const struct fg_provider provider_x = {
+	.name = "x",
+	.page_size = X_PAGE_SIZE,
+	.hydrate_max = 0,		/* public_metrics comes with every page */
+	.login = NULL,			/* the bearer token is the credential */
+	.parse_login = NULL,
+	.resolve = x_resolve,
+	.parse_resolve = x_parse_resolve,
+	.page = x_page,
+	.parse_page = x_parse_page,
+	.hydrate = NULL,
+	.parse_hydrate = NULL,
+	.remove = NULL,			/* see the comment atop this file */
+	.parse_remove = NULL,
+	.ratelimit = x_ratelimit,
+};
