@@ -8,6 +8,9 @@ int	cmd_train(int argc, char **argv);
 int	cmd_eval(int argc, char **argv);
 int	cmd_simulate(int argc, char **argv);
 int	cmd_replay(int argc, char **argv);
+int	cmd_status(int argc, char **argv);
+int	cmd_followers(int argc, char **argv);
+int	cmd_spikes(int argc, char **argv);
 
 /* Opens path for reading; "-" or NULL is stdin. NULL with a message on failure. */
 #include <stdio.h>

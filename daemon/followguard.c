@@ -19,6 +19,10 @@ static const struct command {
 	{ "simulate", cmd_simulate, "simulate [--seed N] [--days N] [--audience N] "
 	    "[--events LIST] [--truth FILE] ..." },
 	{ "replay", cmd_replay, "replay [-c FILE] [--db DIR] [--format jsonl|text] SCENARIO.jsonl|-" },
+	{ "status", cmd_status, "status [-c FILE] [--json]" },
+	{ "followers", cmd_followers, "followers WATCH [-c FILE] [--since T] [--min-score X] "
+	    "[--json|--csv]" },
+	{ "spikes", cmd_spikes, "spikes [WATCH] [-c FILE] [--json]" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -1,0 +1,382 @@
+/*
+ * followguardd: the polling daemon. One libevent loop runs the HTTP layer, one timer per
+ * watched account (poller.c), the control socket, signals and the systemd watchdog; every
+ * follower goes through the same pipeline as `followguard replay`.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "control.h"
+#include "http.h"
+#include "log.h"
+#include "model.h"
+#include "pipeline.h"
+#include "poller.h"
+#include "report.h"
+#include "sdnotify.h"
+#include "store.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+#define TOKEN_MAX	8192
+
+struct daemon {
+	const char		*cfgpath;
+	struct fg_config	 cfg;
+	struct fg_model		 model;
+	struct fg_store		*store;
+	struct fg_pipeline	*pl;
+	struct event_base	*base;
+	struct http		*http;
+	struct poller		*poller;
+	struct control		*control;
+	struct event		*ev_hup, *ev_term, *ev_int, *watchdog;
+	uint64_t		 spikes;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: followguardd [-c FILE] [-f|--foreground] [-v] "
+	    "[--check-config [FILE]]\n");
+	exit(2);
+}
+
+/*
+ * Reads a token file: refused if group or others may read it, since the token gives access
+ * to the account. The token is trimmed of surrounding white space. NULL with err.
+ */
+static char *
+read_secret(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	char *buf;
+	ssize_t n;
+	size_t len;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &sb) == -1 || (sb.st_mode & 077) != 0) {
+		snprintf(err, errlen, "%s: readable by group or others (chmod 600 it)", path);
+		close(fd);
+		return NULL;
+	}
+	buf = xmalloc(TOKEN_MAX + 1);
+	n = read(fd, buf, TOKEN_MAX);
+	close(fd);
+	if (n <= 0) {
+		snprintf(err, errlen, "%s: empty or unreadable", path);
+		free(buf);
+		return NULL;
+	}
+	len = (size_t)n;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
+		len--;
+	buf[len] = '\0';
+	return buf;
+}
+
+static void
+on_report(void *arg, const struct fg_report *r)
+{
+	struct daemon *d = arg;
+	const struct fg_spike *s = r->spike;
+
+	d->spikes++;
+	log_warnx("watch %s: %s %s spike %s (%s, %s): %llu new followers, %.0f%% scored fake%s%zu",
+	    r->watch, spike_kind_name(s->kind), spike_pattern_name(s->pattern), s->id,
+	    spike_severity_name(s->severity), s->open ? "growing" : "over",
+	    (unsigned long long)s->new_followers, 100 * s->fake_share,
+	    r->plan != NULL ? "; purge plan " : "", r->plan != NULL ? r->plan->n : 0);
+}
+
+static int
+send_adapter(void *ctx, const struct fg_request *req, fg_send_done *done, void *arg)
+{
+	return http_send(ctx, req, done, arg);
+}
+
+/* Starts watching what cfg lists and is not watched yet. Errors are logged per watch. */
+static void
+watches_add(struct daemon *d, const struct fg_config *cfg)
+{
+	char err[512], *secret;
+	size_t i;
+
+	for (i = 0; i < cfg->nwatches; i++) {
+		const struct fg_watch_conf *wc = &cfg->watches[i];
+
+		if (poller_has(d->poller, wc->name))
+			continue;
+		secret = NULL;
+		if (wc->token_file != NULL &&
+		    (secret = read_secret(wc->token_file, err, sizeof(err))) == NULL) {
+			log_warnx("watch %s: %s; not watched", wc->name, err);
+			continue;
+		}
+		if (poller_add(d->poller, wc, secret, cfg->poll_interval, err, sizeof(err)) == -1)
+			log_warnx("%s", err);
+	}
+}
+
+static int
+watch_same(const struct fg_watch_conf *a, const struct fg_watch_conf *b)
+{
+	return strcmp(a->provider, b->provider) == 0 && strcmp(a->base_url, b->base_url) == 0 &&
+	    strcmp(a->account, b->account) == 0 &&
+	    (a->token_file == NULL) == (b->token_file == NULL) &&
+	    (a->token_file == NULL || strcmp(a->token_file, b->token_file) == 0);
+}
+
+static void
+policy_from(const struct fg_config *cfg, struct fg_policy *p)
+{
+	p->min_score = cfg->purge.min_score;
+	p->allowlist = cfg->purge.allowlist;
+	p->nallowlist = cfg->purge.nallowlist;
+}
+
+/* SIGHUP: a new configuration replaces the old only if it loads without error. */
+static void
+reload(struct daemon *d)
+{
+	struct fg_config next;
+	struct fg_policy policy;
+	const struct fg_watch_conf *nw;
+	size_t i;
+
+	config_defaults(&next);
+	if (config_load(&next, d->cfgpath) == -1) {
+		log_warnx("reload: %s has errors; keeping the running configuration", d->cfgpath);
+		config_free(&next);
+		return;
+	}
+	/* Watches gone or changed stop; new and changed ones start; state stays in LMDB. */
+	for (i = 0; i < d->cfg.nwatches; i++) {
+		nw = config_watch(&next, d->cfg.watches[i].name);
+		if (nw == NULL || !watch_same(nw, &d->cfg.watches[i]) ||
+		    next.poll_interval != d->cfg.poll_interval)
+			poller_remove(d->poller, d->cfg.watches[i].name);
+	}
+	watches_add(d, &next);
+	config_free(&d->cfg);
+	d->cfg = next;
+	policy_from(&d->cfg, &policy);
+	pipeline_set_policy(d->pl, &policy);
+	log_warnx("reload: %s loaded, %zu watches", d->cfgpath, poller_count(d->poller));
+	sdnotify_status("watching %zu accounts", poller_count(d->poller));
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		sdnotify("RELOADING=1");
+		reload(d);
+		sdnotify("READY=1");
+		return;
+	}
+	log_warnx("stopping on signal %d", (int)sig);
+	sdnotify("STOPPING=1");
+	/* In-flight requests are abandoned; every committed transaction is already durable. */
+	http_cancel_all(d->http);
+	event_base_loopexit(d->base, NULL);
+}
+
+static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sdnotify("WATCHDOG=1");
+}
+
+static json_t *
+status_json(struct daemon *d)
+{
+	struct watch_status st;
+	json_t *arr = json_array(), *o, *rl;
+	char t1[FG_RFC3339_LEN], t2[FG_RFC3339_LEN];
+	size_t i;
+
+	for (i = 0; i < poller_count(d->poller); i++) {
+		poller_status(d->poller, i, &st);
+		o = json_pack("{s:s, s:s, s:s, s:b, s:i, s:I, s:I, s:I, s:I, s:I}",
+		    "watch", st.name, "provider", st.provider,
+		    "health", st.degraded ? "degraded" : "ok", "polling", st.busy,
+		    "failures", st.failures, "polls", (json_int_t)st.polls,
+		    "requests", (json_int_t)st.requests,
+		    "last_poll_requests", (json_int_t)st.last_requests,
+		    "last_poll_new", (json_int_t)st.last_new,
+		    "followers", (json_int_t)st.followers);
+		if (st.last_poll > 0)
+			json_object_set_new(o, "last_poll",
+			    json_string(time_format_rfc3339(st.last_poll, t1)));
+		if (st.next_poll > 0)
+			json_object_set_new(o, "next_poll",
+			    json_string(time_format_rfc3339(st.next_poll, t2)));
+		if (st.rl.known) {
+			rl = json_pack("{s:I, s:I, s:s}", "limit", (json_int_t)st.rl.limit,
+			    "remaining", (json_int_t)st.rl.remaining, "reset",
+			    time_format_rfc3339(st.rl.reset, t1));
+			json_object_set_new(o, "rate_limit", rl);
+		}
+		if (st.last_error[0] != '\0')
+			json_object_set_new(o, "last_error", json_string(st.last_error));
+		json_array_append_new(arr, o);
+	}
+	return json_pack("{s:o, s:I}", "watches", arr, "spikes", (json_int_t)d->spikes);
+}
+
+static json_t *
+on_control(void *arg, const char *cmd, const json_t *req, char *err, size_t errlen)
+{
+	struct daemon *d = arg;
+	const char *w;
+
+	if (strcmp(cmd, "status") == 0)
+		return status_json(d);
+	if (strcmp(cmd, "poll-now") == 0) {
+		w = json_string_value(json_object_get(req, "watch"));
+		if (w == NULL || poller_poll_now(d->poller, w) == -1) {
+			snprintf(err, errlen, "poll-now: no such watch");
+			return NULL;
+		}
+		return json_object();
+	}
+	snprintf(err, errlen, "unknown command \"%.40s\"", cmd);
+	return NULL;
+}
+
+static int
+run(struct daemon *d)
+{
+	struct fg_policy policy;
+	struct poller_io io;
+	struct timeval tv;
+	char err[1024];
+	int64_t wd;
+
+	if (model_load(&d->model, d->cfg.model, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	if (store_open(&d->store, d->cfg.state_dir, 0, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	policy_from(&d->cfg, &policy);
+	d->pl = pipeline_new(d->store, &d->model, &policy, NULL);
+	if ((d->base = event_base_new()) == NULL || (d->http = http_new(d->base, NULL)) == NULL)
+		fatalx("cannot set up the event loop or libcurl");
+	io.send = send_adapter;
+	io.ctx = d->http;
+	d->poller = poller_new(d->base, d->pl, &io, on_report, d);
+	d->control = control_open(d->base, d->cfg.control_socket, on_control, d);
+	if (d->control == NULL)
+		log_warnx("running without a control socket");
+	d->ev_hup = evsignal_new(d->base, SIGHUP, on_signal, d);
+	d->ev_term = evsignal_new(d->base, SIGTERM, on_signal, d);
+	d->ev_int = evsignal_new(d->base, SIGINT, on_signal, d);
+	evsignal_add(d->ev_hup, NULL);
+	evsignal_add(d->ev_term, NULL);
+	evsignal_add(d->ev_int, NULL);
+	if ((wd = sdnotify_watchdog_usec()) > 0) {
+		d->watchdog = event_new(d->base, -1, EV_PERSIST, on_watchdog, d);
+		tv.tv_sec = (time_t)(wd / 2 / 1000000);
+		tv.tv_usec = (suseconds_t)(wd / 2 % 1000000);
+		event_add(d->watchdog, &tv);
+	}
+	watches_add(d, &d->cfg);
+	log_warnx("started: %zu watches, state in %s", poller_count(d->poller), d->cfg.state_dir);
+	sdnotify("READY=1");
+	sdnotify_status("watching %zu accounts", poller_count(d->poller));
+	event_base_dispatch(d->base);
+
+	control_close(d->control);
+	if (d->watchdog != NULL)
+		event_free(d->watchdog);
+	event_free(d->ev_hup);
+	event_free(d->ev_term);
+	event_free(d->ev_int);
+	http_free(d->http);
+	poller_free(d->poller);
+	event_base_free(d->base);
+	pipeline_free(d->pl);
+	store_close(d->store);
+	log_warnx("stopped");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct daemon d;
+	const char *explicit_path = NULL;
+	int c, check = 0, verbose = 0, rc;
+
+	memset(&d, 0, sizeof(d));
+	while ((c = getopt_long(argc, argv, "c:fvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			explicit_path = optarg;
+			break;
+		case 'f':
+			break;	/* always in the foreground: systemd and the terminal both want it */
+		case 'v':
+			verbose++;
+			break;
+		case 'C':
+			check = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (check && optind < argc)
+		explicit_path = argv[optind++];
+	if (optind != argc)
+		usage();
+	log_init("followguardd", verbose);
+	signal(SIGPIPE, SIG_IGN);
+	d.cfgpath = config_path(explicit_path);
+	config_defaults(&d.cfg);
+	if (config_load(&d.cfg, d.cfgpath) == -1) {
+		config_free(&d.cfg);
+		return 1;
+	}
+	if (check) {
+		printf("%s: configuration OK (%zu watches)\n", d.cfgpath, d.cfg.nwatches);
+		config_free(&d.cfg);
+		return 0;
+	}
+	rc = run(&d);
+	config_free(&d.cfg);
+	return rc;
+}

@@ -1,0 +1,534 @@
+/*
+ * The poller. See poller.h.
+ *
+ * A poll of one watch is a chain of requests, each sent from a timer or a completion
+ * callback, never in a loop: the event loop stays free between steps, and many watches
+ * interleave on one thread.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "poller.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+#define FIRST_DELAY_MAX	10	/* seconds: first polls spread over this */
+#define BACKOFF_MAX	300	/* seconds */
+#define RETRIES_MAX	5	/* transient failures in one poll before it is abandoned */
+#define DEGRADED_AFTER	3	/* failed polls in a row */
+
+enum step { S_LOGIN, S_RESOLVE, S_PAGE, S_HYDRATE };
+
+static const char *const step_names[] = { "login", "resolve", "followers page", "hydration" };
+
+struct pwatch {
+	struct poller		*p;
+	char			 name[FG_WATCH_MAX + 1];
+	const struct fg_provider *prov;
+	struct fg_account	 acct;
+	struct event		*timer;
+	int64_t			 interval;
+	int			 inflight;	/* a request is out */
+	int			 removed;	/* free when it comes back */
+	/* the poll under way */
+	int			 busy;
+	enum step		 step;
+	char			*cursor;
+	struct fg_page		 page;
+	size_t			 fresh;		/* new followers on the current page */
+	size_t			 hydrated;	/* of which hydrated so far */
+	int			 initial;	/* the initial full scan: never stop early */
+	int			 retries;
+	int64_t			 poll_t;
+	uint64_t		 poll_requests, poll_new;
+	struct watch_status	 st;
+};
+
+struct poller {
+	struct event_base	*base;
+	struct fg_pipeline	*pl;
+	struct poller_io	 io;
+	fg_report_cb		*cb;
+	void			*cbarg;
+	struct pwatch		**w;
+	size_t			 nw;
+	uint64_t		 rng;
+};
+
+static void step_run(struct pwatch *);
+static void on_timer(evutil_socket_t, short, void *);
+
+static double
+uniform(struct poller *p)
+{
+	p->rng ^= p->rng << 13;
+	p->rng ^= p->rng >> 7;
+	p->rng ^= p->rng << 17;
+	return (double)(p->rng >> 11) / 9007199254740992.0;
+}
+
+static void
+arm(struct pwatch *w, double seconds)
+{
+	struct timeval tv;
+
+	if (seconds < 0)
+		seconds = 0;
+	tv.tv_sec = (time_t)seconds;
+	tv.tv_usec = (suseconds_t)((seconds - (double)tv.tv_sec) * 1e6);
+	evtimer_add(w->timer, &tv);
+	w->st.next_poll = time_now() + (int64_t)seconds;
+}
+
+struct poller *
+poller_new(struct event_base *base, struct fg_pipeline *pl, const struct poller_io *io,
+    fg_report_cb *cb, void *cbarg)
+{
+	struct poller *p = xcalloc(1, sizeof(*p));
+
+	p->base = base;
+	p->pl = pl;
+	p->io = *io;
+	p->cb = cb;
+	p->cbarg = cbarg;
+	p->rng = (uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid() << 32 ^ 0x9e3779b97f4a7c15ULL;
+	return p;
+}
+
+static void
+secret_free(char *s)
+{
+	if (s != NULL) {
+		/* Tokens are not left lying in freed memory. */
+		memset(s, 0, strlen(s));
+		free(s);
+	}
+}
+
+static void
+watch_free(struct pwatch *w)
+{
+	event_free(w->timer);
+	free(w->cursor);
+	page_free(&w->page);
+	secret_free(w->acct.secret);
+	secret_free(w->acct.access_jwt);
+	secret_free(w->acct.refresh_jwt);
+	free(w);
+}
+
+void
+poller_free(struct poller *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nw; i++)
+		watch_free(p->w[i]);
+	free(p->w);
+	free(p);
+}
+
+static struct pwatch *
+find(const struct poller *p, const char *name, size_t *at)
+{
+	size_t i;
+
+	for (i = 0; i < p->nw; i++)
+		if (strcmp(p->w[i]->name, name) == 0) {
+			if (at != NULL)
+				*at = i;
+			return p->w[i];
+		}
+	return NULL;
+}
+
+int
+poller_has(const struct poller *p, const char *name)
+{
+	return find(p, name, NULL) != NULL;
+}
+
+int
+poller_add(struct poller *p, const struct fg_watch_conf *wc, char *secret, int64_t interval,
+    char *err, size_t errlen)
+{
+	const struct fg_provider *prov = provider_find(wc->provider);
+	struct pwatch *w;
+
+	if (prov == NULL) {
+		snprintf(err, errlen, "watch %s: unknown provider %s", wc->name, wc->provider);
+		secret_free(secret);
+		return -1;
+	}
+	if (find(p, wc->name, NULL) != NULL) {
+		snprintf(err, errlen, "watch %s: already watched", wc->name);
+		secret_free(secret);
+		return -1;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->p = p;
+	snprintf(w->name, sizeof(w->name), "%s", wc->name);
+	w->prov = prov;
+	snprintf(w->acct.base_url, sizeof(w->acct.base_url), "%s", wc->base_url);
+	snprintf(w->acct.account, sizeof(w->acct.account), "%s", wc->account);
+	w->acct.secret = secret;
+	w->acct.followers_count = -1;
+	w->interval = interval;
+	w->timer = evtimer_new(p->base, on_timer, w);
+	w->st.name = w->name;
+	w->st.provider = prov->name;
+	w->st.followers = -1;
+	p->w = xreallocarray(p->w, p->nw + 1, sizeof(*p->w));
+	p->w[p->nw++] = w;
+	arm(w, uniform(p) * (double)(interval < FIRST_DELAY_MAX ? interval : FIRST_DELAY_MAX));
+	return 0;
+}
+
+void
+poller_remove(struct poller *p, const char *name)
+{
+	struct pwatch *w;
+	size_t at;
+
+	if ((w = find(p, name, &at)) == NULL)
+		return;
+	memmove(p->w + at, p->w + at + 1, (p->nw - at - 1) * sizeof(*p->w));
+	p->nw--;
+	evtimer_del(w->timer);
+	if (w->inflight)
+		w->removed = 1;
+	else
+		watch_free(w);
+}
+
+size_t
+poller_count(const struct poller *p)
+{
+	return p->nw;
+}
+
+void
+poller_status(const struct poller *p, size_t i, struct watch_status *st)
+{
+	*st = p->w[i]->st;
+}
+
+int
+poller_busy(const struct poller *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nw; i++)
+		if (p->w[i]->inflight)
+			return 1;
+	return 0;
+}
+
+static void
+poll_start(struct pwatch *w)
+{
+	uint64_t done;
+
+	if (pipeline_polls_done(w->p->pl, w->name, &done) == -1) {
+		log_warnx("watch %s: cannot read its state; poll skipped", w->name);
+		arm(w, (double)w->interval);
+		return;
+	}
+	w->busy = w->st.busy = 1;
+	w->initial = done == 0;
+	w->poll_t = time_now();
+	w->poll_requests = w->poll_new = 0;
+	w->retries = 0;
+	free(w->cursor);
+	w->cursor = NULL;
+	page_free(&w->page);
+	w->step = w->prov->login != NULL && w->acct.access_jwt == NULL ? S_LOGIN : S_RESOLVE;
+	if (w->initial)
+		log_info("watch %s: initial full scan", w->name);
+	step_run(w);
+}
+
+int
+poller_poll_now(struct poller *p, const char *name)
+{
+	struct pwatch *w = find(p, name, NULL);
+
+	if (w == NULL)
+		return -1;
+	if (!w->busy) {
+		evtimer_del(w->timer);
+		poll_start(w);
+	}
+	return 0;
+}
+
+/* Ends the poll (done or abandoned) and arms the next one, interval +-10 %. */
+static void
+poll_end(struct pwatch *w, int ok)
+{
+	w->busy = w->st.busy = 0;
+	free(w->cursor);
+	w->cursor = NULL;
+	page_free(&w->page);
+	if (ok) {
+		w->st.polls++;
+		w->st.last_poll = time_now();
+		w->st.last_requests = w->poll_requests;
+		w->st.last_new = w->poll_new;
+		w->st.failures = 0;
+		w->st.degraded = 0;
+	} else if (++w->st.failures >= DEGRADED_AFTER && !w->st.degraded) {
+		w->st.degraded = 1;
+		log_warnx("watch %s: degraded after %d failed polls", w->name, w->st.failures);
+	}
+	arm(w, (double)w->interval * (0.9 + 0.2 * uniform(w->p)));
+}
+
+static void
+fail(struct pwatch *w, const char *err)
+{
+	snprintf(w->st.last_error, sizeof(w->st.last_error), "%.255s", err);
+	log_warnx("watch %s: %s", w->name, err);
+}
+
+/* Ingests the fresh followers of the page; pages on or closes the poll. */
+static void
+ingest(struct pwatch *w)
+{
+	struct fg_page *pg = &w->page;
+	int more;
+
+	if (w->fresh > 0 && pipeline_page(w->p->pl, w->name, w->poll_t, pg->profiles,
+	    w->fresh, NULL, 0) == -1) {
+		fail(w, "store write failed; poll abandoned");
+		poll_end(w, 0);
+		return;
+	}
+	w->poll_new += w->fresh;
+	more = w->fresh == pg->n && pg->cursor != NULL && pg->n > 0;
+	free(w->cursor);
+	w->cursor = more ? xstrdup(pg->cursor) : NULL;
+	page_free(pg);
+	if (more) {
+		w->step = S_PAGE;
+		step_run(w);
+		return;
+	}
+	if (pipeline_poll_end(w->p->pl, w->name, w->poll_t, w->acct.followers_count,
+	    w->p->cb, w->p->cbarg) == -1) {
+		fail(w, "store write failed at the end of the poll");
+		poll_end(w, 0);
+		return;
+	}
+	w->st.followers = w->acct.followers_count;
+	poll_end(w, 1);
+}
+
+/* The page was parsed: how much of it is new, then hydration or ingestion. */
+static void
+page_done(struct pwatch *w)
+{
+	long k;
+
+	k = w->initial ? (long)w->page.n :
+	    pipeline_new_prefix(w->p->pl, w->name, w->page.profiles, w->page.n);
+	if (k < 0) {
+		fail(w, "store read failed; poll abandoned");
+		poll_end(w, 0);
+		return;
+	}
+	w->fresh = (size_t)k;
+	w->hydrated = 0;
+	if (w->page.needs_hydration && w->fresh > 0 && w->prov->hydrate != NULL) {
+		w->step = S_HYDRATE;
+		step_run(w);
+	} else
+		ingest(w);
+}
+
+static void
+advance(struct pwatch *w)
+{
+	switch (w->step) {
+	case S_LOGIN:
+		w->step = S_RESOLVE;
+		step_run(w);
+		return;
+	case S_RESOLVE:
+		w->step = S_PAGE;
+		step_run(w);
+		return;
+	case S_PAGE:
+		page_done(w);
+		return;
+	case S_HYDRATE:
+		w->hydrated += w->prov->hydrate_max;
+		if (w->hydrated < w->fresh)
+			step_run(w);
+		else
+			ingest(w);
+		return;
+	}
+}
+
+static void
+on_done(void *arg, const struct fg_response *resp, const char *error)
+{
+	struct pwatch *w = arg;
+	const struct fg_provider *prov = w->prov;
+	struct fg_ratelimit rl;
+	enum fg_presult r;
+	char err[512];
+	int64_t now = time_now(), wait;
+	size_t n;
+
+	w->inflight = 0;
+	if (w->removed) {
+		watch_free(w);
+		return;
+	}
+	err[0] = '\0';
+	if (error != NULL || resp == NULL || resp->status == 0) {
+		snprintf(err, sizeof(err), "%s: %s", step_names[w->step],
+		    error != NULL ? error : "no response");
+		r = FG_P_RETRY;
+	} else {
+		memset(&rl, 0, sizeof(rl));
+		prov->ratelimit(resp, now, &rl);
+		if (rl.known || rl.retry_after > 0)
+			w->st.rl = rl;
+		switch (w->step) {
+		case S_LOGIN:
+			r = prov->parse_login(&w->acct, resp, err, sizeof(err));
+			break;
+		case S_RESOLVE:
+			r = prov->parse_resolve(&w->acct, resp, err, sizeof(err));
+			break;
+		case S_PAGE:
+			page_free(&w->page);
+			r = prov->parse_page(&w->acct, resp, w->poll_t, &w->page, err, sizeof(err));
+			break;
+		case S_HYDRATE:
+		default:
+			n = w->fresh - w->hydrated;
+			if (n > prov->hydrate_max)
+				n = prov->hydrate_max;
+			r = prov->parse_hydrate(resp, &w->page, w->hydrated, n, err, sizeof(err));
+			break;
+		}
+	}
+	switch (r) {
+	case FG_P_OK:
+		w->retries = 0;
+		advance(w);
+		return;
+	case FG_P_AUTH:
+		if (prov->login != NULL && w->step != S_LOGIN) {
+			/* The session expired: log in again (refresh first), then redo the step. */
+			secret_free(w->acct.access_jwt);
+			w->acct.access_jwt = NULL;
+			w->step = S_LOGIN;
+			step_run(w);
+			return;
+		}
+		fail(w, err);
+		poll_end(w, 0);
+		return;
+	case FG_P_RATELIMITED:
+		wait = w->st.rl.retry_after > now ? w->st.rl.retry_after - now :
+		    w->st.rl.reset > now ? w->st.rl.reset - now : 60;
+		log_info("watch %s: rate limited; waiting %lld s", w->name, (long long)wait);
+		snprintf(w->st.last_error, sizeof(w->st.last_error), "%.255s", err);
+		w->st.rl.remaining = 0;
+		arm(w, (double)wait + 1);
+		return;
+	case FG_P_RETRY:
+		fail(w, err);
+		if (++w->retries > RETRIES_MAX) {
+			poll_end(w, 0);
+			return;
+		}
+		/* Exponential, with jitter so that watches do not retry in lockstep. */
+		arm(w, fmin(BACKOFF_MAX, pow(2, w->retries)) * (0.5 + uniform(w->p)));
+		return;
+	case FG_P_FATAL:
+	default:
+		fail(w, err);
+		poll_end(w, 0);
+		return;
+	}
+}
+
+/* Builds and sends the current step's request, unless the rate limit says wait. */
+static void
+step_run(struct pwatch *w)
+{
+	const struct fg_provider *prov = w->prov;
+	struct fg_request req;
+	int64_t now = time_now();
+	size_t n;
+	int rc;
+
+	/* Never send what the budget does not allow: wait for the window to reset. */
+	if (w->st.rl.known && w->st.rl.remaining <= 0 && w->st.rl.reset > now) {
+		arm(w, (double)(w->st.rl.reset - now) + 1);
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	switch (w->step) {
+	case S_LOGIN:
+		rc = prov->login(&w->acct, &req);
+		break;
+	case S_RESOLVE:
+		rc = prov->resolve(&w->acct, &req);
+		break;
+	case S_PAGE:
+		rc = prov->page(&w->acct, w->cursor, &req);
+		break;
+	case S_HYDRATE:
+	default:
+		n = w->fresh - w->hydrated;
+		if (n > prov->hydrate_max)
+			n = prov->hydrate_max;
+		rc = prov->hydrate(&w->acct, &w->page, w->hydrated, n, &req);
+		break;
+	}
+	if (rc == -1) {
+		fail(w, "cannot build the request");
+		request_clear(&req);
+		poll_end(w, 0);
+		return;
+	}
+	if (w->st.rl.known && w->st.rl.remaining > 0)
+		w->st.rl.remaining--;
+	w->inflight = 1;
+	w->poll_requests++;
+	w->st.requests++;
+	if (w->p->io.send(w->p->io.ctx, &req, on_done, w) == -1) {
+		w->inflight = 0;
+		fail(w, "cannot send the request");
+		poll_end(w, 0);
+	}
+	memset(req.auth, 0, sizeof(req.auth));
+	request_clear(&req);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct pwatch *w = arg;
+
+	(void)fd;
+	(void)what;
+	if (w->busy)
+		step_run(w);	/* resuming after a wait */
+	else
+		poll_start(w);
+}

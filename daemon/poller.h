@@ -1,0 +1,67 @@
+/*
+ * The poller: one self-re-arming, jittered timer per watched account, and a small state
+ * machine per poll that walks the provider's steps (login, resolve, pages newest first,
+ * hydration) until it reaches a follower already known, then closes the poll through the
+ * pipeline. Rate limits from the response headers are respected before every request; 429
+ * waits for the reset, transient failures back off exponentially with jitter, and repeated
+ * failures mark the watch degraded without stopping the others.
+ */
+#ifndef FG_POLLER_H
+#define FG_POLLER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "pipeline.h"
+#include "provider.h"
+
+/* How the poller sends a request: the daemon gives it the HTTP layer; tests a fake. */
+typedef void fg_send_done(void *arg, const struct fg_response *, const char *error);
+struct poller_io {
+	int	(*send)(void *ctx, const struct fg_request *, fg_send_done *, void *arg);
+	void	 *ctx;
+};
+
+struct watch_status {
+	const char	*name;
+	const char	*provider;
+	int		 busy;		/* a poll is under way */
+	int		 degraded;	/* repeated failures */
+	int		 failures;	/* in a row */
+	int64_t		 last_poll;	/* end of the last complete poll, 0 never */
+	int64_t		 next_poll;	/* when the timer fires next */
+	int64_t		 followers;	/* the platform's own count, -1 unknown */
+	uint64_t	 polls;
+	uint64_t	 requests;	/* sent, all steps */
+	uint64_t	 last_requests;	/* requests of the last complete poll */
+	uint64_t	 last_new;	/* new followers found by the last complete poll */
+	struct fg_ratelimit rl;
+	char		 last_error[256];	/* never holds a secret */
+};
+
+struct poller;
+
+struct poller	*poller_new(struct event_base *, struct fg_pipeline *, const struct poller_io *,
+		    fg_report_cb *, void *cbarg);
+void		 poller_free(struct poller *);
+/*
+ * Starts watching (first poll after a short jittered delay). The secret is read from
+ * token_file by the caller and handed over (the poller frees it). -1 with err on failure.
+ */
+int		 poller_add(struct poller *, const struct fg_watch_conf *, char *secret,
+		    int64_t interval, char *err, size_t errlen);
+/* Stops watching: an in-flight request finishes into the void. */
+void		 poller_remove(struct poller *, const char *name);
+int		 poller_has(const struct poller *, const char *name);
+/* Polls now unless a poll is under way. -1 if no such watch. */
+int		 poller_poll_now(struct poller *, const char *name);
+size_t		 poller_count(const struct poller *);
+/* Status of the i-th watch; pointers valid until the poller changes. */
+void		 poller_status(const struct poller *, size_t i, struct watch_status *);
+/* Whether any request is in flight (for a graceful stop). */
+int		 poller_busy(const struct poller *);
+
+#endif
