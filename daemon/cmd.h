@@ -11,6 +11,7 @@ int	cmd_replay(int argc, char **argv);
 int	cmd_status(int argc, char **argv);
 int	cmd_followers(int argc, char **argv);
 int	cmd_spikes(int argc, char **argv);
+int	cmd_poll_now(int argc, char **argv);
 
 /* Opens path for reading; "-" or NULL is stdin. NULL with a message on failure. */
 #include <stdio.h>

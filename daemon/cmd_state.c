@@ -288,26 +288,20 @@ cmd_spikes(int argc, char **argv)
 	return rc != 0;
 }
 
-/* Status. */
-
-int
-cmd_status(int argc, char **argv)
+/* Asks the daemon one thing over the control socket; the response, or NULL (logged). */
+static json_t *
+ask(const char *cfgpath, json_t *req)
 {
-	struct state_opts o;
 	struct fg_config cfg;
-	json_t *req, *res, *w;
+	json_t *res;
 	char err[512];
-	size_t k;
-	int i;
 
-	if ((i = parse_opts(argc, argv, &o, "followguard status [-c FILE] [--json]")) == -1)
-		return 2;
 	config_defaults(&cfg);
-	if (config_load(&cfg, config_path(o.cfgpath)) == -1) {
+	if (config_load(&cfg, config_path(cfgpath)) == -1) {
 		config_free(&cfg);
-		return 1;
+		json_decref(req);
+		return NULL;
 	}
-	req = json_pack("{s:i, s:s}", "v", FG_CONTROL_VERSION, "cmd", "status");
 	res = control_call(cfg.control_socket, req, err, sizeof(err));
 	json_decref(req);
 	config_free(&cfg);
@@ -315,8 +309,44 @@ cmd_status(int argc, char **argv)
 		log_warnx("%s", res == NULL ? err :
 		    json_string_value(json_object_get(res, "error")));
 		json_decref(res);
-		return 1;
+		return NULL;
 	}
+	return res;
+}
+
+int
+cmd_poll_now(int argc, char **argv)
+{
+	struct state_opts o;
+	json_t *res;
+	int i;
+
+	if ((i = parse_opts(argc, argv, &o, "followguard poll-now WATCH [-c FILE]")) == -1)
+		return 2;
+	if (i + 1 != argc) {
+		log_warnx("poll-now: expected one watch name");
+		return 2;
+	}
+	res = ask(o.cfgpath, json_pack("{s:i, s:s, s:s}", "v", FG_CONTROL_VERSION,
+	    "cmd", "poll-now", "watch", argv[i]));
+	json_decref(res);
+	return res == NULL;
+}
+
+/* Status. */
+
+int
+cmd_status(int argc, char **argv)
+{
+	struct state_opts o;
+	json_t *res, *w;
+	size_t k;
+
+	if (parse_opts(argc, argv, &o, "followguard status [-c FILE] [--json]") == -1)
+		return 2;
+	if ((res = ask(o.cfgpath, json_pack("{s:i, s:s}", "v", FG_CONTROL_VERSION, "cmd",
+	    "status"))) == NULL)
+		return 1;
 	if (o.json) {
 		json_dumpf(res, stdout, JSON_COMPACT);
 		putchar('\n');

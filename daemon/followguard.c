@@ -23,6 +23,7 @@ static const struct command {
 	{ "followers", cmd_followers, "followers WATCH [-c FILE] [--since T] [--min-score X] "
 	    "[--json|--csv]" },
 	{ "spikes", cmd_spikes, "spikes [WATCH] [-c FILE] [--json]" },
+	{ "poll-now", cmd_poll_now, "poll-now WATCH [-c FILE]" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

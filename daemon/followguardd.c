@@ -95,13 +95,15 @@ on_report(void *arg, const struct fg_report *r)
 {
 	struct daemon *d = arg;
 	const struct fg_spike *s = r->spike;
+	char plan[64] = "";
 
 	d->spikes++;
-	log_warnx("watch %s: %s %s spike %s (%s, %s): %llu new followers, %.0f%% scored fake%s%zu",
+	if (r->plan != NULL)
+		snprintf(plan, sizeof(plan), "; purge plan of %zu followers", r->plan->n);
+	log_warnx("watch %s: %s %s spike %s (%s, %s): %llu new followers, %.0f%% scored fake%s",
 	    r->watch, spike_kind_name(s->kind), spike_pattern_name(s->pattern), s->id,
 	    spike_severity_name(s->severity), s->open ? "growing" : "over",
-	    (unsigned long long)s->new_followers, 100 * s->fake_share,
-	    r->plan != NULL ? "; purge plan " : "", r->plan != NULL ? r->plan->n : 0);
+	    (unsigned long long)s->new_followers, 100 * s->fake_share, plan);
 }
 
 static int

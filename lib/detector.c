@@ -95,6 +95,7 @@ struct fg_detector {
 	uint64_t	prev_id;
 	int		prev_id_ok;
 	struct spike_state burst, drip;
+	struct fg_spike	ended;		/* a surge cut short by a purchase, reported once */
 	/* baselines use complete past hours only: computed once an hour */
 	int64_t		cache_hour;
 	int		cache_ok;
@@ -324,6 +325,15 @@ binomial_z(double k, double n, double p)
 	return (k - n * p) / sqrt(n * p * (1 - p) + 1);
 }
 
+/* Whether w polls with k arrivals, kf of them fake-scored, are a purchase by composition. */
+static int
+composition_fires(const struct fg_detector *d, double k, double kf, double bfake, size_t w)
+{
+	return !d->drip.pub.open &&
+	    kf >= fmax(fmax(8, 1.5 * (double)w), 0.0005 * (double)d->audience) &&
+	    kf / k >= bfake + 0.25 && binomial_z(kf, k, bfake) >= d->p.comp_z;
+}
+
 /*
  * Looks at the last 1, 2, 3, 6, 12 and 36 polls for a window far above baseline. Returns the
  * number of polls in the firing window, 0 if none fired.
@@ -363,9 +373,7 @@ burst_window(struct fg_detector *d, double bfake)
 		 * Fake arrivals alone open a burst only within the hour and at a pace no drip
 		 * keeps up (1.5 a poll); while a drip is open its fakes are explained already.
 		 */
-		if (w <= 12 && !d->drip.pub.open &&
-		    kf >= fmax(fmax(8, 1.5 * (double)w), 0.0005 * (double)d->audience) &&
-		    kf / k >= bfake + 0.25 && binomial_z(kf, k, bfake) >= d->p.comp_z)
+		if (w <= 12 && composition_fires(d, k, kf, bfake, w))
 			return w;
 	}
 	return 0;
@@ -478,9 +486,9 @@ spike_open(struct fg_detector *d, struct spike_state *s, enum fg_pattern pattern
 	s->pub.followers_before = -1;
 	s->last_excess = t;
 	time_format_rfc3339(start, ts);
-	/* brand-20260301T0145Z: readable, sortable, unique per watch and start. */
-	snprintf(s->pub.id, sizeof(s->pub.id), "%s-%.4s%.2s%.2sT%.2s%.2sZ%s", d->watch,
-	    ts, ts + 5, ts + 8, ts + 11, ts + 14, pattern == FG_DRIP ? "-drip" : "");
+	/* brand-20260301T014500Z: readable, sortable, unique per watch and start. */
+	snprintf(s->pub.id, sizeof(s->pub.id), "%s-%.4s%.2s%.2sT%.2s%.2s%.2sZ%s", d->watch,
+	    ts, ts + 5, ts + 8, ts + 11, ts + 14, ts + 17, pattern == FG_DRIP ? "-drip" : "");
 }
 
 static size_t
@@ -489,7 +497,7 @@ burst_step(struct fg_detector *d, int64_t t, double bfake, double bfakeish, doub
 {
 	struct spike_state *s = &d->burst;
 	const struct pollrec *r = &d->polls[(d->npolls - 1) % WINDOW];
-	size_t w, i;
+	size_t w, i, nout = 0;
 	int excess;
 
 	if (!s->pub.open) {
@@ -508,6 +516,21 @@ burst_step(struct fg_detector *d, int64_t t, double bfake, double bfakeish, doub
 			spike_add_poll(s, &d->polls[(d->npolls - i) % WINDOW]);
 		s->pub.followers_before = d->audience > s->c.n ?
 		    (int64_t)(d->audience - s->c.n) : 0;
+	} else if (s->reported && s->pub.kind == FG_SPIKE_ORGANIC &&
+	    composition_fires(d, (double)r->c.n, (double)r->c.fake, bfake, 1)) {
+		/*
+		 * A purchase delivered into an organic surge: the surge ends at the poll before,
+		 * and the purchase becomes a spike of its own rather than being diluted by it.
+		 */
+		d->ended = s->pub;
+		d->ended.open = 0;
+		d->burst_end = s->pub.last;
+		*out++ = &d->ended;
+		nout = 1;
+		spike_open(d, s, FG_BURST, t, t);
+		spike_add_poll(s, r);
+		s->pub.followers_before = d->audience > s->c.n ?
+		    (int64_t)(d->audience - s->c.n) : 0;
 	} else
 		spike_add_poll(s, r);
 	s->pub.last = t;
@@ -523,9 +546,9 @@ burst_step(struct fg_detector *d, int64_t t, double bfake, double bfakeish, doub
 	}
 	if (spike_report_due(s, !s->pub.open)) {
 		*out = &s->pub;
-		return 1;
+		return nout + 1;
 	}
-	return 0;
+	return nout;
 }
 
 /*

@@ -70,9 +70,10 @@ void		 detector_initial(struct fg_detector *, int64_t t, uint64_t followers,
 void		 detector_arrival(struct fg_detector *, const struct fg_arrival *);
 /*
  * Closes the poll at t (followers_count -1 if unknown). Fills out with the spikes whose
- * report changed (opened, grew, reclassified, escalated or closed): at most 2. The pointers
- * stay valid until the next call.
+ * report changed (opened, grew, reclassified, escalated or closed): at most
+ * FG_DETECTOR_REPORTS. The pointers stay valid until the next call.
  */
+#define FG_DETECTOR_REPORTS	3
 size_t		 detector_poll_end(struct fg_detector *, int64_t t, int64_t followers_count,
 		    const struct fg_spike **out);
 

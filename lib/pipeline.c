@@ -241,16 +241,27 @@ pipeline_page(struct fg_pipeline *pl, const char *watch, int64_t t,
 
 struct poll_end {
 	struct watch_state	*ws;
-	const struct fg_spike	*spikes[2];	/* reported at this poll */
+	const struct fg_spike	*spikes[FG_DETECTOR_REPORTS];	/* reported at this poll */
 	size_t			 nspikes;
 	/*
 	 * Stored at this poll: the reported ones and those still open, so that the store
 	 * always holds each spike's extent (a drip's plan leaves the bursts' windows out).
 	 */
-	const struct fg_spike	*kept[4];
-	char			*docs[4];
+	const struct fg_spike	*kept[FG_DETECTOR_REPORTS + 2];
+	char			*docs[FG_DETECTOR_REPORTS + 2];
 	size_t			 nkept;
 };
+
+static int
+reported(const struct poll_end *pe, const struct fg_spike *s)
+{
+	size_t i;
+
+	for (i = 0; i < pe->nspikes; i++)
+		if (pe->spikes[i] == s)
+			return 1;
+	return 0;
+}
 
 static int
 poll_write(struct fg_txn *txn, void *arg)
@@ -294,8 +305,7 @@ pipeline_poll_end(struct fg_pipeline *pl, const char *watch, int64_t t,
 		pe.kept[pe.nkept++] = pe.spikes[i];
 	open_n = detector_open_spikes(ws->det, open);
 	for (i = 0; i < open_n; i++)
-		if (!(pe.nspikes > 0 && pe.spikes[0] == open[i]) &&
-		    !(pe.nspikes > 1 && pe.spikes[1] == open[i]))
+		if (!reported(&pe, open[i]))
 			pe.kept[pe.nkept++] = open[i];
 	for (i = 0; i < pe.nkept; i++)
 		pe.docs[i] = report_spike_json(watch, pe.kept[i]);

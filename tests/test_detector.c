@@ -90,7 +90,7 @@ arrive(struct run *r, int fake, int batch)
 static void
 poll(struct run *r, unsigned organic, unsigned spam, unsigned bought)
 {
-	const struct fg_spike *out[2];
+	const struct fg_spike *out[FG_DETECTOR_REPORTS];
 	unsigned i;
 	size_t n, k;
 

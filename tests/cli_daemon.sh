@@ -1,0 +1,169 @@
+#!/bin/bash
+# followguardd against the Mastodon fixture replaying a simulated history: systemd readiness,
+# the initial full scan, incremental request counts, a purchased burst detected, rate limits
+# respected, SIGHUP with a broken configuration, SIGTERM with state intact.
+set -u
+. "$FG_SRC/tests/lib.sh"
+FG="$FG_BIN/followguard"
+T="$FG_TMP/cli_daemon"
+rm -rf "$T"
+mkdir -p "$T"
+fx_pid= d_pid= n_pid=
+cleanup() {
+	for p in $d_pid $fx_pid $n_pid; do kill "$p" 2>/dev/null; done
+}
+trap cleanup EXIT
+
+# Waits up to $1 seconds for the command to succeed.
+wait_for() {
+	local limit=$1 i=0
+	shift
+	while ! "$@" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -ge $((limit * 10)) ] && return 1
+		sleep 0.1
+	done
+}
+status_field() {	# status_field KEY: the brand watch's KEY from followguard status --json
+	"$FG" status -c "$T/fg.yaml" --json | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)["watches"][0][sys.argv[1]])' "$1"
+}
+polls_at_least() { [ "$(status_field polls)" -ge "$1" ]; }
+fixture() {	# fixture METHOD PATH [BODY]
+	python3 - "$1" "http://127.0.0.1:$port$2" "${3:-}" <<'PY'
+import sys, urllib.request
+m, url, body = sys.argv[1], sys.argv[2], sys.argv[3]
+req = urllib.request.Request(url, method=m, data=body.encode() if body else None)
+print(urllib.request.urlopen(req, timeout=10).read().decode())
+PY
+}
+poll_once() {	# asks for a poll and waits until it is recorded
+	local before
+	before=$(status_field polls)
+	"$FG" poll-now brand -c "$T/fg.yaml" && wait_for 20 polls_at_least $((before + 1))
+}
+requests_of() {	# requests_of SUBSTRING: count of fixture requests whose key contains it
+	fixture GET /_fixture/state | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(sum(v for k, v in s["requests"].items() if sys.argv[1] in k))' "$1"
+}
+
+"$FG" simulate --seed 4 --days 1 --audience 300 --events organic \
+    --order 40:hour:fresh@0.6 > "$T/hist.jsonl"
+printf 'tok-%s' "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$T/token"
+chmod 600 "$T/token"
+python3 "$FG_SRC/tests/fixture/platforms.py" --platform mastodon --port 0 \
+    --token-file "$T/token" --account brand --from-history "$T/hist.jsonl" --lifetime 300 \
+    > "$T/fx.out" 2> "$T/fx.err" &
+fx_pid=$!
+wait_for 10 grep -q port "$T/fx.out"
+port=$(sed 's/^{"port":\([0-9]*\),.*/\1/' "$T/fx.out")
+
+cat > "$T/fg.yaml" <<YAML
+state_dir: $T/state
+control_socket: $T/fg.sock
+poll_interval: 1h
+watch:
+  - name: brand
+    provider: mastodon
+    base_url: http://127.0.0.1:$port
+    account: brand
+    token_file: $T/token
+YAML
+check "--check-config accepts the configuration" "$FG_BIN/followguardd" --check-config "$T/fg.yaml"
+printf 'poll_interval: soon\n' > "$T/bad.yaml"
+"$FG_BIN/followguardd" --check-config "$T/bad.yaml" 2> "$T/bad.err"
+check "--check-config names file, line and key" grep -q "bad.yaml:1: poll_interval" "$T/bad.err"
+
+# A notify socket, read as systemd would.
+python3 - "$T/notify.sock" "$T/notify.log" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(1)
+end = time.time() + 300
+with open(sys.argv[2], "a") as log:
+    while time.time() < end:
+        try:
+            log.write(s.recv(4096).decode() + "\n")
+            log.flush()
+        except socket.timeout:
+            pass
+PY
+n_pid=$!
+wait_for 5 test -S "$T/notify.sock"
+
+NOTIFY_SOCKET="$T/notify.sock" "$FG_BIN/followguardd" -c "$T/fg.yaml" -v 2> "$T/d.err" &
+d_pid=$!
+check "READY=1 sent on the notify socket" wait_for 10 grep -q '^READY=1' "$T/notify.log"
+check "the initial full scan completes" wait_for 30 polls_at_least 1
+n=$("$FG" followers brand -c "$T/fg.yaml" --csv | tail -n +2 | wc -l)
+check "all 300 followers stored after the initial scan ($n)" test "$n" -eq 300
+check "initial followers are marked as such" test "$("$FG" followers brand -c "$T/fg.yaml" --csv | grep -c ',1$')" -eq 300
+
+# Incremental polls: at most ceil(k/80) + 1 list requests for k new followers.
+"$FG" simulate --seed 99 --days 0 --audience 400 | python3 -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    if e["type"] == "follow":
+        p = e["profile"]; p["id"] = "9" + p["id"]; print(json.dumps(p))' > "$T/extra.jsonl"
+ok=1
+off=0
+for k in 0 7 80 81 170; do
+	python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")[int(sys.argv[2]):int(sys.argv[2]) + int(sys.argv[3])]
+print(json.dumps({"profiles": [json.loads(l) for l in lines if l]}))' "$T/extra.jsonl" "$off" "$k" \
+	    > "$T/add.json"
+	off=$((off + k))
+	fixture POST /_fixture/followers "$(cat "$T/add.json")" > /dev/null
+	before=$(requests_of followers)
+	poll_once || ok=0
+	got=$(status_field last_poll_new)
+	used=$(( $(requests_of followers) - before ))
+	echo "# $k new followers: found $got with $used list requests (bound $(( (k + 79) / 80 + 1 )))"
+	[ "$got" -eq "$k" ] && [ "$used" -le $(( (k + 79) / 80 + 1 )) ] || ok=0
+done
+check "incremental polls find every new follower within ceil(k/80)+1 list requests" test $ok -eq 1
+
+# The purchased order arrives: an inorganic spike with a purge plan.
+fixture POST /_fixture/advance '{"polls":200}' > /dev/null
+poll_once
+"$FG" spikes brand -c "$T/fg.yaml" --json > "$T/spikes.json"
+check "the purchased burst is an inorganic spike" grep -q '"kind":"inorganic"' "$T/spikes.json"
+check "the daemon logged the spike" grep -q "inorganic burst spike" "$T/d.err"
+n=$("$FG" followers brand -c "$T/fg.yaml" --csv | tail -n +2 | wc -l)
+m=$(fixture GET /_fixture/state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["followers"]))')
+check "stored followers match the platform's list ($n = $m)" test "$n" -eq "$m"
+
+# Rate limits: a budget of 4 requests per 60 s window; the daemon must never get a 429.
+fixture POST /_fixture/faults '{"budget":4,"window_s":60}' > /dev/null
+for i in 1 2 3; do "$FG" poll-now brand -c "$T/fg.yaml" > /dev/null; sleep 0.5; done
+sleep 2
+c429=$(fixture GET /_fixture/state | python3 -c 'import json,sys; print(json.load(sys.stdin)["throttled"])')
+check "no request beyond the budget (429s: $c429)" test "$c429" -eq 0
+check "the daemon waits for the window instead" bash -c "'$FG' status -c '$T/fg.yaml' --json | grep -q '\"remaining\":0'"
+fixture POST /_fixture/faults '{"budget":300,"window_s":300}' > /dev/null
+
+# SIGHUP with a broken configuration keeps the running one.
+cp "$T/fg.yaml" "$T/fg.good"
+printf 'watch: [\n' > "$T/fg.yaml"
+kill -HUP "$d_pid"
+check "a broken reload is refused and logged" wait_for 10 grep -q "keeping the running configuration" "$T/d.err"
+cp "$T/fg.good" "$T/fg.yaml"
+check "the daemon still answers after the broken reload" "$FG" status -c "$T/fg.yaml"
+
+# SIGTERM: exit 0, STOPPING=1, state intact.
+before=$("$FG" followers brand -c "$T/fg.yaml" --csv | wc -l)
+kill -TERM "$d_pid"
+wait "$d_pid"
+rc=$?
+d_pid=
+check "SIGTERM exits 0" test $rc -eq 0
+check "STOPPING=1 sent" grep -q '^STOPPING=1' "$T/notify.log"
+after=$("$FG" followers brand -c "$T/fg.yaml" --csv | wc -l)
+check "state intact after the stop ($after lines)" test "$before" -eq "$after"
+check "the token never reached the log" bash -c "! grep -qF \"\$(cat '$T/token')\" '$T/d.err'"
+exit $fail
