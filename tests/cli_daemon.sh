@@ -1,11 +1,18 @@
 #!/bin/bash
-# followguardd against the Mastodon fixture replaying a simulated history: systemd readiness,
+# followguardd against a fixture platform replaying a simulated history: systemd readiness,
 # the initial full scan, incremental request counts, a purchased burst detected, rate limits
 # respected, SIGHUP with a broken configuration, SIGTERM with state intact.
+# PLATFORM=mastodon (default), bluesky or x.
 set -u
+PLATFORM=${PLATFORM:-mastodon}
+case $PLATFORM in
+mastodon) page=80 ;;
+bluesky) page=100 ;;
+x) page=1000 ;;
+esac
 . "$FG_SRC/tests/lib.sh"
 FG="$FG_BIN/followguard"
-T="$FG_TMP/cli_daemon"
+T="$FG_TMP/cli_daemon_$PLATFORM"
 rm -rf "$T"
 mkdir -p "$T"
 fx_pid= d_pid= n_pid=
@@ -46,19 +53,20 @@ requests_of() {	# requests_of SUBSTRING: count of fixture requests whose key con
 	fixture GET /_fixture/state | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
-print(sum(v for k, v in s["requests"].items() if sys.argv[1] in k))' "$1"
+print(sum(v for k, v in s["requests"].items() if sys.argv[1] in k.lower()))' "$1"
 }
 
 "$FG" simulate --seed 4 --days 1 --audience 300 --events organic \
     --order 40:hour:fresh@0.6 > "$T/hist.jsonl"
 printf 'tok-%s' "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$T/token"
 chmod 600 "$T/token"
-python3 "$FG_SRC/tests/fixture/platforms.py" --platform mastodon --port 0 \
-    --token-file "$T/token" --account brand --from-history "$T/hist.jsonl" --lifetime 300 \
+python3 "$FG_SRC/tests/fixture/platforms.py" --platform "$PLATFORM" --port 0 \
+    --token-file "$T/token" --from-history "$T/hist.jsonl" --lifetime 300 \
     > "$T/fx.out" 2> "$T/fx.err" &
 fx_pid=$!
 wait_for 10 grep -q port "$T/fx.out"
 port=$(sed 's/^{"port":\([0-9]*\),.*/\1/' "$T/fx.out")
+account=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["account"])' "$T/fx.out")
 
 cat > "$T/fg.yaml" <<YAML
 state_dir: $T/state
@@ -66,9 +74,9 @@ control_socket: $T/fg.sock
 poll_interval: 1h
 watch:
   - name: brand
-    provider: mastodon
+    provider: $PLATFORM
     base_url: http://127.0.0.1:$port
-    account: brand
+    account: $account
     token_file: $T/token
 YAML
 check "--check-config accepts the configuration" "$FG_BIN/followguardd" --check-config "$T/fg.yaml"
@@ -102,7 +110,7 @@ n=$("$FG" followers brand -c "$T/fg.yaml" --csv | tail -n +2 | wc -l)
 check "all 300 followers stored after the initial scan ($n)" test "$n" -eq 300
 check "initial followers are marked as such" test "$("$FG" followers brand -c "$T/fg.yaml" --csv | grep -c ',1$')" -eq 300
 
-# Incremental polls: at most ceil(k/80) + 1 list requests for k new followers.
+# Incremental polls: at most ceil(k/page) + 1 list requests for k new followers.
 "$FG" simulate --seed 99 --days 0 --audience 400 | python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -123,10 +131,11 @@ print(json.dumps({"profiles": [json.loads(l) for l in lines if l]}))' "$T/extra.
 	poll_once || ok=0
 	got=$(status_field last_poll_new)
 	used=$(( $(requests_of followers) - before ))
-	echo "# $k new followers: found $got with $used list requests (bound $(( (k + 79) / 80 + 1 )))"
-	[ "$got" -eq "$k" ] && [ "$used" -le $(( (k + 79) / 80 + 1 )) ] || ok=0
+	bound=$(( (k + page - 1) / page + 1 ))
+	echo "# $k new followers: found $got with $used list requests (bound $bound)"
+	[ "$got" -eq "$k" ] && [ "$used" -le "$bound" ] || ok=0
 done
-check "incremental polls find every new follower within ceil(k/80)+1 list requests" test $ok -eq 1
+check "incremental polls find every new follower within ceil(k/$page)+1 list requests" test $ok -eq 1
 
 # The purchased order arrives: an inorganic spike with a purge plan.
 fixture POST /_fixture/advance '{"polls":200}' > /dev/null
@@ -138,8 +147,8 @@ n=$("$FG" followers brand -c "$T/fg.yaml" --csv | tail -n +2 | wc -l)
 m=$(fixture GET /_fixture/state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["followers"]))')
 check "stored followers match the platform's list ($n = $m)" test "$n" -eq "$m"
 
-# Rate limits: a budget of 4 requests per 60 s window; the daemon must never get a 429.
-fixture POST /_fixture/faults '{"budget":4,"window_s":60}' > /dev/null
+# Rate limits: a budget of 2 requests per 60 s window; the daemon must never get a 429.
+fixture POST /_fixture/faults '{"budget":2,"window_s":60}' > /dev/null
 for i in 1 2 3; do "$FG" poll-now brand -c "$T/fg.yaml" > /dev/null; sleep 0.5; done
 sleep 2
 c429=$(fixture GET /_fixture/state | python3 -c 'import json,sys; print(json.load(sys.stdin)["throttled"])')
