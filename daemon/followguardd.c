@@ -130,7 +130,8 @@ watches_add(struct daemon *d, const struct fg_config *cfg)
 			log_warnx("watch %s: %s; not watched", wc->name, err);
 			continue;
 		}
-		if (poller_add(d->poller, wc, secret, cfg->poll_interval, err, sizeof(err)) == -1)
+		if (poller_add(d->poller, wc, secret, cfg->poll_interval, cfg->reconcile_interval,
+		    err, sizeof(err)) == -1)
 			log_warnx("%s", err);
 	}
 }
@@ -171,7 +172,8 @@ reload(struct daemon *d)
 	for (i = 0; i < d->cfg.nwatches; i++) {
 		nw = config_watch(&next, d->cfg.watches[i].name);
 		if (nw == NULL || !watch_same(nw, &d->cfg.watches[i]) ||
-		    next.poll_interval != d->cfg.poll_interval)
+		    next.poll_interval != d->cfg.poll_interval ||
+		    next.reconcile_interval != d->cfg.reconcile_interval)
 			poller_remove(d->poller, d->cfg.watches[i].name);
 	}
 	watches_add(d, &next);

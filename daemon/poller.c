@@ -22,9 +22,12 @@
 #define RETRIES_MAX	5	/* transient failures in one poll before it is abandoned */
 #define DEGRADED_AFTER	3	/* failed polls in a row */
 
-enum step { S_LOGIN, S_RESOLVE, S_PAGE, S_HYDRATE };
+enum step { S_LOGIN, S_RESOLVE, S_PAGE, S_HYDRATE, S_RECONCILE };
 
-static const char *const step_names[] = { "login", "resolve", "followers page", "hydration" };
+static const char *const step_names[] = { "login", "resolve", "followers page", "hydration",
+    "reconcile page" };
+
+#define RECONCILE_PAGES	20	/* most reconcile pages read in one poll */
 
 struct pwatch {
 	struct poller		*p;
@@ -46,6 +49,15 @@ struct pwatch {
 	int			 retries;
 	int64_t			 poll_t;
 	uint64_t		 poll_requests, poll_new;
+	/*
+	 * The reconcile pass: the whole list, a few pages after each poll's incremental part,
+	 * finds unfollows (followers not seen since the pass began) and missed follows.
+	 */
+	int64_t			 reconcile_every;
+	int			 rpass;		/* a pass is under way */
+	char			*rcursor;
+	int64_t			 rstart, rdone;
+	unsigned		 rpages;	/* read in the current poll */
 	struct watch_status	 st;
 };
 
@@ -115,6 +127,7 @@ watch_free(struct pwatch *w)
 {
 	event_free(w->timer);
 	free(w->cursor);
+	free(w->rcursor);
 	page_free(&w->page);
 	secret_free(w->acct.secret);
 	secret_free(w->acct.access_jwt);
@@ -157,7 +170,7 @@ poller_has(const struct poller *p, const char *name)
 
 int
 poller_add(struct poller *p, const struct fg_watch_conf *wc, char *secret, int64_t interval,
-    char *err, size_t errlen)
+    int64_t reconcile, char *err, size_t errlen)
 {
 	const struct fg_provider *prov = provider_find(wc->provider);
 	struct pwatch *w;
@@ -181,6 +194,8 @@ poller_add(struct poller *p, const struct fg_watch_conf *wc, char *secret, int64
 	w->acct.secret = secret;
 	w->acct.followers_count = -1;
 	w->interval = interval;
+	w->reconcile_every = reconcile;
+	w->rdone = time_now();	/* the first pass after one interval (or the initial scan) */
 	w->timer = evtimer_new(p->base, on_timer, w);
 	w->st.name = w->name;
 	w->st.provider = prov->name;
@@ -246,6 +261,7 @@ poll_start(struct pwatch *w)
 	w->poll_t = time_now();
 	w->poll_requests = w->poll_new = 0;
 	w->retries = 0;
+	w->rpages = 0;
 	free(w->cursor);
 	w->cursor = NULL;
 	page_free(&w->page);
@@ -298,7 +314,105 @@ fail(struct pwatch *w, const char *err)
 	log_warnx("watch %s: %s", w->name, err);
 }
 
-/* Ingests the fresh followers of the page; pages on or closes the poll. */
+static void
+poll_close(struct pwatch *w)
+{
+	if (w->initial) {
+		w->rdone = time_now();	/* the initial scan was a full pass */
+		w->rpass = 0;
+	}
+	if (pipeline_poll_end(w->p->pl, w->name, w->poll_t, w->acct.followers_count,
+	    w->p->cb, w->p->cbarg) == -1) {
+		fail(w, "store write failed at the end of the poll");
+		poll_end(w, 0);
+		return;
+	}
+	w->st.followers = w->acct.followers_count;
+	poll_end(w, 1);
+}
+
+/* Reconcile pages this poll may still read: what the rate budget spares, a quarter kept. */
+static unsigned
+reconcile_allowance(const struct pwatch *w)
+{
+	int64_t spare;
+
+	if (w->rpages >= RECONCILE_PAGES)
+		return 0;
+	if (!w->st.rl.known)
+		return RECONCILE_PAGES - w->rpages;
+	spare = w->st.rl.remaining - w->st.rl.limit / 4;
+	return spare <= 0 ? 0 : (unsigned)(spare < RECONCILE_PAGES - w->rpages ? spare :
+	    RECONCILE_PAGES - w->rpages);
+}
+
+/* After the incremental part: a few pages of the reconcile pass, or the end of the poll. */
+static void
+reconcile_or_close(struct pwatch *w)
+{
+	if (!w->rpass && !w->initial && time_now() - w->rdone >= w->reconcile_every) {
+		w->rpass = 1;
+		w->rstart = w->poll_t;
+		free(w->rcursor);
+		w->rcursor = NULL;
+		log_info("watch %s: reconcile pass started", w->name);
+	}
+	if (w->rpass && reconcile_allowance(w) > 0) {
+		w->step = S_RECONCILE;
+		step_run(w);
+		return;
+	}
+	poll_close(w);
+}
+
+/* The pass read the whole list: whoever was not seen since it began has unfollowed. */
+static int
+reconcile_finish(struct pwatch *w)
+{
+	char **ids;
+	long n, i, k;
+	int rc = 0;
+
+	if ((n = pipeline_unseen(w->p->pl, w->name, w->rstart, &ids)) < 0)
+		return -1;
+	for (i = 0; i < n && rc == 0; i += FG_PAGE_MAX) {
+		k = n - i < FG_PAGE_MAX ? n - i : FG_PAGE_MAX;
+		rc = pipeline_page(w->p->pl, w->name, w->poll_t, NULL, 0,
+		    (const char *const *)ids + i, (size_t)k, 0);
+	}
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	w->rpass = 0;
+	w->rdone = time_now();
+	log_info("watch %s: reconcile pass done, %ld unfollowed", w->name, n);
+	return rc;
+}
+
+static void
+reconcile_page_done(struct pwatch *w)
+{
+	struct fg_page *pg = &w->page;
+
+	w->rpages++;
+	if (pg->n > 0 && pipeline_page(w->p->pl, w->name, w->poll_t, pg->profiles, pg->n,
+	    NULL, 0, FG_PAGE_SEEN) == -1) {
+		fail(w, "store write failed; poll abandoned");
+		poll_end(w, 0);
+		return;
+	}
+	free(w->rcursor);
+	w->rcursor = pg->cursor != NULL && pg->n > 0 ? xstrdup(pg->cursor) : NULL;
+	page_free(pg);
+	if (w->rcursor == NULL && reconcile_finish(w) == -1) {
+		fail(w, "store write failed at the end of a reconcile pass");
+		poll_end(w, 0);
+		return;
+	}
+	reconcile_or_close(w);
+}
+
+/* Ingests the fresh followers of the page; pages on, or goes on to reconcile and close. */
 static void
 ingest(struct pwatch *w)
 {
@@ -306,7 +420,7 @@ ingest(struct pwatch *w)
 	int more;
 
 	if (w->fresh > 0 && pipeline_page(w->p->pl, w->name, w->poll_t, pg->profiles,
-	    w->fresh, NULL, 0) == -1) {
+	    w->fresh, NULL, 0, 0) == -1) {
 		fail(w, "store write failed; poll abandoned");
 		poll_end(w, 0);
 		return;
@@ -321,14 +435,7 @@ ingest(struct pwatch *w)
 		step_run(w);
 		return;
 	}
-	if (pipeline_poll_end(w->p->pl, w->name, w->poll_t, w->acct.followers_count,
-	    w->p->cb, w->p->cbarg) == -1) {
-		fail(w, "store write failed at the end of the poll");
-		poll_end(w, 0);
-		return;
-	}
-	w->st.followers = w->acct.followers_count;
-	poll_end(w, 1);
+	reconcile_or_close(w);
 }
 
 /* The page was parsed: how much of it is new, then hydration or ingestion. */
@@ -375,6 +482,9 @@ advance(struct pwatch *w)
 		else
 			ingest(w);
 		return;
+	case S_RECONCILE:
+		reconcile_page_done(w);
+		return;
 	}
 }
 
@@ -412,6 +522,7 @@ on_done(void *arg, const struct fg_response *resp, const char *error)
 			r = prov->parse_resolve(&w->acct, resp, err, sizeof(err));
 			break;
 		case S_PAGE:
+		case S_RECONCILE:
 			page_free(&w->page);
 			r = prov->parse_page(&w->acct, resp, w->poll_t, &w->page, err, sizeof(err));
 			break;
@@ -491,6 +602,9 @@ step_run(struct pwatch *w)
 		break;
 	case S_PAGE:
 		rc = prov->page(&w->acct, w->cursor, &req);
+		break;
+	case S_RECONCILE:
+		rc = prov->page(&w->acct, w->rcursor, &req);
 		break;
 	case S_HYDRATE:
 	default:

@@ -48,11 +48,12 @@ struct poller	*poller_new(struct event_base *, struct fg_pipeline *, const struc
 		    fg_report_cb *, void *cbarg);
 void		 poller_free(struct poller *);
 /*
- * Starts watching (first poll after a short jittered delay). The secret is read from
- * token_file by the caller and handed over (the poller frees it). -1 with err on failure.
+ * Starts watching (first poll after a short jittered delay); a full reconcile pass starts
+ * every `reconcile` seconds. The secret is read from token_file by the caller and handed
+ * over (the poller frees it). -1 with err on failure.
  */
 int		 poller_add(struct poller *, const struct fg_watch_conf *, char *secret,
-		    int64_t interval, char *err, size_t errlen);
+		    int64_t interval, int64_t reconcile, char *err, size_t errlen);
 /* Stops watching: an in-flight request finishes into the void. */
 void		 poller_remove(struct poller *, const char *name);
 int		 poller_has(const struct poller *, const char *name);

@@ -140,6 +140,9 @@ static const struct field root_fields[] = {
 	{ "poll_interval", F_DURATION, CFG(poll_interval), 0, 0,
 	    "a duration such as 90s, 5m or 1h (a bare number means seconds; from 1s to 366d)",
 	    NULL, NULL, 1, CONFIG_DURATION_MAX },
+	{ "reconcile_interval", F_DURATION, CFG(reconcile_interval), 0, 0,
+	    "a duration such as 12h or 1d (from 1s to 366d)",
+	    NULL, NULL, 1, CONFIG_DURATION_MAX },
 	{ "metrics_listen", F_STR, CFG(metrics_listen), 0, F_NULLABLE,
 	    "HOST:PORT such as 127.0.0.1:9464 or [::1]:9464, port 1-65535",
 	    check_listen, NULL, 0, 0 },
@@ -165,6 +168,7 @@ config_defaults(struct fg_config *cfg)
 	cfg->metrics_listen = NULL;
 	cfg->model = NULL;
 	cfg->poll_interval = 5 * 60;
+	cfg->reconcile_interval = 24 * 3600;
 	cfg->purge.auto_remove = 0;
 	cfg->purge.min_score = 0.8;
 	cfg->purge.grace = 30 * 60;
@@ -1033,7 +1037,8 @@ load_document(struct loader *L, const char *buf, size_t len)
 	if (root != NULL && !is_null(root)) {
 		if (root->type != YAML_MAPPING_NODE)
 			lerr(L, root, NULL, "expected a mapping of keys such as state_dir, "
-			    "poll_interval, watch, alerts and purge, not %s", node_kind(root));
+			    "poll_interval, reconcile_interval, watch, alerts and purge, not %s",
+			    node_kind(root));
 		else
 			load_mapping(L, root, "", root_fields, L->cfg, seen);
 	}

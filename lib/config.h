@@ -23,6 +23,7 @@ struct fg_config {
 	char			*metrics_listen;	/* NULL: no metrics */
 	char			*model;			/* NULL: the shipped model */
 	int64_t			 poll_interval;		/* seconds */
+	int64_t			 reconcile_interval;	/* seconds between full passes */
 	struct fg_watch_conf	*watches;
 	size_t			 nwatches;
 	struct {

@@ -117,6 +117,7 @@ struct page {
 	size_t			 nfollows;
 	const char *const	*unfollows;
 	size_t			 nunfollows;
+	int			 flags;
 	uint32_t		 unfollowed;	/* result: edges that were following */
 };
 
@@ -146,7 +147,9 @@ page_write(struct fg_txn *txn, void *arg)
 		}
 		e.last_seen = pg->t;
 		e.state = FG_EDGE_FOLLOWING;
-		if (store_edge_put(txn, ws->name, id, &e) == -1 ||
+		if (store_edge_put(txn, ws->name, id, &e) == -1)
+			return -1;
+		if ((pl->isnew[i] || !(pg->flags & FG_PAGE_SEEN)) &&
 		    store_profile_put(txn, ws->name, &pl->recs[i]) == -1)
 			return -1;
 		if (pl->isnew[i] && !initial &&
@@ -186,7 +189,7 @@ poll_begin(struct fg_pipeline *pl, struct watch_state *ws, int64_t t)
 int
 pipeline_page(struct fg_pipeline *pl, const char *watch, int64_t t,
     const struct fg_profile *follows, size_t nfollows, const char *const *unfollows,
-    size_t nunfollows)
+    size_t nunfollows, int flags)
 {
 	struct watch_state *ws = watch_get(pl, watch);
 	struct fg_score sc;
@@ -211,7 +214,7 @@ pipeline_page(struct fg_pipeline *pl, const char *watch, int64_t t,
 		rec->verdict = (uint8_t)sc.verdict;
 		rec->model_id = pl->model->id;
 	}
-	pg = (struct page){ pl, ws, t, follows, nfollows, unfollows, nunfollows, 0 };
+	pg = (struct page){ pl, ws, t, follows, nfollows, unfollows, nunfollows, flags, 0 };
 	if (store_write(pl->store, page_write, &pg) != 0)
 		return -1;
 
@@ -362,6 +365,52 @@ struct candidate {
 #define DOMINATED	0.01
 #define COHORT_ODDS	19.0
 #define MAX_POLLS	4096
+
+struct unseen_scan {
+	int64_t		 since;
+	const char	*watch;
+	char		**ids;
+	size_t		 n, cap;
+};
+
+static int
+unseen_one(void *arg, const char *id, const struct fg_edge *e)
+{
+	struct unseen_scan *us = arg;
+
+	if (e->state != FG_EDGE_FOLLOWING || e->last_seen >= us->since)
+		return 0;
+	if (us->n == us->cap) {
+		us->cap = us->cap ? us->cap * 2 : 64;
+		us->ids = xreallocarray(us->ids, us->cap, sizeof(*us->ids));
+	}
+	us->ids[us->n++] = xstrdup(id);
+	return 0;
+}
+
+static int
+unseen_read(struct fg_txn *txn, void *arg)
+{
+	struct unseen_scan *us = arg;
+
+	return store_edges_scan(txn, us->watch, unseen_one, us);
+}
+
+long
+pipeline_unseen(struct fg_pipeline *pl, const char *watch, int64_t since, char ***ids)
+{
+	struct unseen_scan us = { since, watch, NULL, 0, 0 };
+	size_t i;
+
+	if (store_read(pl->store, unseen_read, &us) != 0) {
+		for (i = 0; i < us.n; i++)
+			free(us.ids[i]);
+		free(us.ids);
+		return -1;
+	}
+	*ids = us.ids;
+	return (long)us.n;
+}
 
 struct prefix_scan {
 	const char		*watch;

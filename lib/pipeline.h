@@ -14,6 +14,8 @@
 #include "profile.h"
 #include "store.h"
 
+#define FG_PAGE_MAX	1000	/* follows or unfollows written per transaction */
+
 struct fg_policy {
 	double		 min_score;	/* purge only at or above this score */
 	char *const	*allowlist;	/* ids or handles never purged */
@@ -72,7 +74,18 @@ void		 pipeline_set_policy(struct fg_pipeline *, const struct fg_policy *);
  */
 int		 pipeline_page(struct fg_pipeline *, const char *watch, int64_t t,
 		    const struct fg_profile *follows, size_t nfollows,
-		    const char *const *unfollows, size_t nunfollows);
+		    const char *const *unfollows, size_t nunfollows, int flags);
+/*
+ * FG_PAGE_SEEN: a reconcile page. Followers already known only have their last sighting
+ * updated (their stored profile stays: a reconcile page may lack what hydration adds).
+ */
+#define FG_PAGE_SEEN	0x1
+/*
+ * The ids of the watch's followers not seen since `since` (a reconcile pass's start): they
+ * unfollowed. Returns how many (ids malloc'd, the caller frees each and the array), -1.
+ */
+long		 pipeline_unseen(struct fg_pipeline *, const char *watch, int64_t since,
+		    char ***ids);
 /*
  * Closes the poll: records it, runs the detector, records spikes and calls cb for each report.
  * followers_count is the platform's own count, -1 if unknown. 0, or -1 on a store error.

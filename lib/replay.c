@@ -271,7 +271,7 @@ flush(struct replay *r, struct rwatch *w)
 
 	if (w->nfollows > 0 || w->nunfollows > 0)
 		rc = pipeline_page(r->pl, w->name, w->t, w->follows, w->nfollows,
-		    w->unfollows, w->nunfollows);
+		    w->unfollows, w->nunfollows, 0);
 	w->nfollows = w->nunfollows = 0;
 	w->used = 0;
 	return rc;

@@ -10,7 +10,6 @@
 
 #include "pipeline.h"
 
-#define FG_PAGE_MAX	1000	/* follows written per transaction, like one platform page */
 
 struct fg_replay_stats {
 	uint64_t	lines;

@@ -147,6 +147,19 @@ n=$("$FG" followers brand -c "$T/fg.yaml" --csv | tail -n +2 | wc -l)
 m=$(fixture GET /_fixture/state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["followers"]))')
 check "stored followers match the platform's list ($n = $m)" test "$n" -eq "$m"
 
+# Unfollows: a reconcile pass (enabled by a reload) finds the followers who left.
+fixture GET /_fixture/state | python3 -c '
+import json, sys
+print(json.dumps({"ids": json.load(sys.stdin)["followers"][10:15]}))' > "$T/gone.json"
+fixture POST /_fixture/unfollow "$(cat "$T/gone.json")" > /dev/null
+printf 'reconcile_interval: 1s\n' >> "$T/fg.yaml"
+kill -HUP "$d_pid"
+sleep 2
+poll_once
+n=$("$FG" followers brand -c "$T/fg.yaml" --csv | tail -n +2 | wc -l)
+m=$(fixture GET /_fixture/state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["followers"]))')
+check "a reconcile pass finds the unfollows ($n stored = $m on the platform)" test "$n" -eq "$m"
+
 # Rate limits. A 429 that says the window resets in 4 s: nothing may be sent before then.
 fixture POST /_fixture/reset_requests > /dev/null
 fixture POST /_fixture/faults '{"next":[{"status":429,"reset_s":4}]}' > /dev/null
