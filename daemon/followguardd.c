@@ -20,6 +20,7 @@
 #include "control.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "model.h"
 #include "pipeline.h"
 #include "poller.h"
@@ -41,6 +42,8 @@ struct daemon {
 	struct http		*http;
 	struct poller		*poller;
 	struct control		*control;
+	struct metrics		*metrics;
+	uint64_t		 spikes_by_kind[2];	/* spike reports, organic and inorganic */
 	struct event		*ev_hup, *ev_term, *ev_int, *watchdog;
 	uint64_t		 spikes;
 };
@@ -98,6 +101,7 @@ on_report(void *arg, const struct fg_report *r)
 	char plan[64] = "";
 
 	d->spikes++;
+	d->spikes_by_kind[s->kind == FG_SPIKE_INORGANIC]++;
 	if (r->plan != NULL)
 		snprintf(plan, sizeof(plan), "; purge plan of %zu followers", r->plan->n);
 	log_warnx("watch %s: %s %s spike %s (%s, %s): %llu new followers, %.0f%% scored fake%s",
@@ -213,6 +217,73 @@ on_watchdog(evutil_socket_t fd, short what, void *arg)
 	sdnotify("WATCHDOG=1");
 }
 
+/* One metric family's header and one sample per watch. */
+static void
+metric_family(struct evbuffer *out, struct daemon *d, const char *name, const char *type,
+    const char *help, int64_t (*get)(const struct watch_status *))
+{
+	struct watch_status st;
+	size_t i;
+
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	for (i = 0; i < poller_count(d->poller); i++) {
+		poller_status(d->poller, i, &st);
+		evbuffer_add_printf(out, "%s{watch=\"%s\",platform=\"%s\"} %lld\n", name, st.name,
+		    st.provider, (long long)get(&st));
+	}
+}
+
+static int64_t get_polls(const struct watch_status *s) { return (int64_t)s->polls; }
+static int64_t get_followers(const struct watch_status *s) { return s->followers; }
+static int64_t get_new(const struct watch_status *s) { return (int64_t)s->last_new; }
+static int64_t get_failures(const struct watch_status *s) { return s->failures; }
+static int64_t get_degraded(const struct watch_status *s) { return s->degraded; }
+static int64_t
+get_remaining(const struct watch_status *s)
+{
+	return s->rl.known ? s->rl.remaining : -1;
+}
+
+static void
+on_metrics(void *arg, struct evbuffer *out)
+{
+	struct daemon *d = arg;
+	struct watch_status st;
+	struct http_stats hs;
+	size_t i, k;
+
+	metric_family(out, d, "followguard_polls_total", "counter", "Completed polls.",
+	    get_polls);
+	metric_family(out, d, "followguard_followers", "gauge",
+	    "Followers by the platform's own count (-1 unknown).", get_followers);
+	metric_family(out, d, "followguard_new_followers_last_poll", "gauge",
+	    "New followers found by the last complete poll.", get_new);
+	metric_family(out, d, "followguard_poll_failures", "gauge",
+	    "Failed polls in a row.", get_failures);
+	metric_family(out, d, "followguard_watch_degraded", "gauge",
+	    "1 when repeated failures marked the watch degraded.", get_degraded);
+	metric_family(out, d, "followguard_ratelimit_remaining", "gauge",
+	    "Requests left in the platform's window (-1 unknown).", get_remaining);
+	evbuffer_add_printf(out, "# HELP followguard_requests_total Platform requests by "
+	    "response class.\n# TYPE followguard_requests_total counter\n");
+	for (i = 0; i < poller_count(d->poller); i++) {
+		poller_status(d->poller, i, &st);
+		for (k = 0; k < 6; k++)
+			evbuffer_add_printf(out, "followguard_requests_total{watch=\"%s\","
+			    "platform=\"%s\",status=\"%s\"} %llu\n", st.name, st.provider,
+			    fg_status_class[k], (unsigned long long)st.by_status[k]);
+	}
+	evbuffer_add_printf(out, "# HELP followguard_spike_reports_total Spike reports.\n"
+	    "# TYPE followguard_spike_reports_total counter\n"
+	    "followguard_spike_reports_total{kind=\"organic\"} %llu\n"
+	    "followguard_spike_reports_total{kind=\"inorganic\"} %llu\n",
+	    (unsigned long long)d->spikes_by_kind[0], (unsigned long long)d->spikes_by_kind[1]);
+	http_stats(d->http, &hs);
+	evbuffer_add_printf(out, "# HELP followguard_http_errors_total Requests without a "
+	    "usable response.\n# TYPE followguard_http_errors_total counter\n"
+	    "followguard_http_errors_total %llu\n", (unsigned long long)hs.errors);
+}
+
 static json_t *
 status_json(struct daemon *d)
 {
@@ -297,6 +368,9 @@ run(struct daemon *d)
 	d->control = control_open(d->base, d->cfg.control_socket, on_control, d);
 	if (d->control == NULL)
 		log_warnx("running without a control socket");
+	if (d->cfg.metrics_listen != NULL &&
+	    (d->metrics = metrics_open(d->base, d->cfg.metrics_listen, on_metrics, d)) == NULL)
+		log_warnx("running without metrics");
 	d->ev_hup = evsignal_new(d->base, SIGHUP, on_signal, d);
 	d->ev_term = evsignal_new(d->base, SIGTERM, on_signal, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, on_signal, d);
@@ -316,6 +390,7 @@ run(struct daemon *d)
 	event_base_dispatch(d->base);
 
 	control_close(d->control);
+	metrics_close(d->metrics);
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
 	event_free(d->ev_hup);

@@ -29,6 +29,19 @@ static const char *const step_names[] = { "login", "resolve", "followers page", 
 
 #define RECONCILE_PAGES	20	/* most reconcile pages read in one poll */
 
+const char *const fg_status_class[6] = { "2xx", "3xx", "4xx", "429", "5xx", "none" };
+
+static int
+status_class(const struct fg_response *resp, const char *error)
+{
+	if (error != NULL || resp == NULL || resp->status < 200)
+		return FG_ST_NONE;
+	if (resp->status == 429)
+		return FG_ST_429;
+	return resp->status < 300 ? FG_ST_2XX : resp->status < 400 ? FG_ST_3XX :
+	    resp->status < 500 ? FG_ST_4XX : FG_ST_5XX;
+}
+
 struct pwatch {
 	struct poller		*p;
 	char			 name[FG_WATCH_MAX + 1];
@@ -504,6 +517,7 @@ on_done(void *arg, const struct fg_response *resp, const char *error)
 		watch_free(w);
 		return;
 	}
+	w->st.by_status[status_class(resp, error)]++;
 	err[0] = '\0';
 	if (error != NULL || resp == NULL || resp->status == 0) {
 		snprintf(err, sizeof(err), "%s: %s", step_names[w->step],

@@ -25,6 +25,9 @@ struct poller_io {
 	void	 *ctx;
 };
 
+enum { FG_ST_2XX, FG_ST_3XX, FG_ST_4XX, FG_ST_429, FG_ST_5XX, FG_ST_NONE };
+extern const char *const fg_status_class[6];
+
 struct watch_status {
 	const char	*name;
 	const char	*provider;
@@ -36,6 +39,7 @@ struct watch_status {
 	int64_t		 followers;	/* the platform's own count, -1 unknown */
 	uint64_t	 polls;
 	uint64_t	 requests;	/* sent, all steps */
+	uint64_t	 by_status[6];	/* responses: 2xx, 3xx, 4xx, 429, 5xx, no response */
 	uint64_t	 last_requests;	/* requests of the last complete poll */
 	uint64_t	 last_new;	/* new followers found by the last complete poll */
 	struct fg_ratelimit rl;

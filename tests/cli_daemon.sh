@@ -68,9 +68,11 @@ wait_for 10 grep -q port "$T/fx.out"
 port=$(sed 's/^{"port":\([0-9]*\),.*/\1/' "$T/fx.out")
 account=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["account"])' "$T/fx.out")
 
+mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$T/fg.yaml" <<YAML
 state_dir: $T/state
 control_socket: $T/fg.sock
+metrics_listen: 127.0.0.1:$mport
 poll_interval: 1h
 watch:
   - name: brand
@@ -109,6 +111,11 @@ check "the initial full scan completes" wait_for 30 polls_at_least 1
 n=$("$FG" followers brand -c "$T/fg.yaml" --csv | tail -n +2 | wc -l)
 check "all 300 followers stored after the initial scan ($n)" test "$n" -eq 300
 check "initial followers are marked as such" test "$("$FG" followers brand -c "$T/fg.yaml" --csv | grep -c ',1$')" -eq 300
+
+python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
+    "http://127.0.0.1:$mport/metrics" > "$T/metrics.txt"
+check "metrics: polls per watch" grep -q "^followguard_polls_total{watch=\"brand\",platform=\"$PLATFORM\"} [1-9]" "$T/metrics.txt"
+check "metrics: requests by status class" grep -q "^followguard_requests_total{.*status=\"2xx\"} [1-9]" "$T/metrics.txt"
 
 # Incremental polls: at most ceil(k/page) + 1 list requests for k new followers.
 "$FG" simulate --seed 99 --days 0 --audience 400 | python3 -c '
