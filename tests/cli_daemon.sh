@@ -80,7 +80,14 @@ watch:
     base_url: http://127.0.0.1:$port
     account: $account
     token_file: $T/token
+  - name: loose
+    provider: $PLATFORM
+    base_url: http://127.0.0.1:$port
+    account: $account
+    token_file: $T/token.loose
 YAML
+cp "$T/token" "$T/token.loose"
+chmod 644 "$T/token.loose"
 check "--check-config accepts the configuration" "$FG_BIN/followguardd" --check-config "$T/fg.yaml"
 printf 'poll_interval: soon\n' > "$T/bad.yaml"
 "$FG_BIN/followguardd" --check-config "$T/bad.yaml" 2> "$T/bad.err"
@@ -153,6 +160,23 @@ check "the daemon logged the spike" grep -q "inorganic burst spike" "$T/d.err"
 n=$("$FG" followers brand -c "$T/fg.yaml" --csv | tail -n +2 | wc -l)
 m=$(fixture GET /_fixture/state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["followers"]))')
 check "stored followers match the platform's list ($n = $m)" test "$n" -eq "$m"
+
+check "a token file others may read is refused" grep -q "token.loose: readable by group or others" "$T/d.err"
+
+# Failures: a 500 (retried with backoff), then a malformed page (the poll is abandoned,
+# nothing stored); the daemon carries on and the next poll works.
+before=$("$FG" followers brand -c "$T/fg.yaml" --csv | wc -l)
+fixture POST /_fixture/faults '{"next":[{"status":500},{"malformed":true}]}' > /dev/null
+"$FG" poll-now brand -c "$T/fg.yaml" > /dev/null
+sleep 5
+check "the failures are recorded" bash -c "'$FG' status -c '$T/fg.yaml' --json | grep -q last_error"
+check "nothing half-understood was stored" test "$("$FG" followers brand -c "$T/fg.yaml" --csv | wc -l)" -eq "$before"
+check "the next poll works" poll_once
+fixture POST /_fixture/faults '{"next":[{"huge_bytes":20000000}]}' > /dev/null
+"$FG" poll-now brand -c "$T/fg.yaml" > /dev/null
+sleep 4
+check "a huge body is refused, not stored" grep -q "larger than" "$T/d.err"
+check "the daemon still answers" "$FG" status -c "$T/fg.yaml"
 
 # Unfollows: a reconcile pass (enabled by a reload) finds the followers who left.
 fixture GET /_fixture/state | python3 -c '
