@@ -62,7 +62,7 @@ struct row {
 /* A stack of Account texts waiting to follow. */
 struct pool {
 	char	**v;
-	size_t	  n, cap, next;	/* next: the first not yet taken (purchase: in order) */
+	size_t	  n, cap, next;	/* next: first not taken (purchase pool) */
 };
 
 struct demo {
@@ -73,8 +73,8 @@ struct demo {
 	int			 port;
 	char			 token[48];
 	char			 base_url[32];
-	json_t			*me;		/* the demo account's normalized profile */
-	int64_t			 start;		/* wall clock at the start, for the simulator */
+	json_t			*me;		/* the demo account's profile */
+	int64_t			 start;		/* wall clock at the start */
 
 	struct row		*rows;		/* followers, oldest follow first */
 	size_t			 nrows, caprows;
@@ -84,20 +84,20 @@ struct demo {
 	char			**ids;
 	size_t			 idcap, nids;
 
-	struct pool		 organic;	/* taken from the end: the most recent first */
+	struct pool		 organic;	/* taken from the end: most recent first */
 	struct pool		 purchase;	/* taken from the front */
 	unsigned		 refills;	/* organic runs so far */
 	unsigned		 empty_refills;
 	int			 organic_off;
 
 	double			 t;		/* demo seconds since the start */
-	double			 next_organic;	/* demo time of the next organic follow */
+	double			 next_organic;	/* demo time of the next organic */
 	struct timespec		 last;		/* monotonic time of the last tick */
 	uint64_t		 rng;
 
 	int64_t			 norganic, npurchased;
 	uint64_t		 requests, throttled;
-	int64_t			 rl_window;	/* index of the current rate-limit window */
+	int64_t			 rl_window;	/* current rate-limit window */
 	int64_t			 rl_count;
 };
 
@@ -718,7 +718,7 @@ demo_advance(struct demo *d, double dt)
 	d->t += dt;
 	for (;;) {
 		tp = d->purchase.next < d->purchase.n ?
-		    purchase_due(d, d->purchase.next) : INFINITY;
+		    purchase_due(d, d->purchase.next) : HUGE_VAL;
 		if (!d->organic_off && d->o.organic_per_min > 0 && d->next_organic <= d->t &&
 		    d->next_organic <= tp) {
 			organic_take(d);
@@ -1084,7 +1084,8 @@ opts_check(const struct demo_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "demo audience must be 0 to %d", DEMO_AUDIENCE_MAX);
 		return -1;
 	}
-	if (o->purchase_size < 0 || o->purchase_size > DEMO_AUDIENCE_MAX) {
+	if ((o->purchase_size < 0 && o->purchase_size != DEMO_PURCHASE_AUTO) ||
+	    o->purchase_size > DEMO_AUDIENCE_MAX) {
 		snprintf(err, errlen, "demo purchase size must be 0 to %d", DEMO_AUDIENCE_MAX);
 		return -1;
 	}
@@ -1107,7 +1108,7 @@ demo_defaults(struct demo_opts *o)
 	o->audience = 2000;
 	o->organic_per_min = 4;
 	o->purchase_after = 60;
-	o->purchase_size = o->audience / 4;
+	o->purchase_size = DEMO_PURCHASE_AUTO;
 	o->seed = 1;
 }
 
@@ -1128,6 +1129,8 @@ demo_start(struct event_base *base, const struct demo_opts *opts, char *err, siz
 		demo_defaults(&d->o);
 	if (opts_check(&d->o, err, errlen) == -1)
 		goto fail;
+	if (d->o.purchase_size == DEMO_PURCHASE_AUTO)
+		d->o.purchase_size = d->o.audience / 4;
 	d->base = base;
 	d->next_fid = FIRST_FOLLOW_ID;
 	d->rl_window = -1;

@@ -28,9 +28,10 @@ struct demo;
 
 struct demo_opts {
 	int64_t		 audience;		/* followers at the start */
-	double		 organic_per_min;	/* mean organic arrivals per minute, 0: none */
-	double		 purchase_after;	/* seconds from the start to the purchased burst */
-	int64_t		 purchase_size;		/* accounts in the burst, 0: none */
+	double		 organic_per_min;	/* mean arrivals a minute, 0: none */
+	double		 purchase_after;	/* seconds before the purchased burst */
+	/* Accounts in the burst, 0: none, DEMO_PURCHASE_AUTO: 25 % of audience. */
+	int64_t		 purchase_size;
 	uint64_t	 seed;			/* the simulator's seed */
 	/*
 	 * Tests: no timer; demo time passes only through demo_tick, so releases are exact and
@@ -50,8 +51,12 @@ struct demo_stats {
 };
 
 #define DEMO_AUDIENCE_MAX	200000
+#define DEMO_PURCHASE_AUTO	(-1)
 
-/* audience 2000, 4 organic per minute, purchase after 60 s of 25 % of the audience, seed 1. */
+/*
+ * audience 2000, 4 organic followers per minute, after 60 s a purchase of 25 % of the
+ * audience (DEMO_PURCHASE_AUTO, so it follows a changed audience), seed 1.
+ */
 void		 demo_defaults(struct demo_opts *);
 /*
  * Generates the followers and starts serving on 127.0.0.1 at a free port. opts may be NULL

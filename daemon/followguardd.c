@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "demo.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -43,6 +44,12 @@ struct daemon {
 	struct poller		*poller;
 	struct control		*control;
 	struct metrics		*metrics;
+	/* --demo: a simulated Mastodon inside the loop, state in a temporary directory */
+	int			 demo_mode;
+	int64_t			 demo_seconds;
+	struct demo		*demo;
+	char			 demo_dir[256];
+	struct event		*demo_end;
 	uint64_t		 spikes_by_kind[2];	/* spike reports, organic and inorganic */
 	struct event		*ev_hup, *ev_term, *ev_int, *watchdog;
 	uint64_t		 spikes;
@@ -52,7 +59,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: followguardd [-c FILE] [-f|--foreground] [-v] "
-	    "[--check-config [FILE]]\n");
+	    "[--check-config [FILE]]\n"
+	    "       followguardd --demo [SECONDS]\n");
 	exit(2);
 }
 
@@ -102,6 +110,10 @@ on_report(void *arg, const struct fg_report *r)
 
 	d->spikes++;
 	d->spikes_by_kind[s->kind == FG_SPIKE_INORGANIC]++;
+	if (d->demo_mode) {
+		report_write_text(stdout, r, d->cfg.purge.min_score, 1);
+		fflush(stdout);
+	}
 	if (r->plan != NULL)
 		snprintf(plan, sizeof(plan), "; purge plan of %zu followers", r->plan->n);
 	log_warnx("watch %s: %s %s spike %s (%s, %s): %llu new followers, %.0f%% scored fake%s",
@@ -341,6 +353,93 @@ on_control(void *arg, const char *cmd, const json_t *req, char *err, size_t errl
 	return NULL;
 }
 
+/*
+ * --demo: the embedded platform, and a configuration that watches it from a temporary state
+ * directory, polling every 10 s. Returns 0, or -1 (logged).
+ */
+static int
+demo_setup(struct daemon *d)
+{
+	struct fg_watch_conf *w;
+	struct demo_opts o;
+	char err[512], path[512];
+	FILE *f;
+	int fd;
+
+	snprintf(d->demo_dir, sizeof(d->demo_dir), "%s/followguard-demo.XXXXXX",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(d->demo_dir) == NULL) {
+		log_warn("mkdtemp %s", d->demo_dir);
+		return -1;
+	}
+	demo_defaults(&o);
+	if ((d->demo = demo_start(d->base, &o, err, sizeof(err))) == NULL) {
+		log_warnx("demo: %s", err);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/token", d->demo_dir);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		log_warn("%s", path);
+		return -1;
+	}
+	fputs(demo_token(d->demo), f);
+	fclose(f);
+	free(d->cfg.state_dir);
+	free(d->cfg.control_socket);
+	d->cfg.state_dir = xstrdup(d->demo_dir);
+	snprintf(path, sizeof(path), "%s/followguard.sock", d->demo_dir);
+	d->cfg.control_socket = xstrdup(path);
+	d->cfg.poll_interval = 10;
+	d->cfg.watches = xcalloc(1, sizeof(*d->cfg.watches));
+	d->cfg.nwatches = 1;
+	w = &d->cfg.watches[0];
+	w->name = xstrdup("demo");
+	w->provider = xstrdup("mastodon");
+	w->base_url = xstrdup(demo_base_url(d->demo));
+	w->account = xstrdup(demo_account(d->demo));
+	snprintf(path, sizeof(path), "%s/token", d->demo_dir);
+	w->token_file = xstrdup(path);
+	printf("followguardd demo: a simulated Mastodon on %s with %lld followers; a purchased "
+	    "burst of %lld accounts starts after %.0f s.\nPolling every 10 s for %lld s; spikes "
+	    "are printed below (Ctrl-C to stop).\n\n", demo_base_url(d->demo),
+	    (long long)o.audience, (long long)(o.audience / 4), o.purchase_after,
+	    (long long)d->demo_seconds);
+	fflush(stdout);
+	return 0;
+}
+
+static void
+demo_cleanup(struct daemon *d)
+{
+	static const char *const files[] = { "data.mdb", "lock.mdb", "token",
+	    "followguard.sock" };
+	char path[512];
+	size_t i;
+
+	demo_free(d->demo);
+	if (d->demo_dir[0] == '\0')
+		return;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", d->demo_dir, files[i]);
+		unlink(path);
+	}
+	rmdir(d->demo_dir);
+}
+
+static void
+on_demo_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	printf("\nfollowguardd demo: %llu spike reports in %lld s; done.\n",
+	    (unsigned long long)d->spikes, (long long)d->demo_seconds);
+	http_cancel_all(d->http);
+	event_base_loopexit(d->base, NULL);
+}
+
 static int
 run(struct daemon *d)
 {
@@ -350,6 +449,10 @@ run(struct daemon *d)
 	char err[1024];
 	int64_t wd;
 
+	if ((d->base = event_base_new()) == NULL || (d->http = http_new(d->base, NULL)) == NULL)
+		fatalx("cannot set up the event loop or libcurl");
+	if (d->demo_mode && demo_setup(d) == -1)
+		return 1;
 	if (model_load(&d->model, d->cfg.model, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return 1;
@@ -360,8 +463,12 @@ run(struct daemon *d)
 	}
 	policy_from(&d->cfg, &policy);
 	d->pl = pipeline_new(d->store, &d->model, &policy, NULL);
-	if ((d->base = event_base_new()) == NULL || (d->http = http_new(d->base, NULL)) == NULL)
-		fatalx("cannot set up the event loop or libcurl");
+	if (d->demo_mode) {
+		struct timeval end = { (time_t)d->demo_seconds, 0 };
+
+		d->demo_end = evtimer_new(d->base, on_demo_end, d);
+		evtimer_add(d->demo_end, &end);
+	}
 	io.send = send_adapter;
 	io.ctx = d->http;
 	d->poller = poller_new(d->base, d->pl, &io, on_report, d);
@@ -391,6 +498,8 @@ run(struct daemon *d)
 
 	control_close(d->control);
 	metrics_close(d->metrics);
+	if (d->demo_end != NULL)
+		event_free(d->demo_end);
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
 	event_free(d->ev_hup);
@@ -398,9 +507,11 @@ run(struct daemon *d)
 	event_free(d->ev_int);
 	http_free(d->http);
 	poller_free(d->poller);
-	event_base_free(d->base);
 	pipeline_free(d->pl);
 	store_close(d->store);
+	if (d->demo_mode)
+		demo_cleanup(d);	/* its server lives on the loop: before the base goes */
+	event_base_free(d->base);
 	log_warnx("stopped");
 	return 0;
 }
@@ -413,6 +524,7 @@ main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "demo", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -434,18 +546,34 @@ main(int argc, char **argv)
 		case 'C':
 			check = 1;
 			break;
+		case 'D':
+			d.demo_mode = 1;
+			d.demo_seconds = 120;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (check && optind < argc)
 		explicit_path = argv[optind++];
+	if (d.demo_mode && optind < argc) {
+		char *end;
+
+		d.demo_seconds = strtoll(argv[optind++], &end, 10);
+		if (*end != '\0' || d.demo_seconds < 1)
+			usage();
+	}
 	if (optind != argc)
 		usage();
 	log_init("followguardd", verbose);
 	signal(SIGPIPE, SIG_IGN);
 	d.cfgpath = config_path(explicit_path);
 	config_defaults(&d.cfg);
+	if (d.demo_mode) {
+		rc = run(&d);	/* the demo brings its own configuration */
+		config_free(&d.cfg);
+		return rc;
+	}
 	if (config_load(&d.cfg, d.cfgpath) == -1) {
 		config_free(&d.cfg);
 		return 1;

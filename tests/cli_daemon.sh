@@ -227,7 +227,7 @@ wait "$d_pid"
 rc=$?
 d_pid=
 check "SIGTERM exits 0" test $rc -eq 0
-check "STOPPING=1 sent" grep -q '^STOPPING=1' "$T/notify.log"
+check "STOPPING=1 sent" wait_for 5 grep -q '^STOPPING=1' "$T/notify.log"
 after=$("$FG" followers brand -c "$T/fg.yaml" --csv | wc -l)
 check "state intact after the stop ($after lines)" test "$before" -eq "$after"
 check "the token never reached the log" bash -c "! grep -qF \"\$(cat '$T/token')\" '$T/d.err'"
