@@ -1,10 +1,12 @@
 /* What every platform provider shares: lookup by name, headers, status verdicts, cleanup. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "provider.h"
+#include "timeutil.h"
 
 const char *
 response_header(const struct fg_response *r, const char *name)
@@ -15,6 +17,62 @@ response_header(const struct fg_response *r, const char *name)
 		if (strcasecmp(r->headers[i].name, name) == 0)
 			return r->headers[i].value;
 	return NULL;
+}
+
+int
+response_header_int(const struct fg_response *r, const char *name, int64_t *out)
+{
+	const char *s = response_header(r, name);
+	int64_t v = 0;
+	int n = 0;
+
+	if (s == NULL)
+		return -1;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (; isdigit((unsigned char)*s); s++, n++) {
+		if (n == 18)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (n == 0 || *s != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* An IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7); -1 if not one. */
+static int64_t
+http_date(const char *s)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char mon[4], gmt[4];
+	int d, y, h, mi, se, n = 0;
+	const char *m;
+
+	if (sscanf(s, "%*3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d %3[A-Z]%n", &d, mon, &y, &h,
+	    &mi, &se, gmt, &n) != 7 || s[n] != '\0' || strcmp(gmt, "GMT") != 0)
+		return -1;
+	if ((m = strstr(months, mon)) == NULL || strlen(mon) != 3 || (m - months) % 3 != 0 ||
+	    d < 1 || d > 31 || y < 1970 || h > 23 || mi > 59 || se > 60)
+		return -1;
+	return time_days_from_civil(y, (unsigned)((m - months) / 3 + 1), (unsigned)d) * 86400 +
+	    h * 3600 + mi * 60 + se;
+}
+
+int64_t
+response_retry_after(const struct fg_response *r, int64_t now)
+{
+	const char *ra = response_header(r, "Retry-After");
+	int64_t v;
+
+	if (ra == NULL)
+		return 0;
+	if (response_header_int(r, "Retry-After", &v) == 0)
+		return now + v;
+	return (v = http_date(ra)) > 0 ? v : 0;
 }
 
 /* The platform's own error text, from {"error": ...}, {"message": ...} or problem+json. */

@@ -116,6 +116,10 @@ extern const struct fg_provider provider_x;
 const struct fg_provider *provider_find(const char *name);
 /* The first header of that name (case-insensitive), or NULL. */
 const char	*response_header(const struct fg_response *, const char *name);
+/* A header holding a non-negative decimal integer (white space around allowed): 0 or -1. */
+int		 response_header_int(const struct fg_response *, const char *name, int64_t *);
+/* Retry-After (seconds, or an HTTP date) as epoch seconds; 0 when absent or unreadable. */
+int64_t		 response_retry_after(const struct fg_response *, int64_t now);
 /*
  * The verdict every platform shares from the status alone: 2xx FG_P_OK, 401 FG_P_AUTH,
  * 429 FG_P_RATELIMITED, 5xx and 0 (no response) FG_P_RETRY, other FG_P_FATAL; err gets a

@@ -742,43 +742,9 @@ bsky_parse_remove(const struct fg_response *r, char *err, size_t errlen)
 static int64_t
 header_int(const struct fg_response *r, const char *name)
 {
-	const char *s = response_header(r, name);
-	char *end;
-	long long v;
+	int64_t v;
 
-	if (s == NULL)
-		return -1;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	while (*end == ' ' || *end == '\t')
-		end++;
-	if (errno != 0 || *end != '\0')
-		return -1;
-	return v;
-}
-
-/* An HTTP date, IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7); -1 if not. */
-static int64_t
-http_date(const char *s)
-{
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	const char *m;
-	char mon[4], zone[4];
-	int d, y, hh, mm, ss, n = 0;
-
-	if (sscanf(s, "%*3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d %3[A-Z]%n", &d, mon, &y,
-	    &hh, &mm, &ss, zone, &n) != 7 || s[n] != '\0' || strcmp(zone, "GMT") != 0)
-		return -1;
-	if (strlen(mon) != 3 || (m = strstr(months, mon)) == NULL || (m - months) % 3 != 0)
-		return -1;
-	if (d < 1 || d > 31 || y < 1970 || hh > 23 || mm > 59 || ss > 60)
-		return -1;
-	return time_days_from_civil(y, (unsigned)((m - months) / 3 + 1), (unsigned)d) * 86400 +
-	    hh * 3600 + mm * 60 + ss;
+	return response_header_int(r, name, &v) == 0 ? v : -1;
 }
 
 /*
@@ -789,7 +755,6 @@ http_date(const char *s)
 static void
 bsky_ratelimit(const struct fg_response *r, int64_t now, struct fg_ratelimit *rl)
 {
-	const char *ra;
 	int64_t v;
 
 	memset(rl, 0, sizeof(*rl));
@@ -801,12 +766,7 @@ bsky_ratelimit(const struct fg_response *r, int64_t now, struct fg_ratelimit *rl
 	rl->known = rl->remaining >= 0;
 	if (!rl->known)
 		rl->limit = rl->remaining = -1;
-	if ((ra = response_header(r, "Retry-After")) != NULL) {
-		if ((v = header_int(r, "Retry-After")) >= 0)
-			rl->retry_after = now + v;
-		else if ((v = http_date(ra)) > 0)
-			rl->retry_after = v;
-	}
+	rl->retry_after = response_retry_after(r, now);
 }
 
 const struct fg_provider provider_bluesky = {

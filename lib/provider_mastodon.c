@@ -1161,46 +1161,6 @@ mastodon_parse_remove(const struct fg_response *r, char *err, size_t errlen)
 
 /* ---- rate limits ------------------------------------------------------------------- */
 
-static int
-parse_int(const char *s, int64_t *out)
-{
-	char *end;
-	long long v;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	v = strtoll(s, &end, 10);
-	while (*end == ' ' || *end == '\t')
-		end++;
-	if (*end != '\0' || v < 0 || v >= INT64_C(1) << 53)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* RFC 9110 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT" (the form servers must send). */
-static int
-parse_http_date(const char *s, int64_t *out)
-{
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	char wd[4], mon[4], zone[4];
-	int d, y, h, mi, sec, n = 0;
-	const char *m;
-
-	if (sscanf(s, "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d %3[A-Z]%n", wd, &d, mon,
-	    &y, &h, &mi, &sec, zone, &n) != 8 || s[n] != '\0' || strlen(wd) != 3 ||
-	    strcmp(zone, "GMT") != 0)
-		return -1;
-	if ((m = strstr(months, mon)) == NULL || strlen(mon) != 3 || (m - months) % 3 != 0 ||
-	    d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
-		return -1;
-	*out = time_days_from_civil(y, (unsigned)((m - months) / 3 + 1), (unsigned)d) * 86400 +
-	    h * 3600 + mi * 60 + sec;
-	return 0;
-}
-
 /*
  * X-RateLimit-* on every response from Mastodon and GoToSocial (reset as ISO 8601 with
  * micro- or milliseconds), none from Akkoma. Retry-After is read too, though Mastodon sends
@@ -1209,33 +1169,27 @@ parse_http_date(const char *s, int64_t *out)
 static void
 mastodon_ratelimit(const struct fg_response *r, int64_t now, struct fg_ratelimit *rl)
 {
-	const char *lim, *rem, *rst, *ra;
+	const char *rst;
 	int64_t v;
 
 	memset(rl, 0, sizeof(*rl));
 	rl->limit = rl->remaining = rl->reset = -1;
-	lim = response_header(r, "X-RateLimit-Limit");
-	rem = response_header(r, "X-RateLimit-Remaining");
 	rst = response_header(r, "X-RateLimit-Reset");
-	if (rem != NULL && rst != NULL && parse_int(rem, &rl->remaining) == 0) {
+	if (rst != NULL &&
+	    response_header_int(r, "X-RateLimit-Remaining", &rl->remaining) == 0) {
 		if (time_parse_rfc3339(rst, &rl->reset) == 0)
 			rl->known = 1;
-		else if (parse_int(rst, &v) == 0) {
+		else if (response_header_int(r, "X-RateLimit-Reset", &v) == 0) {
 			/* Not Mastodon's form: epoch seconds, or seconds from now if small. */
 			rl->reset = v >= INT64_C(1000000000) ? v : now + v;
 			rl->known = 1;
 		}
-		if (rl->known && (lim == NULL || parse_int(lim, &rl->limit) == -1))
+		if (rl->known && response_header_int(r, "X-RateLimit-Limit", &rl->limit) == -1)
 			rl->limit = -1;
 	}
 	if (!rl->known)
 		rl->limit = rl->remaining = rl->reset = -1;
-	if ((ra = response_header(r, "Retry-After")) != NULL) {
-		if (parse_int(ra, &v) == 0)
-			rl->retry_after = now + v;
-		else if (parse_http_date(ra, &v) == 0)
-			rl->retry_after = v;
-	}
+	rl->retry_after = response_retry_after(r, now);
 }
 
 const struct fg_provider provider_mastodon = {

@@ -698,51 +698,6 @@ fatal:
 	return FG_P_FATAL;
 }
 
-/* A header holding a non-negative decimal integer, optional whitespace around it. */
-static int
-header_int(const struct fg_response *r, const char *name, int64_t *out)
-{
-	const char *s = response_header(r, name);
-	int64_t v = 0;
-	int n = 0;
-
-	if (s == NULL)
-		return -1;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	for (; isdigit((unsigned char)*s); s++, n++) {
-		if (n == 18)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (n == 0 || *s != '\0')
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* An IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT", the form Retry-After uses for dates. */
-static int
-http_date(const char *s, int64_t *out)
-{
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	char mon[4], gmt[4], wday[4];
-	int d, y, h, mi, se, n = 0;
-	const char *m;
-
-	if (sscanf(s, "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d %3[A-Z]%n", wday, &d, mon, &y,
-	    &h, &mi, &se, gmt, &n) != 8 || s[n] != '\0' || strcmp(gmt, "GMT") != 0)
-		return -1;
-	if ((m = strstr(months, mon)) == NULL || strlen(mon) != 3 || (m - months) % 3 != 0 ||
-	    d < 1 || d > 31 || y < 1970 || h > 23 || mi > 59 || se > 60)
-		return -1;
-	*out = time_days_from_civil(y, (unsigned)((m - months) / 3 + 1), (unsigned)d) * 86400 +
-	    h * 3600 + mi * 60 + se;
-	return 0;
-}
-
 /*
  * x-rate-limit-{limit,remaining,reset} (reset in epoch seconds) describe the endpoint's
  * 15-minute window. Some endpoints add x-user-limit-24hour-*; when that budget is spent it
@@ -751,32 +706,26 @@ http_date(const char *s, int64_t *out)
 static void
 x_ratelimit(const struct fg_response *r, int64_t now, struct fg_ratelimit *rl)
 {
-	int64_t day_remaining, day_reset, day_limit, secs;
-	const char *ra;
+	int64_t day_remaining, day_reset, day_limit;
 
 	memset(rl, 0, sizeof(*rl));
-	if (header_int(r, "x-rate-limit-limit", &rl->limit) == 0 &&
-	    header_int(r, "x-rate-limit-remaining", &rl->remaining) == 0 &&
-	    header_int(r, "x-rate-limit-reset", &rl->reset) == 0)
+	if (response_header_int(r, "x-rate-limit-limit", &rl->limit) == 0 &&
+	    response_header_int(r, "x-rate-limit-remaining", &rl->remaining) == 0 &&
+	    response_header_int(r, "x-rate-limit-reset", &rl->reset) == 0)
 		rl->known = 1;
 	else
 		rl->limit = rl->remaining = rl->reset = 0;
-	if (header_int(r, "x-user-limit-24hour-remaining", &day_remaining) == 0 &&
+	if (response_header_int(r, "x-user-limit-24hour-remaining", &day_remaining) == 0 &&
 	    day_remaining == 0 &&
-	    header_int(r, "x-user-limit-24hour-reset", &day_reset) == 0 &&
+	    response_header_int(r, "x-user-limit-24hour-reset", &day_reset) == 0 &&
 	    (!rl->known || day_reset > rl->reset)) {
-		if (header_int(r, "x-user-limit-24hour-limit", &day_limit) == 0)
+		if (response_header_int(r, "x-user-limit-24hour-limit", &day_limit) == 0)
 			rl->limit = day_limit;
 		rl->remaining = 0;
 		rl->reset = day_reset;
 		rl->known = 1;
 	}
-	if ((ra = response_header(r, "Retry-After")) != NULL) {
-		if (header_int(r, "Retry-After", &secs) == 0)
-			rl->retry_after = now + secs;
-		else if (http_date(ra, &secs) == 0)
-			rl->retry_after = secs;
-	}
+	rl->retry_after = response_retry_after(r, now);
 }
 
 const struct fg_provider provider_x = {
