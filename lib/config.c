@@ -36,6 +36,7 @@ enum ftype {
 	F_DURATION,	/* time_parse_duration, bounded by min/max */
 	F_BOOL,
 	F_UNIT,		/* number in [0, 1] */
+	F_COUNT,	/* whole number, bounded by min/max */
 	F_STRLIST,	/* sequence of strings, or a single string */
 	F_MAP,		/* nested mapping described by sub */
 	F_WATCHES	/* the watch sequence */
@@ -74,6 +75,7 @@ static const char	*check_base_url(const char *);
 static const char	*check_http_url(const char *);
 static const char	*check_smtp_url(const char *);
 static const char	*check_email(const char *);
+static const char	*check_use_ssl(const char *);
 static const char	*check_listen(const char *);
 static const char	*check_socket(const char *);
 
@@ -92,6 +94,8 @@ static const struct field watch_fields[] = {
 	    "the handle or id of the watched account", check_nonempty, NULL, 0, 0 },
 	{ "token_file", F_STR, WCF(token_file), 0, F_NULLABLE,
 	    "the path of a file holding the access token", check_nonempty, NULL, 0, 0 },
+	{ "alert_to", F_STRLIST, WCF(alert_to), WCF(nalert_to), 0,
+	    "an email address or a list of them", check_email, NULL, 0, 0 },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, 0 }
 };
 
@@ -102,12 +106,20 @@ static const struct field email_fields[] = {
 	    "an email address", check_email, NULL, 0, 0 },
 	{ "to", F_STRLIST, CFG(email.to), CFG(email.nto), F_REQUIRED,
 	    "an email address or a list of them", check_email, NULL, 0, 0 },
+	{ "user", F_STR, CFG(email.user), 0, F_NULLABLE,
+	    "the SMTP AUTH user name", check_nonempty, NULL, 0, 0 },
+	{ "password_file", F_STR, CFG(email.password_file), 0, F_NULLABLE,
+	    "the path of a file holding the SMTP password", check_nonempty, NULL, 0, 0 },
+	{ "use_ssl", F_STR, CFG(email.use_ssl), 0, 0,
+	    "try or require", check_use_ssl, NULL, 0, 0 },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, 0 }
 };
 
 static const struct field webhook_fields[] = {
 	{ "url", F_STR, CFG(webhook.url), 0, F_REQUIRED,
 	    "an http:// or https:// URL", check_http_url, NULL, 0, 0 },
+	{ "secret_file", F_STR, CFG(webhook.secret_file), 0, F_NULLABLE,
+	    "the path of a file holding the signing secret", check_nonempty, NULL, 0, 0 },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, 0 }
 };
 
@@ -116,6 +128,16 @@ static const struct field alerts_fields[] = {
 	    "a mapping with smtp_url, from and to", NULL, email_fields, 0, 0 },
 	{ "webhook", F_MAP, 0, 0, 0,
 	    "a mapping with url", NULL, webhook_fields, 0, 0 },
+	{ "expire", F_DURATION, CFG(alerts.expire), 0, 0,
+	    "a duration such as 7d (from 1m to 366d)", NULL, NULL, 60, CONFIG_DURATION_MAX },
+	{ "retry", F_DURATION, CFG(alerts.retry), 0, 0,
+	    "a duration such as 30s (from 1s to 1h)", NULL, NULL, 1, 3600 },
+	{ "organic", F_BOOL, CFG(alerts.organic), 0, 0,
+	    "a boolean (true/false, yes/no, on/off)", NULL, NULL, 0, 0 },
+	{ "digest_after", F_COUNT, CFG(alerts.digest_after), 0, 0,
+	    "a whole number from 1 to 1000", NULL, NULL, 1, 1000 },
+	{ "digest_interval", F_DURATION, CFG(alerts.digest_interval), 0, 0,
+	    "a duration such as 15m (from 1s to 1d)", NULL, NULL, 1, 86400 },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, 0 }
 };
 
@@ -148,6 +170,8 @@ static const struct field root_fields[] = {
 	    check_listen, NULL, 0, 0 },
 	{ "model", F_STR, CFG(model), 0, F_NULLABLE,
 	    "the path of a model JSON file", check_nonempty, NULL, 0, 0 },
+	{ "ca_file", F_STR, CFG(ca_file), 0, F_NULLABLE,
+	    "the path of a PEM file of CA certificates", check_nonempty, NULL, 0, 0 },
 	{ "watch", F_WATCHES, 0, 0, 0,
 	    "a list of watches, each a mapping with name, provider, base_url and account",
 	    NULL, NULL, 0, 0 },
@@ -172,6 +196,12 @@ config_defaults(struct fg_config *cfg)
 	cfg->purge.auto_remove = 0;
 	cfg->purge.min_score = 0.8;
 	cfg->purge.grace = 30 * 60;
+	cfg->alerts.expire = 7 * 86400;
+	cfg->alerts.retry = 30;
+	cfg->alerts.organic = 1;
+	cfg->alerts.digest_after = 5;
+	cfg->alerts.digest_interval = 15 * 60;
+	cfg->email.use_ssl = xstrdup("try");
 }
 
 static void
@@ -194,18 +224,24 @@ config_free(struct fg_config *cfg)
 	free(cfg->control_socket);
 	free(cfg->metrics_listen);
 	free(cfg->model);
+	free(cfg->ca_file);
 	for (i = 0; i < cfg->nwatches; i++) {
 		free(cfg->watches[i].name);
 		free(cfg->watches[i].provider);
 		free(cfg->watches[i].base_url);
 		free(cfg->watches[i].account);
 		free(cfg->watches[i].token_file);
+		strv_free(cfg->watches[i].alert_to, cfg->watches[i].nalert_to);
 	}
 	free(cfg->watches);
 	free(cfg->email.smtp_url);
 	free(cfg->email.from);
 	strv_free(cfg->email.to, cfg->email.nto);
+	free(cfg->email.user);
+	free(cfg->email.password_file);
+	free(cfg->email.use_ssl);
 	free(cfg->webhook.url);
+	free(cfg->webhook.secret_file);
 	strv_free(cfg->purge.allowlist, cfg->purge.nallowlist);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -573,14 +609,21 @@ check_smtp_url(const char *v)
 	return check_url_scheme(v, "smtp", "smtps");
 }
 
+/* A plain address: it goes into SMTP commands and mail headers as it is. */
 static const char *
 check_email(const char *v)
 {
 	const char *at = strrchr(v, '@');
 
-	if (at == NULL || at == v || at[1] == '\0')
+	if (at == NULL || at == v || at[1] == '\0' || strpbrk(v, " \t<>,;:\"()[]\\") != NULL)
 		return "";
 	return NULL;
+}
+
+static const char *
+check_use_ssl(const char *v)
+{
+	return strcmp(v, "try") == 0 || strcmp(v, "require") == 0 ? NULL : "";
 }
 
 static const char *
@@ -871,6 +914,17 @@ load_value(struct loader *L, yaml_node_t *v, const char *key, const struct field
 			break;
 		}
 		*(double *)((char *)obj + f->off) = num;
+		break;
+	case F_COUNT:
+		if ((s = want_string(L, v, key, f)) == NULL)
+			break;
+		if (parse_number(s, &num) == -1 || num != floor(num) || num < (double)f->min ||
+		    num > (double)f->max) {
+			lerr(L, v, key, "expected %s (got \"%s\")", f->expect,
+			    show(s, sbuf, sizeof(sbuf)));
+			break;
+		}
+		*(int64_t *)((char *)obj + f->off) = (int64_t)num;
 		break;
 	case F_MAP:
 		/* An empty section ("alerts:") is the same as none. */

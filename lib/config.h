@@ -13,6 +13,8 @@ struct fg_watch_conf {
 	char		*base_url;	/* http(s)://host[:port][/path], no trailing slash */
 	char		*account;	/* handle (leading '@' removed) or id */
 	char		*token_file;	/* NULL: none configured */
+	char		**alert_to;	/* e-mail recipients instead of alerts.email.to */
+	size_t		 nalert_to;
 	int		 line;		/* where it was defined */
 };
 
@@ -22,18 +24,30 @@ struct fg_config {
 	char			*control_socket;
 	char			*metrics_listen;	/* NULL: no metrics */
 	char			*model;			/* NULL: the shipped model */
+	char			*ca_file;		/* NULL: the system's CA bundle */
 	int64_t			 poll_interval;		/* seconds */
 	int64_t			 reconcile_interval;	/* seconds between full passes */
 	struct fg_watch_conf	*watches;
 	size_t			 nwatches;
 	struct {
-		char		*smtp_url;
+		int64_t		 expire;	/* undelivered alerts are dropped after this */
+		int64_t		 retry;		/* first retry delay; doubles up to an hour */
+		int		 organic;	/* also tell of organic surges */
+		int64_t		 digest_after;	/* alert mails an hour before digests */
+		int64_t		 digest_interval;
+	} alerts;
+	struct {
+		char		*smtp_url;	/* NULL: no e-mail */
 		char		*from;
 		char		**to;
 		size_t		 nto;
+		char		*user;
+		char		*password_file;
+		char		*use_ssl;	/* "try" or "require"; smtps:// is always TLS */
 	} email;
 	struct {
-		char		*url;
+		char		*url;		/* NULL: no webhook */
+		char		*secret_file;	/* HMAC-SHA256 key; NULL: unsigned */
 	} webhook;
 	struct {
 		int		 auto_remove;	/* purge.auto */
