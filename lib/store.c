@@ -54,15 +54,24 @@
 #define POLL_LEN		24
 #define PROFILE_FIXED_LEN	(8 * 8 + 5 + 8 + 1 + 4 + 4)
 
-enum { DB_PROFILES, DB_EDGES, DB_ARRIVALS, DB_POLLS, DB_SPIKES, DB_META, NDB };
+enum {
+	DB_PROFILES, DB_EDGES, DB_ARRIVALS, DB_POLLS, DB_SPIKES, DB_META,
+	/* added later in schema 1: a read-only open of an older file finds them missing */
+	DB_OUTBOX, DB_OUTMSG, DB_ALERTED,
+	NDB
+};
+#define DB_FIRST_ADDED	DB_OUTBOX
+#define STORE_MAXDBS	16	/* room for tables to come */
 
 static const char *const db_names[NDB] = {
-	"profiles", "edges", "arrivals", "polls", "spikes", "meta"
+	"profiles", "edges", "arrivals", "polls", "spikes", "meta",
+	"outbox", "outmsg", "alerted"
 };
 
 struct fg_store {
 	MDB_env			*env;
 	MDB_dbi			 dbi[NDB];
+	uint32_t		 missing;	/* bit per table not in an older read-only file */
 	int			 flags;
 	/*
 	 * mdb_env_set_mapsize unmaps and remaps the file, which would pull the memory from under
@@ -474,6 +483,10 @@ store_setup(struct fg_store *st, const char *dir, char *err, size_t errlen)
 				continue;
 			rc = mdb_dbi_open(txn, db_names[i], rdonly ? 0 : MDB_CREATE,
 			    &st->dbi[i]);
+			if (rc == MDB_NOTFOUND && i >= DB_FIRST_ADDED) {
+				st->missing |= 1u << i;	/* read as empty */
+				continue;
+			}
 			if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
 				seterr(err, errlen, "%s: damaged followguard database: no %s table",
 				    dir, db_names[i]);
@@ -557,7 +570,7 @@ store_open_sized(struct fg_store **stp, const char *dir, int flags, size_t mapsi
 		free(st);
 		return -1;
 	}
-	if ((rc = mdb_env_set_maxdbs(st->env, NDB + 2)) != 0 ||
+	if ((rc = mdb_env_set_maxdbs(st->env, STORE_MAXDBS)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(st->env, STORE_MAXREADERS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, initial_mapsize(dir, mapsize))) != 0 ||
 	    (rc = mdb_env_open(st->env, dir, envflags, 0600)) != 0) {
@@ -1234,5 +1247,233 @@ store_position_put(struct fg_txn *t, const char *watch, uint64_t pos)
 	v.mv_size = sizeof(vbuf);
 	if ((rc = mdb_put(t->txn, t->st->dbi[DB_META], &k, &v, 0)) != 0)
 		return txn_fail(t, "position put", watch, rc);
+	return 0;
+}
+
+/* Records by number: big-endian ids, so that scans run in id order. */
+
+static int
+id_put(struct fg_txn *t, int db, uint64_t id, const void *data, size_t len)
+{
+	uint8_t kbuf[8];
+	MDB_val k = { sizeof(kbuf), kbuf }, v = { len, (void *)data };
+	int rc;
+
+	TXN_CHECK(t);
+	put_u32be(kbuf, (uint32_t)(id >> 32));
+	put_u32be(kbuf + 4, (uint32_t)id);
+	if ((rc = mdb_put(t->txn, t->st->dbi[db], &k, &v, 0)) != 0)
+		return txn_fail(t, db_names[db], "-", rc);
+	return 0;
+}
+
+static int
+id_get(struct fg_txn *t, int db, uint64_t id, MDB_val *v)
+{
+	uint8_t kbuf[8];
+	MDB_val k = { sizeof(kbuf), kbuf };
+	int rc;
+
+	TXN_CHECK(t);
+	if (t->st->missing & (1u << db))
+		return FG_NOTFOUND;
+	put_u32be(kbuf, (uint32_t)(id >> 32));
+	put_u32be(kbuf + 4, (uint32_t)id);
+	rc = mdb_get(t->txn, t->st->dbi[db], &k, v);
+	if (rc == MDB_NOTFOUND)
+		return FG_NOTFOUND;
+	if (rc != 0)
+		return txn_fail(t, db_names[db], "-", rc);
+	return 0;
+}
+
+static int
+id_del(struct fg_txn *t, int db, uint64_t id)
+{
+	uint8_t kbuf[8];
+	MDB_val k = { sizeof(kbuf), kbuf };
+	int rc;
+
+	TXN_CHECK(t);
+	put_u32be(kbuf, (uint32_t)(id >> 32));
+	put_u32be(kbuf + 4, (uint32_t)id);
+	rc = mdb_del(t->txn, t->st->dbi[db], &k, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return txn_fail(t, db_names[db], "-", rc);
+	return 0;
+}
+
+/* A JSON text record: NUL-terminated in the map. */
+static int
+text_ok(const MDB_val *v, const char *what)
+{
+	if (v->mv_size == 0 || ((const char *)v->mv_data)[v->mv_size - 1] != '\0') {
+		log_warnx("store: corrupt %s record", what);
+		return 0;
+	}
+	return 1;
+}
+
+struct ids_scan {
+	int	  db;
+	int	(*cb)(void *, uint64_t, const char *);
+	void	 *arg;
+};
+
+static int
+ids_step(void *arg, const uint8_t *rest, size_t restlen, const MDB_val *v)
+{
+	struct ids_scan *a = arg;
+	uint64_t id;
+
+	if (restlen != 8 || !text_ok(v, db_names[a->db]))
+		return -1;
+	id = (uint64_t)get_u32be(rest) << 32 | get_u32be(rest + 4);
+	return a->cb(a->arg, id, v->mv_data);
+}
+
+static int
+ids_scan(struct fg_txn *t, int db, uint64_t from,
+    int (*cb)(void *, uint64_t, const char *), void *arg)
+{
+	struct ids_scan a = { db, cb, arg };
+	uint8_t kbuf[8];
+
+	TXN_CHECK(t);
+	if (t->st->missing & (1u << db))
+		return 0;
+	put_u32be(kbuf, (uint32_t)(from >> 32));
+	put_u32be(kbuf + 4, (uint32_t)from);
+	return scan(t, db, "-", kbuf, sizeof(kbuf), 0, ids_step, &a);
+}
+
+int
+store_seq_next(struct fg_txn *t, const char *name, uint64_t *id)
+{
+	uint8_t kbuf[KEY_MAX], vbuf[8];
+	MDB_val k, v;
+	size_t len = strlen(name);
+	int rc;
+
+	TXN_CHECK(t);
+	if (len == 0 || len + 4 > sizeof(kbuf))
+		return -1;
+	memcpy(kbuf, "seq", 4);		/* with its NUL */
+	memcpy(kbuf + 4, name, len);
+	k.mv_data = kbuf;
+	k.mv_size = 4 + len;
+	rc = mdb_get(t->txn, t->st->dbi[DB_META], &k, &v);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return txn_fail(t, "sequence get", "-", rc);
+	if (rc == 0 && v.mv_size != 8) {
+		log_warnx("store: corrupt sequence counter %s", name);
+		return -1;
+	}
+	*id = (rc == 0 ? get_u64le(v.mv_data) : 0) + 1;
+	put_u64le(vbuf, *id);
+	v.mv_data = vbuf;
+	v.mv_size = sizeof(vbuf);
+	if ((rc = mdb_put(t->txn, t->st->dbi[DB_META], &k, &v, 0)) != 0)
+		return txn_fail(t, "sequence put", "-", rc);
+	return 0;
+}
+
+/* The outbox. */
+
+int
+store_outbox_put(struct fg_txn *t, uint64_t id, const char *json)
+{
+	return id_put(t, DB_OUTBOX, id, json, strlen(json) + 1);
+}
+
+int
+store_outbox_get(struct fg_txn *t, uint64_t id, const char **json)
+{
+	MDB_val v;
+	int rc;
+
+	if ((rc = id_get(t, DB_OUTBOX, id, &v)) != 0)
+		return rc;
+	if (!text_ok(&v, "outbox"))
+		return -1;
+	*json = v.mv_data;
+	return 0;
+}
+
+int
+store_outbox_del(struct fg_txn *t, uint64_t id)
+{
+	if (id_del(t, DB_OUTBOX, id) == -1)
+		return -1;
+	return id_del(t, DB_OUTMSG, id);
+}
+
+int
+store_outbox_scan(struct fg_txn *t, uint64_t from,
+    int (*cb)(void *, uint64_t, const char *), void *arg)
+{
+	return ids_scan(t, DB_OUTBOX, from, cb, arg);
+}
+
+int
+store_outmsg_put(struct fg_txn *t, uint64_t id, const char *msg)
+{
+	return id_put(t, DB_OUTMSG, id, msg, strlen(msg) + 1);
+}
+
+int
+store_outmsg_get(struct fg_txn *t, uint64_t id, const char **msg)
+{
+	MDB_val v;
+	int rc;
+
+	if ((rc = id_get(t, DB_OUTMSG, id, &v)) != 0)
+		return rc;
+	if (!text_ok(&v, "outbox message"))
+		return -1;
+	*msg = v.mv_data;
+	return 0;
+}
+
+int
+store_outmsg_del(struct fg_txn *t, uint64_t id)
+{
+	return id_del(t, DB_OUTMSG, id);
+}
+
+/* Alert levels sent per spike. */
+
+int
+store_alerted_get(struct fg_txn *t, const char *watch, const char *spike_id, const char **json)
+{
+	MDB_val v;
+	int rc;
+
+	if (t->st->missing & (1u << DB_ALERTED))
+		return FG_NOTFOUND;
+	if ((rc = get_by_id(t, DB_ALERTED, watch, spike_id, &v, "alerted get")) != 0)
+		return rc;
+	if (!text_ok(&v, "alerted"))
+		return -1;
+	*json = v.mv_data;
+	return 0;
+}
+
+int
+store_alerted_put(struct fg_txn *t, const char *watch, const char *spike_id, const char *json)
+{
+	uint8_t kbuf[KEY_MAX];
+	MDB_val k, v;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((k.mv_size = key_watch_name(kbuf, watch, spike_id, SPIKE_ID_MAX,
+	    "spike id")) == 0)
+		return -1;
+	k.mv_data = kbuf;
+	v.mv_data = (void *)json;
+	v.mv_size = strlen(json) + 1;
+	if ((rc = mdb_put(t->txn, t->st->dbi[DB_ALERTED], &k, &v, 0)) != 0)
+		return txn_fail(t, "alerted put", watch, rc);
 	return 0;
 }

@@ -8,7 +8,11 @@
  *   arrivals  watch\0 t(be64) seq(be32) -> follower id
  *   polls     watch\0 t(be64)           -> follower count, new/fake/suspect arrivals, unfollows
  *   spikes    watch\0 spike_id          -> spike document (JSON text)
- *   meta      key                       -> value ("schema" -> version, "pos\0watch" -> counter)
+ *   meta      key                       -> value ("schema" -> version, "pos\0watch" -> counter,
+ *                                          "seq\0name" -> last number handed out)
+ *   outbox    id(be64)                  -> alert delivery record (JSON text)
+ *   outmsg    id(be64)                  -> the alert's rendered message, until delivered
+ *   alerted   watch\0 spike_id          -> alert levels already raised for the spike (JSON)
  */
 #ifndef FG_STORE_H
 #define FG_STORE_H
@@ -112,5 +116,23 @@ int	store_spikes_scan(struct fg_txn *, const char *watch,
 /* Next follow-order position counter of a watch (0 if none yet). */
 int	store_position_get(struct fg_txn *, const char *watch, uint64_t *);
 int	store_position_put(struct fg_txn *, const char *watch, uint64_t);
+
+/* Numbers handed out once, never again (ids of alerts, jobs): *id is the next one, from 1. */
+int	store_seq_next(struct fg_txn *, const char *name, uint64_t *id);
+
+/* The alert outbox. Get functions return 0, FG_NOTFOUND or -1; scans run in id order. */
+int	store_outbox_put(struct fg_txn *, uint64_t id, const char *json);
+int	store_outbox_get(struct fg_txn *, uint64_t id, const char **json);
+/* Deletes the record and its message. */
+int	store_outbox_del(struct fg_txn *, uint64_t id);
+int	store_outbox_scan(struct fg_txn *, uint64_t from,
+	    int (*cb)(void *, uint64_t id, const char *json), void *arg);
+int	store_outmsg_put(struct fg_txn *, uint64_t id, const char *msg);
+int	store_outmsg_get(struct fg_txn *, uint64_t id, const char **msg);
+int	store_outmsg_del(struct fg_txn *, uint64_t id);
+int	store_alerted_get(struct fg_txn *, const char *watch, const char *spike_id,
+	    const char **json);
+int	store_alerted_put(struct fg_txn *, const char *watch, const char *spike_id,
+	    const char *json);
 
 #endif
