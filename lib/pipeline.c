@@ -34,6 +34,8 @@ struct watch_state {
 
 struct fg_pipeline {
 	struct fg_store			*store;
+	fg_record_cb			*record;
+	void				*record_arg;
 	const struct fg_model		*model;
 	struct fg_policy		 policy;
 	struct fg_detector_params	 dparams;
@@ -253,7 +255,13 @@ struct poll_end {
 	const struct fg_spike	*kept[FG_DETECTOR_REPORTS + 2];
 	char			*docs[FG_DETECTOR_REPORTS + 2];
 	size_t			 nkept;
+	struct fg_pipeline	*pl;
+	int64_t			 t;
+	struct fg_plan		 plans[FG_DETECTOR_REPORTS];	/* of inorganic reports */
 };
+
+static int	plan_build(struct fg_pipeline *, struct fg_txn *, const char *,
+		    const struct fg_spike *, struct fg_plan *);
 
 static int
 reported(const struct poll_end *pe, const struct fg_spike *s)
@@ -266,10 +274,24 @@ reported(const struct poll_end *pe, const struct fg_spike *s)
 	return 0;
 }
 
+static void
+poll_end_report(const struct poll_end *pe, size_t i, struct fg_report *rep)
+{
+	*rep = (struct fg_report){ pe->ws->name, pe->t, pe->spikes[i], NULL };
+	if (pe->spikes[i]->kind == FG_SPIKE_INORGANIC)
+		rep->plan = &pe->plans[i];
+}
+
+/*
+ * The poll, its spikes, their purge plans and what the recorder makes of them (alerts) are
+ * one transaction: a spike is never recorded without its alert, nor an alert without it.
+ */
 static int
 poll_write(struct fg_txn *txn, void *arg)
 {
 	struct poll_end *pe = arg;
+	struct fg_pipeline *pl = pe->pl;
+	struct fg_report rep;
 	size_t i;
 
 	if (store_poll_put(txn, pe->ws->name, &pe->ws->poll) == -1 ||
@@ -278,7 +300,23 @@ poll_write(struct fg_txn *txn, void *arg)
 	for (i = 0; i < pe->nkept; i++)
 		if (store_spike_put(txn, pe->ws->name, pe->kept[i]->id, pe->docs[i]) == -1)
 			return -1;
+	for (i = 0; i < pe->nspikes; i++) {
+		plan_free(&pe->plans[i]);	/* from a run before the map grew */
+		if (pe->spikes[i]->kind == FG_SPIKE_INORGANIC &&
+		    plan_build(pl, txn, pe->ws->name, pe->spikes[i], &pe->plans[i]) == -1)
+			return -1;
+		poll_end_report(pe, i, &rep);
+		if (pl->record != NULL && pl->record(pl->record_arg, txn, &rep) == -1)
+			return -1;
+	}
 	return 0;
+}
+
+void
+pipeline_set_recorder(struct fg_pipeline *pl, fg_record_cb *fn, void *arg)
+{
+	pl->record = fn;
+	pl->record_arg = arg;
 }
 
 int
@@ -290,7 +328,6 @@ pipeline_poll_end(struct fg_pipeline *pl, const char *watch, int64_t t,
 	const struct fg_spike *open[2];
 	size_t open_n;
 	struct fg_report rep;
-	struct fg_plan plan;
 	size_t i;
 	int rc = 0;
 
@@ -299,6 +336,8 @@ pipeline_poll_end(struct fg_pipeline *pl, const char *watch, int64_t t,
 	ws->poll.followers_count = followers_count;
 	memset(&pe, 0, sizeof(pe));
 	pe.ws = ws;
+	pe.pl = pl;
+	pe.t = t;
 	if (ws->poll_no == 0)
 		detector_initial(ws->det, t, followers_count >= 0 ?
 		    (uint64_t)followers_count : ws->poll.arrivals, ws->initial_fake);
@@ -319,19 +358,11 @@ pipeline_poll_end(struct fg_pipeline *pl, const char *watch, int64_t t,
 	for (i = 0; i < pe.nkept; i++)
 		free(pe.docs[i]);
 	for (i = 0; i < pe.nspikes; i++) {
-		if (rc == -1 || cb == NULL)
-			continue;
-		rep = (struct fg_report){ watch, t, pe.spikes[i], NULL };
-		if (pe.spikes[i]->kind == FG_SPIKE_INORGANIC) {
-			if (pipeline_plan(pl, watch, pe.spikes[i], &plan) == -1) {
-				rc = -1;
-				continue;
-			}
-			rep.plan = &plan;
+		if (rc == 0 && cb != NULL) {
+			poll_end_report(&pe, i, &rep);
+			cb(arg, &rep);
 		}
-		cb(arg, &rep);
-		if (rep.plan != NULL)
-			plan_free(&plan);
+		plan_free(&pe.plans[i]);
 	}
 	return rc;
 }
@@ -765,6 +796,14 @@ int
 pipeline_plan(struct fg_pipeline *pl, const char *watch, const struct fg_spike *spike,
     struct fg_plan *plan)
 {
+	return plan_build(pl, NULL, watch, spike, plan);
+}
+
+/* In txn if given, else in a read transaction of its own. */
+static int
+plan_build(struct fg_pipeline *pl, struct fg_txn *txn, const char *watch,
+    const struct fg_spike *spike, struct fg_plan *plan)
+{
 	struct plan_scan ps;
 	uint32_t *cand_months;
 	uint8_t signature[MONTHS_SPAN + 1];
@@ -781,7 +820,7 @@ pipeline_plan(struct fg_pipeline *pl, const char *watch, const struct fg_spike *
 	ps.ref_first = FG_TIME_UNKNOWN;
 	ps.ref = xcalloc(MONTHS_SPAN, sizeof(*ps.ref));
 	cand_months = xcalloc(MONTHS_SPAN, sizeof(*cand_months));
-	if (store_read(pl->store, plan_read, &ps) != 0)
+	if ((txn != NULL ? plan_read(txn, &ps) : store_read(pl->store, plan_read, &ps)) != 0)
 		rc = -1;
 
 	/*
@@ -794,6 +833,7 @@ pipeline_plan(struct fg_pipeline *pl, const char *watch, const struct fg_spike *
 	if (rc == 0 && diluted && spike->pattern == FG_DRIP)
 		plan_signature(&ps, cand_months, signature);
 	plan->ids = xreallocarray(NULL, ps.ncand, sizeof(char *));
+	plan->why = xreallocarray(NULL, ps.ncand, sizeof(*plan->why));
 	for (i = 0; i < ps.ncand; i++) {
 		m = ps.cand[i].month;
 		if (ps.cand[i].by_prior)
@@ -805,10 +845,8 @@ pipeline_plan(struct fg_pipeline *pl, const char *watch, const struct fg_spike *
 		else
 			keep = ps.cand[i].in_block;
 		if (rc == 0 && keep) {
-			if (plan->nsample < FG_PLAN_SAMPLE) {
-				plan->sample[plan->nsample] = ps.cand[i].why;
-				plan->sample[plan->nsample++].id = ps.cand[i].id;
-			}
+			plan->why[plan->n] = ps.cand[i].why;
+			plan->why[plan->n].id = ps.cand[i].id;
 			plan->ids[plan->n++] = ps.cand[i].id;
 		} else {
 			if (ps.cand[i].by_prior)
@@ -837,5 +875,6 @@ plan_free(struct fg_plan *plan)
 	for (i = 0; i < plan->n; i++)
 		free(plan->ids[i]);
 	free(plan->ids);
+	free(plan->why);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -23,7 +23,7 @@ struct fg_policy {
 };
 
 #define FG_PLAN_MONTHS	8
-#define FG_PLAN_SAMPLE	5
+#define FG_PLAN_SAMPLE	10	/* planned followers shown to people */
 #define FG_PLAN_REASONS	3
 
 /* A planned follower shown to people: its score and what pushed it up. */
@@ -47,8 +47,7 @@ struct fg_plan {
 	size_t		 nmonths;
 	int		 months[FG_PLAN_MONTHS];	/* year * 12 + month - 1 */
 	size_t		 outside_months;		/* scored high enough, left out */
-	struct fg_plan_sample sample[FG_PLAN_SAMPLE];
-	size_t		 nsample;
+	struct fg_plan_sample *why;	/* n entries, one per id, in follow order */
 };
 
 /* One spike report, with its purge plan when inorganic. */
@@ -60,12 +59,20 @@ struct fg_report {
 };
 
 typedef void fg_report_cb(void *arg, const struct fg_report *);
+/*
+ * Called for each report inside the transaction that records the spike, so that what it
+ * writes through txn (an alert) commits or vanishes with the spike. It may run more than
+ * once for one report (the transaction reruns when the map grows); -1 aborts the poll's
+ * transaction.
+ */
+typedef int fg_record_cb(void *arg, struct fg_txn *txn, const struct fg_report *);
 
 struct fg_pipeline;
 
 struct fg_pipeline *pipeline_new(struct fg_store *, const struct fg_model *,
 		    const struct fg_policy *, const struct fg_detector_params *);
 void		 pipeline_free(struct fg_pipeline *);
+void		 pipeline_set_recorder(struct fg_pipeline *, fg_record_cb *, void *arg);
 /* A new purge policy (after a configuration reload); it must outlive the pipeline's use. */
 void		 pipeline_set_policy(struct fg_pipeline *, const struct fg_policy *);
 /*

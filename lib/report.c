@@ -165,10 +165,10 @@ report_write_text(FILE *f, const struct fg_report *r, double min_score, int full
 	if (p->skipped_allowlist > 0)
 		fprintf(f, "; %zu allowlisted kept", p->skipped_allowlist);
 	fprintf(f, "; %zu below the score kept)\n", p->below_score);
-	for (i = 0; i < p->nsample; i++) {
-		fprintf(f, "      %s  %.2f ", p->sample[i].id, p->sample[i].score);
-		for (k = 0; k < p->sample[i].nreasons; k++)
-			fprintf(f, "%s%s", k ? ", " : "", feature_name(p->sample[i].reasons[k]));
+	for (i = 0; i < p->n && i < FG_PLAN_SAMPLE; i++) {
+		fprintf(f, "      %s  %.2f ", p->why[i].id, p->why[i].score);
+		for (k = 0; k < p->why[i].nreasons; k++)
+			fprintf(f, "%s%s", k ? ", " : "", feature_name(p->why[i].reasons[k]));
 		fputc('\n', f);
 	}
 	fprintf(f, "    review: followguard purge --watch %s --spike %s --dry-run\n",
