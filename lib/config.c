@@ -609,14 +609,38 @@ check_smtp_url(const char *v)
 	return check_url_scheme(v, "smtp", "smtps");
 }
 
-/* A plain address: it goes into SMTP commands and mail headers as it is. */
+/* addr@domain, nothing that SMTP commands or headers would read differently. */
+static int
+addr_ok(const char *v, size_t n)
+{
+	size_t i, at = n;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == '@')
+			at = i;
+	if (at == n || at == 0 || at == n - 1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (v[i] <= ' ' || (unsigned char)v[i] >= 0x7f || strchr("<>,;:\"()[]\\", v[i]))
+			return 0;
+	return 1;
+}
+
+/* "addr@domain" or "Display Name <addr@domain>", the name in plain ASCII words. */
 static const char *
 check_email(const char *v)
 {
-	const char *at = strrchr(v, '@');
+	const char *lt = strchr(v, '<');
+	size_t n = strlen(v), i;
 
-	if (at == NULL || at == v || at[1] == '\0' || strpbrk(v, " \t<>,;:\"()[]\\") != NULL)
+	if (lt == NULL)
+		return addr_ok(v, n) ? NULL : "";
+	if (n < 2 || v[n - 1] != '>' || !addr_ok(lt + 1, (size_t)(v + n - 1 - (lt + 1))))
 		return "";
+	for (i = 0; v + i < lt; i++)
+		if ((unsigned char)v[i] < ' ' || (unsigned char)v[i] >= 0x7f ||
+		    strchr("<>,;:\"()[]\\@", v[i]))
+			return "";
 	return NULL;
 }
 

@@ -721,6 +721,61 @@ test_alerts(void **state)
 	assert_int_equal(cfg.email.nto, 2);
 	assert_string_equal(cfg.email.to[1], "Owner <owner@example.org>");
 	assert_string_equal(cfg.webhook.url, "https://hooks.example/T0/abc?x=1");
+	assert_string_equal(cfg.email.use_ssl, "try");
+	assert_int_equal(cfg.alerts.expire, 7 * 86400);
+	assert_int_equal(cfg.alerts.digest_after, 5);
+	assert_true(cfg.alerts.organic);
+
+	assert_int_equal(load_text(&cfg,
+	    "watch:\n"
+	    "  - name: brand\n"
+	    "    provider: mastodon\n"
+	    "    base_url: https://m.example\n"
+	    "    account: brand\n"
+	    "    alert_to: [brand@example.org]\n"
+	    "alerts:\n"
+	    "  expire: 2d\n"
+	    "  retry: 5s\n"
+	    "  organic: no\n"
+	    "  digest_after: 12\n"
+	    "  digest_interval: 1h\n"
+	    "  email:\n"
+	    "    smtp_url: smtps://mail.example\n"
+	    "    use_ssl: require\n"
+	    "    user: fg\n"
+	    "    password_file: /etc/followguard/smtp.pw\n"
+	    "    from: a@example.org\n"
+	    "    to: ops@example.org\n"
+	    "  webhook:\n"
+	    "    url: https://hooks.example/x\n"
+	    "    secret_file: /etc/followguard/hook.key\n"), 0);
+	assert_int_equal(cfg.watches[0].nalert_to, 1);
+	assert_string_equal(cfg.watches[0].alert_to[0], "brand@example.org");
+	assert_int_equal(cfg.alerts.expire, 2 * 86400);
+	assert_int_equal(cfg.alerts.retry, 5);
+	assert_false(cfg.alerts.organic);
+	assert_int_equal(cfg.alerts.digest_after, 12);
+	assert_int_equal(cfg.alerts.digest_interval, 3600);
+	assert_string_equal(cfg.email.use_ssl, "require");
+	assert_string_equal(cfg.email.user, "fg");
+	assert_string_equal(cfg.email.password_file, "/etc/followguard/smtp.pw");
+	assert_string_equal(cfg.webhook.secret_file, "/etc/followguard/hook.key");
+
+	assert_int_equal(load_text(&cfg,
+	    "alerts:\n"
+	    "  expire: 30s\n"
+	    "  digest_after: 2.5\n"
+	    "  email:\n"
+	    "    smtp_url: smtp://mail.example\n"
+	    "    use_ssl: always\n"
+	    "    from: \"a@example.org\\r\\nBcc: x@y\"\n"
+	    "    to: \"x <y@z> <w@v>\"\n"), -1);
+	assert_msg(2, "alerts.expire", "from 1m");
+	assert_msg(3, "alerts.digest_after", "whole number");
+	assert_msg(6, "alerts.email.use_ssl", "try or require");
+	assert_msg(7, "alerts.email.from", "control characters");
+	assert_msg(8, "alerts.email.to", "email address");
+	assert_int_equal(count_lines(errs), 5);
 	config_free(&cfg);
 }
 
