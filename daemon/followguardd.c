@@ -18,20 +18,21 @@
 
 #include "config.h"
 #include "control.h"
+#include "deliver.h"
 #include "demo.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "model.h"
+#include "outbox.h"
 #include "pipeline.h"
 #include "poller.h"
 #include "report.h"
 #include "sdnotify.h"
+#include "secret.h"
 #include "store.h"
 #include "timeutil.h"
 #include "xmalloc.h"
-
-#define TOKEN_MAX	8192
 
 struct daemon {
 	const char		*cfgpath;
@@ -42,6 +43,7 @@ struct daemon {
 	struct event_base	*base;
 	struct http		*http;
 	struct poller		*poller;
+	struct deliver		*deliver;
 	struct control		*control;
 	struct metrics		*metrics;
 	/* --demo: a simulated Mastodon inside the loop, state in a temporary directory */
@@ -64,43 +66,6 @@ usage(void)
 	exit(2);
 }
 
-/*
- * Reads a token file: refused if group or others may read it, since the token gives access
- * to the account. The token is trimmed of surrounding white space. NULL with err.
- */
-static char *
-read_secret(const char *path, char *err, size_t errlen)
-{
-	struct stat sb;
-	char *buf;
-	ssize_t n;
-	size_t len;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &sb) == -1 || (sb.st_mode & 077) != 0) {
-		snprintf(err, errlen, "%s: readable by group or others (chmod 600 it)", path);
-		close(fd);
-		return NULL;
-	}
-	buf = xmalloc(TOKEN_MAX + 1);
-	n = read(fd, buf, TOKEN_MAX);
-	close(fd);
-	if (n <= 0) {
-		snprintf(err, errlen, "%s: empty or unreadable", path);
-		free(buf);
-		return NULL;
-	}
-	len = (size_t)n;
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
-		len--;
-	buf[len] = '\0';
-	return buf;
-}
-
 static void
 on_report(void *arg, const struct fg_report *r)
 {
@@ -120,6 +85,7 @@ on_report(void *arg, const struct fg_report *r)
 	    r->watch, spike_kind_name(s->kind), spike_pattern_name(s->pattern), s->id,
 	    spike_severity_name(s->severity), s->open ? "growing" : "over",
 	    (unsigned long long)s->new_followers, 100 * s->fake_share, plan);
+	deliver_kick(d->deliver);	/* the poll may have recorded alerts */
 }
 
 static int
@@ -142,7 +108,7 @@ watches_add(struct daemon *d, const struct fg_config *cfg)
 			continue;
 		secret = NULL;
 		if (wc->token_file != NULL &&
-		    (secret = read_secret(wc->token_file, err, sizeof(err))) == NULL) {
+		    (secret = secret_read(wc->token_file, err, sizeof(err))) == NULL) {
 			log_warnx("watch %s: %s; not watched", wc->name, err);
 			continue;
 		}
@@ -197,6 +163,7 @@ reload(struct daemon *d)
 	d->cfg = next;
 	policy_from(&d->cfg, &policy);
 	pipeline_set_policy(d->pl, &policy);
+	deliver_reload(d->deliver);
 	log_warnx("reload: %s loaded, %zu watches", d->cfgpath, poller_count(d->poller));
 	sdnotify_status("watching %zu accounts", poller_count(d->poller));
 }
@@ -445,11 +412,15 @@ run(struct daemon *d)
 {
 	struct fg_policy policy;
 	struct poller_io io;
+	struct http_opts hopts;
 	struct timeval tv;
 	char err[1024];
 	int64_t wd;
 
-	if ((d->base = event_base_new()) == NULL || (d->http = http_new(d->base, NULL)) == NULL)
+	memset(&hopts, 0, sizeof(hopts));
+	hopts.ca_file = d->cfg.ca_file;
+	if ((d->base = event_base_new()) == NULL ||
+	    (d->http = http_new(d->base, &hopts)) == NULL)
 		fatalx("cannot set up the event loop or libcurl");
 	if (d->demo_mode && demo_setup(d) == -1)
 		return 1;
@@ -463,6 +434,8 @@ run(struct daemon *d)
 	}
 	policy_from(&d->cfg, &policy);
 	d->pl = pipeline_new(d->store, &d->model, &policy, NULL);
+	pipeline_set_recorder(d->pl, outbox_record, &d->cfg);
+	d->deliver = deliver_new(d->base, d->http, d->store, &d->cfg);
 	if (d->demo_mode) {
 		struct timeval end = { (time_t)d->demo_seconds, 0 };
 
@@ -505,6 +478,7 @@ run(struct daemon *d)
 	event_free(d->ev_hup);
 	event_free(d->ev_term);
 	event_free(d->ev_int);
+	deliver_free(d->deliver);
 	http_free(d->http);
 	poller_free(d->poller);
 	pipeline_free(d->pl);

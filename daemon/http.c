@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "alert.h"
 #include "http.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -47,6 +48,8 @@ struct xfer {
 	void			*arg;
 	char			 what[64];
 
+	char			*upload;	/* a mail being sent, and how much of it went */
+	size_t			 upload_len, upload_off;
 	char			*body;		/* NUL-terminated, len bytes */
 	size_t			 len;
 	size_t			 cap;
@@ -112,6 +115,7 @@ xfer_free(struct xfer *x)
 	curl_slist_free_all(x->slist);
 	xfer_clear_headers(x);
 	free(x->body);
+	free(x->upload);
 	free(x);
 }
 
@@ -462,6 +466,10 @@ request_valid(const struct fg_request *req)
 		return 0;
 	if (req->auth[0] != '\0' && strchr(req->auth, ':') == NULL)
 		return 0;
+	if (memchr(req->extra, '\0', sizeof(req->extra)) == NULL ||
+	    strpbrk(req->extra, "\r\n") != NULL ||
+	    (req->extra[0] != '\0' && strchr(req->extra, ':') == NULL))
+		return 0;
 	if (req->body != NULL && (strcmp(req->method, "GET") == 0 ||
 	    strcmp(req->method, "HEAD") == 0))
 		return 0;
@@ -497,50 +505,92 @@ auth_secret(const struct curl_slist *l)
 	return NULL;
 }
 
+/* Sticky: the first failing option is the one reported. */
+#define SETOPT(opt, val) do {						\
+	if (c == CURLE_OK)						\
+		c = curl_easy_setopt(x->easy, opt, val);		\
+} while (0)
+
+/* A transfer with what every kind shares: limits, TLS verification, callbacks. */
+static struct xfer *
+xfer_new(struct http *h, const char *what, size_t whatlen, http_done_cb done, void *arg)
+{
+	struct xfer *x;
+	CURLcode c = CURLE_OK;
+
+	x = xcalloc(1, sizeof(*x));
+	x->http = h;
+	x->done = done;
+	x->arg = arg;
+	if (what != NULL && what[0] != '\0')
+		snprintf(x->what, sizeof(x->what), "%.*s", (int)strnlen(what, whatlen), what);
+	else
+		snprintf(x->what, sizeof(x->what), "request");
+	if ((x->easy = curl_easy_init()) == NULL) {
+		log_warnx("http: curl_easy_init failed");
+		free(x);
+		return NULL;
+	}
+	SETOPT(CURLOPT_PRIVATE, x);
+	SETOPT(CURLOPT_ERRORBUFFER, x->errbuf);
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
+	SETOPT(CURLOPT_VERBOSE, 0L);		/* its trace would show the secrets */
+	SETOPT(CURLOPT_TIMEOUT_MS, h->timeout_ms);
+	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
+	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (h->ca_file != NULL)
+		SETOPT(CURLOPT_CAINFO, h->ca_file);
+	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
+	SETOPT(CURLOPT_WRITEFUNCTION, http_write_cb);
+	SETOPT(CURLOPT_WRITEDATA, x);
+	if (c != CURLE_OK) {
+		log_warnx("http: %s: %s", x->what, curl_easy_strerror(c));
+		xfer_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* Adding arms curl's timer; the transfer starts from the loop, not from here. */
+static int
+xfer_start(struct http *h, struct xfer *x)
+{
+	CURLMcode mc;
+
+	if ((mc = curl_multi_add_handle(h->multi, x->easy)) != CURLM_OK) {
+		log_warnx("http: %s: %s", x->what, curl_multi_strerror(mc));
+		xfer_free(x);
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&h->xfers, x, entry);
+	h->stats.requests++;
+	h->stats.inflight++;
+	return 0;
+}
+
 int
 http_send(struct http *h, const struct fg_request *req, http_done_cb done, void *arg)
 {
 	struct xfer *x;
 	CURLcode c = CURLE_OK;
-	CURLMcode mc;
 
 	if (h->closing || done == NULL || !request_valid(req))
 		return -1;
-	x = xcalloc(1, sizeof(*x));
-	x->http = h;
-	x->done = done;
-	x->arg = arg;
-	if (req->what[0] != '\0')
-		snprintf(x->what, sizeof(x->what), "%.*s",
-		    (int)strnlen(req->what, sizeof(req->what)), req->what);
-	else
-		snprintf(x->what, sizeof(x->what), "request");
-	if ((x->easy = curl_easy_init()) == NULL) {
-		log_warnx("http: curl_easy_init failed");
-		goto fail;
-	}
+	if ((x = xfer_new(h, req->what, sizeof(req->what), done, arg)) == NULL)
+		return -1;
 	if ((req->auth[0] != '\0' && xfer_add_header(x, req->auth) == -1) ||
+	    (req->extra[0] != '\0' && xfer_add_header(x, req->extra) == -1) ||
 	    xfer_add_header(x, "Accept: application/json") == -1 ||
 	    xfer_add_header(x, "Expect:") == -1 ||
 	    (req->body != NULL &&
 	    xfer_add_header(x, "Content-Type: application/json") == -1)) {
 		log_warnx("http: %s: cannot build the headers", x->what);
-		goto fail;
+		xfer_free(x);
+		return -1;
 	}
 	x->secret = auth_secret(x->slist);
-
-	/* Sticky: the first failing option is the one reported. */
-#define SETOPT(opt, val) do {						\
-	if (c == CURLE_OK)						\
-		c = curl_easy_setopt(x->easy, opt, val);		\
-} while (0)
 	SETOPT(CURLOPT_URL, req->url);
-	SETOPT(CURLOPT_PRIVATE, x);
-	SETOPT(CURLOPT_ERRORBUFFER, x->errbuf);
-	SETOPT(CURLOPT_NOSIGNAL, 1L);
-	SETOPT(CURLOPT_VERBOSE, 0L);		/* its trace would show the auth header */
-	SETOPT(CURLOPT_TIMEOUT_MS, h->timeout_ms);
-	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
 	SETOPT(CURLOPT_USERAGENT, h->user_agent);
 	SETOPT(CURLOPT_HTTPHEADER, x->slist);
 	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
@@ -551,16 +601,9 @@ http_send(struct http *h, const struct fg_request *req, http_done_cb done, void 
 	SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 	SETOPT(CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-	if (h->ca_file != NULL)
-		SETOPT(CURLOPT_CAINFO, h->ca_file);
 	/* Aborts early when Content-Length says too much; the write callback does the rest. */
 	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_body);
 	SETOPT(CURLOPT_ACCEPT_ENCODING, "");
-	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
-	SETOPT(CURLOPT_WRITEFUNCTION, http_write_cb);
-	SETOPT(CURLOPT_WRITEDATA, x);
 	SETOPT(CURLOPT_HEADERFUNCTION, http_header_cb);
 	SETOPT(CURLOPT_HEADERDATA, x);
 	if (strcmp(req->method, "GET") == 0)
@@ -575,25 +618,77 @@ http_send(struct http *h, const struct fg_request *req, http_done_cb done, void 
 		    (curl_off_t)(req->body != NULL ? strlen(req->body) : 0));
 		SETOPT(CURLOPT_COPYPOSTFIELDS, req->body != NULL ? req->body : "");
 	}
-#undef SETOPT
 	if (c != CURLE_OK) {
 		log_warnx("http: %s: %s", x->what, curl_easy_strerror(c));
-		goto fail;
+		xfer_free(x);
+		return -1;
 	}
-	/* Adding arms curl's timer; the transfer starts from the loop, not from here. */
-	if ((mc = curl_multi_add_handle(h->multi, x->easy)) != CURLM_OK) {
-		log_warnx("http: %s: %s", x->what, curl_multi_strerror(mc));
-		goto fail;
-	}
-	TAILQ_INSERT_TAIL(&h->xfers, x, entry);
-	h->stats.requests++;
-	h->stats.inflight++;
-	return 0;
-
-fail:
-	xfer_free(x);
-	return -1;
+	return xfer_start(h, x);
 }
+
+/* SMTP DATA from memory; curl does the dot-stuffing. */
+static size_t
+http_read_cb(char *dst, size_t size, size_t n, void *userp)
+{
+	struct xfer *x = userp;
+	size_t want = size * n, left = x->upload_len - x->upload_off;
+
+	if (want > left)
+		want = left;
+	memcpy(dst, x->upload + x->upload_off, want);
+	x->upload_off += want;
+	return want;
+}
+
+int
+http_send_mail(struct http *h, const struct http_mail *m, http_done_cb done, void *arg)
+{
+	struct xfer *x;
+	struct curl_slist *l;
+	CURLcode c = CURLE_OK;
+	char addr[256];
+	size_t i;
+
+	if (h->closing || done == NULL || m->nto == 0)
+		return -1;
+	if ((x = xfer_new(h, m->what, 64, done, arg)) == NULL)
+		return -1;
+	for (i = 0; i < m->nto; i++) {
+		alert_envelope(m->to[i], addr, sizeof(addr));
+		if ((l = curl_slist_append(x->slist, addr)) == NULL) {
+			xfer_free(x);
+			return -1;
+		}
+		x->slist = l;
+	}
+	x->upload_len = strlen(m->message);
+	x->upload = xstrdup(m->message);
+	x->secret = m->password;	/* only to keep it out of error texts */
+	SETOPT(CURLOPT_URL, m->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	SETOPT(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+#else
+	SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
+	SETOPT(CURLOPT_MAIL_FROM, alert_envelope(m->from, addr, sizeof(addr)));
+	SETOPT(CURLOPT_MAIL_RCPT, x->slist);
+	SETOPT(CURLOPT_USE_SSL, (long)(m->require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+	if (m->user != NULL) {
+		SETOPT(CURLOPT_USERNAME, m->user);
+		SETOPT(CURLOPT_PASSWORD, m->password != NULL ? m->password : "");
+	}
+	SETOPT(CURLOPT_UPLOAD, 1L);
+	SETOPT(CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->upload_len);
+	SETOPT(CURLOPT_READFUNCTION, http_read_cb);
+	SETOPT(CURLOPT_READDATA, x);
+	if (c != CURLE_OK) {
+		log_warnx("http: %s: %s", x->what, curl_easy_strerror(c));
+		xfer_free(x);
+		return -1;
+	}
+	return xfer_start(h, x);
+}
+#undef SETOPT
 
 void
 http_cancel_all(struct http *h)
@@ -609,7 +704,7 @@ http_cancel_all(struct http *h)
 		curl_multi_remove_handle(h->multi, x->easy);
 		h->stats.inflight--;
 		h->stats.cancelled++;
-		xfer_fail(x, "cancelled");
+		xfer_fail(x, HTTP_CANCELLED);
 	}
 }
 

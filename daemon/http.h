@@ -48,6 +48,26 @@ typedef void	(*http_done_cb)(void *arg, const struct fg_response *, const char *
 struct http	*http_new(struct event_base *, const struct http_opts *);
 /* 0 when started; -1 (nothing sent, done never called): malformed, or http_free running. */
 int		 http_send(struct http *, const struct fg_request *, http_done_cb, void *arg);
+/* An e-mail for SMTP (smtp:// with STARTTLS, or smtps://). */
+struct http_mail {
+	const char	  *url;
+	const char	  *from;	/* "a@b" or "Name <a@b>" */
+	const char *const *to;
+	size_t		   nto;
+	const char	  *message;	/* RFC 5322 text with CRLF line ends */
+	const char	  *user;	/* NULL: no AUTH */
+	const char	  *password;	/* secret */
+	int		   require_tls;	/* else STARTTLS when the server offers it */
+	const char	  *what;	/* for logs */
+};
+
+/*
+ * Sends a mail like http_send sends a request; done gets the server's last reply code as
+ * the status (250), or an error. Every recipient must be accepted for success.
+ */
+int		 http_send_mail(struct http *, const struct http_mail *, http_done_cb, void *arg);
+/* The error a request gets when it is cancelled. */
+#define HTTP_CANCELLED	"cancelled"
 /* Ends every request in flight now; their callbacks get error "cancelled". */
 void		 http_cancel_all(struct http *);
 void		 http_stats(const struct http *, struct http_stats *);
