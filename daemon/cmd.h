@@ -12,6 +12,8 @@ int	cmd_status(int argc, char **argv);
 int	cmd_followers(int argc, char **argv);
 int	cmd_spikes(int argc, char **argv);
 int	cmd_poll_now(int argc, char **argv);
+int	cmd_alerts(int argc, char **argv);
+int	cmd_test_alert(int argc, char **argv);
 
 /* Opens path for reading; "-" or NULL is stdin. NULL with a message on failure. */
 #include <stdio.h>

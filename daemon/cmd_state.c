@@ -288,6 +288,101 @@ cmd_spikes(int argc, char **argv)
 	return rc != 0;
 }
 
+/* Alerts: the outbox and its delivery history. */
+
+struct alerts_walk {
+	int	 json;
+	json_t	*all;
+};
+
+static int
+alert_one(void *arg, uint64_t id, const char *text)
+{
+	static const char *const times[] = { "created", "expires", "next", "delivered_at",
+	    "finished" };
+	struct alerts_walk *aw = arg;
+	char t[FG_RFC3339_LEN], detail[160];
+	const char *state, *err;
+	json_t *o = json_loads(text, 0, NULL), *v;
+	size_t i;
+
+	if (o == NULL)
+		return 0;
+	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++)
+		if ((v = json_object_get(o, times[i])) != NULL && json_is_integer(v))
+			json_object_set_new(o, times[i], json_string(
+			    time_format_rfc3339(json_integer_value(v), t)));
+	if (aw->json) {
+		json_array_append_new(aw->all, o);
+		return 0;
+	}
+	state = json_string_value(json_object_get(o, "state"));
+	err = json_string_value(json_object_get(o, "error"));
+	if (state != NULL && strcmp(state, "delivered") == 0)
+		snprintf(detail, sizeof(detail), "at %s",
+		    json_string_value(json_object_get(o, "delivered_at")));
+	else if (state != NULL && strcmp(state, "digested") == 0)
+		snprintf(detail, sizeof(detail), "in digest %lld",
+		    (long long)json_integer_value(json_object_get(o, "digest")));
+	else if (err != NULL)
+		snprintf(detail, sizeof(detail), "%s", err);
+	else
+		detail[0] = '\0';
+	printf("%6llu %-20s %-7s %-16s %-8s %-9s %3lld  %s\n", (unsigned long long)id,
+	    json_string_value(json_object_get(o, "created")),
+	    json_string_value(json_object_get(o, "channel")),
+	    json_object_get(o, "watch") != NULL ?
+	    json_string_value(json_object_get(o, "watch")) : "-",
+	    json_string_value(json_object_get(o, "level")), state,
+	    (long long)json_integer_value(json_object_get(o, "attempts")), detail);
+	json_decref(o);
+	return 0;
+}
+
+static int
+alerts_read(struct fg_txn *txn, void *arg)
+{
+	return store_outbox_scan(txn, 1, alert_one, arg);
+}
+
+int
+cmd_alerts(int argc, char **argv)
+{
+	struct state_opts o;
+	struct fg_config cfg;
+	struct fg_store *st;
+	struct alerts_walk aw;
+	json_t *doc;
+	int i, rc;
+
+	if ((i = parse_opts(argc, argv, &o, "followguard alerts [-c FILE] [--json]")) == -1)
+		return 2;
+	if (i < argc) {
+		log_warnx("alerts: unexpected argument \"%s\"", argv[i]);
+		return 2;
+	}
+	if (open_state(&o, &cfg, &st) == -1) {
+		config_free(&cfg);
+		return 1;
+	}
+	aw.json = o.json;
+	aw.all = json_array();
+	if (!o.json)
+		printf("%6s %-20s %-7s %-16s %-8s %-9s %3s  %s\n", "ID", "CREATED", "CHANNEL",
+		    "WATCH", "LEVEL", "STATE", "TRY", "DETAIL");
+	rc = store_read(st, alerts_read, &aw);
+	if (o.json) {
+		doc = json_pack("{s:o}", "alerts", aw.all);
+		json_dumpf(doc, stdout, JSON_COMPACT);
+		putchar('\n');
+		json_decref(doc);
+	} else
+		json_decref(aw.all);
+	store_close(st);
+	config_free(&cfg);
+	return rc != 0;
+}
+
 /* Asks the daemon one thing over the control socket; the response, or NULL (logged). */
 static json_t *
 ask(const char *cfgpath, json_t *req)

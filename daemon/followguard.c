@@ -24,6 +24,8 @@ static const struct command {
 	    "[--json|--csv]" },
 	{ "spikes", cmd_spikes, "spikes [WATCH] [-c FILE] [--json]" },
 	{ "poll-now", cmd_poll_now, "poll-now WATCH [-c FILE]" },
+	{ "alerts", cmd_alerts, "alerts [-c FILE] [--json]" },
+	{ "test-alert", cmd_test_alert, "test-alert [-c FILE] [--watch WATCH]" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
