@@ -35,9 +35,18 @@ if "${vg[@]}" "$FG" score "$T/p.jsonl" > /dev/null 2> "$T/err2" &&
 else
 	echo "FAIL - score or explain under valgrind"; cat "$T/err2"; fail=1
 fi
-# The daemon: an initial scan, polls with a purchased burst, a reload and a stop.
+# The daemon: an initial scan, polls with a purchased burst and its alerts (mail and a
+# signed webhook), a reload and a stop.
 printf 'tok-valgrind-%s' "$$" > "$T/token"
-chmod 600 "$T/token"
+printf 'hook-valgrind-%s' "$$" > "$T/hook.key"
+chmod 600 "$T/token" "$T/hook.key"
+/usr/bin/python3 "$FG_SRC/tests/fixture/smtpd.py" --maildir "$T/mail" --port-file "$T/smtp.port" \
+    --timeout 120 2> "$T/smtpd.err" &
+smtpd=$!
+python3 "$FG_SRC/tests/fixture/webhook.py" --port-file "$T/hook.port" --log "$T/hook.log" \
+    --secret-file "$T/hook.key" --timeout 120 2> "$T/hook.err" &
+hook=$!
+for i in $(seq 50); do [ -s "$T/smtp.port" ] && [ -s "$T/hook.port" ] && break; sleep 0.1; done
 "$FG" simulate --seed 6 --days 1 --audience 400 --events organic --order 30:hour:fresh@0.2 \
     > "$T/d.jsonl"
 python3 "$FG_SRC/tests/fixture/platforms.py" --platform mastodon --port 0 \
@@ -47,6 +56,8 @@ for i in $(seq 50); do grep -q port "$T/fx.out" 2>/dev/null && break; sleep 0.1;
 port=$(sed 's/^{"port":\([0-9]*\),.*/\1/' "$T/fx.out")
 printf 'state_dir: %s\ncontrol_socket: %s\npoll_interval: 2s\nwatch:\n  - name: brand\n    provider: mastodon\n    base_url: http://127.0.0.1:%s\n    account: brand\n    token_file: %s\n' \
     "$T/state" "$T/sock" "$port" "$T/token" > "$T/fg.yaml"
+printf 'alerts:\n  email: { smtp_url: "smtp://127.0.0.1:%s", from: fg@example.org, to: ops@example.org }\n  webhook: { url: "http://127.0.0.1:%s/h", secret_file: "%s" }\n' \
+    "$(cat "$T/smtp.port")" "$(cat "$T/hook.port")" "$T/hook.key" >> "$T/fg.yaml"
 "${vg[@]}" "$FG_BIN/followguardd" -c "$T/fg.yaml" 2> "$T/d.err" &
 d=$!
 sleep 6
@@ -60,9 +71,10 @@ sleep 1
 kill -TERM $d
 wait $d
 rc=$?
-kill $fx 2>/dev/null
-if [ $rc -eq 0 ] && grep -q "inorganic burst spike" "$T/d.err"; then
-	echo "ok - followguardd is valgrind-clean through polls, a spike, a reload and a stop"
+kill $fx $smtpd $hook 2>/dev/null
+if [ $rc -eq 0 ] && grep -q "inorganic burst spike" "$T/d.err" && [ -e "$T/mail/0001.json" ] &&
+    grep -q '"signature_ok": *true' "$T/hook.log"; then
+	echo "ok - followguardd is valgrind-clean through polls, a spike, its alerts, a reload and a stop"
 else
 	echo "FAIL - followguardd under valgrind (exit $rc)"; cat "$T/d.err"; fail=1
 fi
