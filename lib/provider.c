@@ -1,4 +1,7 @@
-/* What every platform provider shares: lookup by name, headers, status verdicts, cleanup. */
+/*
+ * What every platform provider shares: lookup by name, headers, status verdicts, record keys,
+ * cleanup.
+ */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +120,21 @@ response_classify(const struct fg_response *r, const char *what, char *err, size
 	if (r->status >= 500)
 		return FG_P_RETRY;
 	return FG_P_FATAL;
+}
+
+void
+provider_tid(int64_t micros, unsigned clock_id, char out[14])
+{
+	static const char s32[] = "234567abcdefghijklmnopqrstuvwxyz";
+	uint64_t v;
+	int i;
+
+	v = ((uint64_t)micros & ((UINT64_C(1) << 53) - 1)) << 10 | (clock_id & 1023);
+	for (i = 12; i >= 0; i--) {
+		out[i] = s32[v & 31];
+		v >>= 5;
+	}
+	out[13] = '\0';
 }
 
 void

@@ -7,7 +7,15 @@
  *   login (Bluesky only: createSession / refreshSession)
  *   resolve (own account id and follower count)
  *   page (followers, newest first) -> hydrate (Bluesky: counts, 25 at a time) -> page ...
- *   remove (one follower)
+ *   following (the accounts the watched account follows, to spare mutuals) -> following ...
+ *   remove (one follower), and unremove (lift what remove did, where the platform can)
+ *
+ * How remove works differs by platform, and so does what unremove can undo:
+ *   Mastodon  remove_from_followers: the follow is gone for good; no unremove.
+ *   Bluesky   a block record kept in our repository hides the follower (PLATFORMS.md 4.4);
+ *             deleting the record (unremove) brings the follower back.
+ *   X         a block kept in place (Enterprise access tier only, PLATFORMS.md 5.4) ends the
+ *             follow; unremove lifts the block, but the follow does not come back.
  *
  * Secrets (tokens, app passwords, session JWTs) live in struct fg_account and in the request's
  * auth/body only; nothing a provider puts in an error message, a request's `what` or its url
@@ -32,7 +40,7 @@ struct fg_header {
 };
 
 struct fg_request {
-	char		 method[8];		/* "GET" or "POST" */
+	char		 method[8];		/* "GET", "POST" or "DELETE" */
 	char		 url[FG_URL_MAX];
 	char		 auth[FG_AUTH_MAX];	/* "Authorization: Bearer ..." or "" (secret) */
 	char		*body;			/* POST body (JSON), malloc'd, or NULL (may be secret) */
@@ -104,9 +112,30 @@ struct fg_provider {
 		    size_t n, struct fg_request *);
 	enum fg_presult (*parse_hydrate)(const struct fg_response *, struct fg_page *,
 		    size_t from, size_t n, char *err, size_t errlen);
-	int	(*remove)(const struct fg_account *, const char *follower_id,
+	/*
+	 * The accounts the watched account follows, same order and paging as page; the
+	 * answer is read by parse_page (its profiles are the followed accounts). Only their
+	 * ids matter to the caller, so a following page need not be hydrated. The request's
+	 * `what` is "following page"; parse_page's messages say "followers page" on Mastodon
+	 * and X, whose two answers look alike, so log `what` beside them.
+	 */
+	int	(*following)(const struct fg_account *, const char *cursor, struct fg_request *);
+	/*
+	 * key is a record key the caller chooses once per follower and keeps, so that a
+	 * repeated request (after an answer was lost) writes the same record, and unremove can
+	 * name it later. Bluesky needs it (a TID, see provider_tid) and refuses NULL or a
+	 * malformed key; Mastodon and X ignore it (NULL is fine). parse_remove answers FG_P_OK
+	 * when the account is no longer a follower, also when it was not one to begin with,
+	 * and FG_P_FATAL (with a message naming the missing access) when X refuses the block
+	 * below the Enterprise tier.
+	 */
+	int	(*remove)(const struct fg_account *, const char *follower_id, const char *key,
 		    struct fg_request *);
 	enum fg_presult (*parse_remove)(const struct fg_response *, char *err, size_t errlen);
+	/* Lifts what remove did (followguard unpurge); NULL on Mastodon. */
+	int	(*unremove)(const struct fg_account *, const char *follower_id, const char *key,
+		    struct fg_request *);
+	enum fg_presult (*parse_unremove)(const struct fg_response *, char *err, size_t errlen);
 	void	(*ratelimit)(const struct fg_response *, int64_t now, struct fg_ratelimit *);
 };
 
@@ -128,6 +157,13 @@ int64_t		 response_retry_after(const struct fg_response *, int64_t now);
  */
 enum fg_presult	 response_classify(const struct fg_response *, const char *what, char *err,
 		    size_t errlen);
+/*
+ * An AT Protocol TID (record key): 13 characters of the base32-sortable alphabet
+ * "234567abcdefghijklmnopqrstuvwxyz", most significant first, encoding the 64-bit integer
+ * (micros & (2^53 - 1)) << 10 | (clock_id & 1023), top bit 0. TIDs sort as text the way their
+ * times do. micros counts from the Unix epoch; out gets a NUL-terminated string.
+ */
+void		 provider_tid(int64_t micros, unsigned clock_id, char out[14]);
 void		 request_clear(struct fg_request *);	/* frees the body */
 void		 page_free(struct fg_page *);
 

@@ -1,7 +1,9 @@
 /*
  * The Bluesky / AT Protocol provider (PLATFORMS.md section 4): XRPC session login and refresh,
- * app.bsky.graph.getFollowers pages, app.bsky.actor.getProfiles hydration for the counts a
- * ProfileView lacks, RateLimit-* headers, and removal as a persistent block record.
+ * app.bsky.graph.getFollowers pages (and getFollows for the accounts we follow),
+ * app.bsky.actor.getProfiles hydration for the counts a ProfileView lacks, RateLimit-*
+ * headers, and removal as a persistent block record, written under a record key the caller
+ * chose (putRecord), which unremove deletes again.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -23,8 +25,10 @@
 #define W_REFRESH	"login (refreshSession)"
 #define W_RESOLVE	"own profile (getProfile)"
 #define W_PAGE		"followers page"
+#define W_FOLLOWING	"following page"
 #define W_HYDRATE	"follower profiles (getProfiles)"
 #define W_REMOVE	"remove (block record)"
+#define W_UNREMOVE	"unremove (delete block record)"
 
 /* Wipes a secret before it goes back to the allocator. */
 static void
@@ -150,6 +154,24 @@ is_token(const char *s, size_t len)
 		return 0;
 	for (i = 0; i < len; i++)
 		if (s[i] <= 0x20 || s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * Whether s is a TID (atproto record key syntax "tid"): 13 characters of the base32-sortable
+ * alphabet, the first one from 2-7 or a-j (the top bit of the 64-bit value is 0).
+ */
+static int
+is_tid(const char *s)
+{
+	static const char s32[] = "234567abcdefghijklmnopqrstuvwxyz";
+	size_t i;
+
+	if (s == NULL || strlen(s) != 13)
+		return 0;
+	for (i = 0; i < 13; i++)
+		if (memchr(s32, s[i], i == 0 ? 16 : 32) == NULL)
 			return 0;
 	return 1;
 }
@@ -500,14 +522,15 @@ bsky_parse_resolve(struct fg_account *a, const struct fg_response *r, char *err,
 	return res;
 }
 
+/* One page of getFollowers or getFollows (path "nsid?actor="): the same paging. */
 static int
-bsky_page(const struct fg_account *a, const char *cursor, struct fg_request *req)
+list_page(const struct fg_account *a, const char *path, const char *what, const char *cursor,
+    struct fg_request *req)
 {
 	const char *actor = a->id[0] != '\0' ? a->id : a->account;
 
 	memset(req, 0, sizeof(*req));
-	if (actor[0] == '\0' ||
-	    request_start(a, req, "GET", "app.bsky.graph.getFollowers?actor=", W_PAGE) == -1 ||
+	if (actor[0] == '\0' || request_start(a, req, "GET", path, what) == -1 ||
 	    url_append(req->url, sizeof(req->url), actor, 1) == -1 ||
 	    url_append(req->url, sizeof(req->url), "&limit=100", 0) == -1)
 		return request_fail(req);
@@ -520,9 +543,23 @@ bsky_page(const struct fg_account *a, const char *cursor, struct fg_request *req
 	return 0;
 }
 
+static int
+bsky_page(const struct fg_account *a, const char *cursor, struct fg_request *req)
+{
+	return list_page(a, "app.bsky.graph.getFollowers?actor=", W_PAGE, cursor, req);
+}
+
+/* The accounts the watched account follows: {"subject", "follows": [...], "cursor"?}. */
+static int
+bsky_following(const struct fg_account *a, const char *cursor, struct fg_request *req)
+{
+	return list_page(a, "app.bsky.graph.getFollows?actor=", W_FOLLOWING, cursor, req);
+}
+
 /*
- * {"subject": ProfileView, "followers": [ProfileView...], "cursor"?: string}. The page is
- * replaced only when the whole body is valid, so a bad page never leaves half a list.
+ * {"subject": ProfileView, "followers": [ProfileView...], "cursor"?: string}, or getFollows'
+ * answer, the same with "follows" for "followers". The page is replaced only when the whole
+ * body is valid, so a bad page never leaves half a list.
  */
 static enum fg_presult
 bsky_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t now,
@@ -530,7 +567,7 @@ bsky_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t
 {
 	struct fg_profile *profiles = NULL;
 	const json_t *list, *v;
-	const char *cursor = NULL;
+	const char *cursor = NULL, *key = "followers", *what = W_PAGE;
 	enum fg_presult res;
 	char ctx[64];
 	json_t *doc;
@@ -543,23 +580,28 @@ bsky_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t
 	if ((doc = body_object(r, W_PAGE, &res, err, errlen)) == NULL)
 		return res;
 	res = FG_P_FATAL;
-	if ((list = body_list(doc, "followers", W_PAGE, err, errlen)) == NULL)
+	if (json_object_get(doc, "followers") == NULL &&
+	    json_object_get(doc, "follows") != NULL) {
+		key = "follows";
+		what = W_FOLLOWING;
+	}
+	if ((list = body_list(doc, key, what, err, errlen)) == NULL)
 		goto out;
 	v = json_object_get(doc, "subject");
 	if (v != NULL && !json_is_null(v) && !json_is_object(v)) {
-		snprintf(err, errlen, "%s: subject: expected an object, not %s", W_PAGE,
+		snprintf(err, errlen, "%s: subject: expected an object, not %s", what,
 		    json_kind(v));
 		goto out;
 	}
 	v = json_object_get(doc, "cursor");
 	if (v != NULL && !json_is_null(v)) {
 		if (!json_is_string(v)) {
-			snprintf(err, errlen, "%s: cursor: expected a string, not %s", W_PAGE,
+			snprintf(err, errlen, "%s: cursor: expected a string, not %s", what,
 			    json_kind(v));
 			goto out;
 		}
 		if (json_string_length(v) > BSKY_CURSOR_MAX) {
-			snprintf(err, errlen, "%s: cursor: longer than %d bytes", W_PAGE,
+			snprintf(err, errlen, "%s: cursor: longer than %d bytes", what,
 			    BSKY_CURSOR_MAX);
 			goto out;
 		}
@@ -570,7 +612,7 @@ bsky_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t
 	n = json_array_size(list);
 	profiles = xcalloc(n, sizeof(*profiles));
 	for (i = 0; i < n; i++) {
-		snprintf(ctx, sizeof(ctx), "%s: followers[%zu]", W_PAGE, i);
+		snprintf(ctx, sizeof(ctx), "%s: %s[%zu]", what, key, i);
 		if (view_map(json_array_get(list, i), &profiles[i], ctx, err, errlen) == -1)
 			goto out;
 		profiles[i].observed_at = now;
@@ -691,32 +733,38 @@ out:
 /*
  * Bluesky has no "remove follower": the follow record lives in the follower's repository.
  * The only durable removal is a block record in ours, and it stays: a block and unblock
- * ("soft block") brings the follower back (PLATFORMS.md 4.4). Retrying after a lost answer
- * may write a second block record, which is harmless. The procedure's body is JSON, so the
- * HTTP layer sends it with Content-Type: application/json.
+ * ("soft block") brings the follower back (PLATFORMS.md 4.4). The record is written with
+ * putRecord under the caller's key (a TID), not createRecord under one the server picks, so
+ * a retry after a lost answer writes the same record again instead of a second block, and
+ * unremove can delete it by that key. No swapRecord: an existing record is replaced. The
+ * procedure's body is JSON, so the HTTP layer sends it with Content-Type: application/json.
  */
 static int
-bsky_remove(const struct fg_account *a, const char *follower_id, struct fg_request *req)
+bsky_remove(const struct fg_account *a, const char *follower_id, const char *key,
+    struct fg_request *req)
 {
 	char now[FG_RFC3339_LEN], stamp[32];
 
 	memset(req, 0, sizeof(*req));
 	if (a->access_jwt == NULL || !is_did(a->id, strlen(a->id)) || follower_id == NULL ||
-	    !is_did(follower_id, strlen(follower_id)))
+	    !is_did(follower_id, strlen(follower_id)) || !is_tid(key))
 		return request_fail(req);
 	/* The atproto datetime's canonical form has milliseconds. */
 	time_format_rfc3339(time_now(), now);
 	snprintf(stamp, sizeof(stamp), "%.19s.000Z", now);
-	if (request_start(a, req, "POST", "com.atproto.repo.createRecord", W_REMOVE) == -1 ||
+	if (request_start(a, req, "POST", "com.atproto.repo.putRecord", W_REMOVE) == -1 ||
 	    request_bearer(req, a->access_jwt) == -1 ||
-	    request_json(req, json_pack("{s:s, s:s, s:{s:s, s:s, s:s}}", "repo", a->id,
-	    "collection", "app.bsky.graph.block", "record", "$type", "app.bsky.graph.block",
-	    "subject", follower_id, "createdAt", stamp)) == -1)
+	    request_json(req, json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "repo", a->id,
+	    "collection", "app.bsky.graph.block", "rkey", key, "record",
+	    "$type", "app.bsky.graph.block", "subject", follower_id, "createdAt", stamp)) == -1)
 		return request_fail(req);
 	return 0;
 }
 
-/* {"uri":"at://<my did>/app.bsky.graph.block/<rkey>","cid":...}: the block exists. */
+/*
+ * {"uri":"at://<my did>/app.bsky.graph.block/<rkey>","cid":...}: the block exists, so the
+ * follower is hidden; it does not matter whether it was still following.
+ */
 static enum fg_presult
 bsky_parse_remove(const struct fg_response *r, char *err, size_t errlen)
 {
@@ -736,6 +784,46 @@ bsky_parse_remove(const struct fg_response *r, char *err, size_t errlen)
 	}
 	json_decref(doc);
 	return res;
+}
+
+/*
+ * Deletes the block record named by key (the one remove wrote): the follower comes back,
+ * since a block hides the follow but never deleted it. deleteRecord names the record by its
+ * key alone; follower_id is checked to be a DID but not sent. Deleting a record that is not
+ * there is a no-op on the PDS, so a retry is harmless.
+ */
+static int
+bsky_unremove(const struct fg_account *a, const char *follower_id, const char *key,
+    struct fg_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	if (a->access_jwt == NULL || !is_did(a->id, strlen(a->id)) || follower_id == NULL ||
+	    !is_did(follower_id, strlen(follower_id)) || !is_tid(key))
+		return request_fail(req);
+	if (request_start(a, req, "POST", "com.atproto.repo.deleteRecord", W_UNREMOVE) == -1 ||
+	    request_bearer(req, a->access_jwt) == -1 ||
+	    request_json(req, json_pack("{s:s, s:s, s:s}", "repo", a->id,
+	    "collection", "app.bsky.graph.block", "rkey", key)) == -1)
+		return request_fail(req);
+	return 0;
+}
+
+/* {"commit": {"cid","rev"}}, or {} when there was nothing to delete: either way, done. */
+static enum fg_presult
+bsky_parse_unremove(const struct fg_response *r, char *err, size_t errlen)
+{
+	enum fg_presult res;
+	json_t *doc;
+
+	err[0] = '\0';
+	if ((res = status_verdict(r, W_UNREMOVE, err, errlen)) != FG_P_OK)
+		return res;
+	if (r->body == NULL || r->len == 0)
+		return FG_P_OK;
+	if ((doc = body_object(r, W_UNREMOVE, &res, err, errlen)) == NULL)
+		return res;
+	json_decref(doc);
+	return FG_P_OK;
 }
 
 /* A header holding a non-negative decimal integer; -1 if absent or anything else. */
@@ -781,7 +869,10 @@ const struct fg_provider provider_bluesky = {
 	.parse_page = bsky_parse_page,
 	.hydrate = bsky_hydrate,
 	.parse_hydrate = bsky_parse_hydrate,
+	.following = bsky_following,
 	.remove = bsky_remove,
 	.parse_remove = bsky_parse_remove,
+	.unremove = bsky_unremove,
+	.parse_unremove = bsky_parse_unremove,
 	.ratelimit = bsky_ratelimit,
 };

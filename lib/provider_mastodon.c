@@ -44,6 +44,7 @@
 #define W_RESOLVE_TOKEN		"verify_credentials"
 #define W_RESOLVE_LOOKUP	"account lookup"
 #define W_PAGE			"followers page"
+#define W_FOLLOWING		"following page"
 #define W_REMOVE		"remove follower"
 
 /* ---- requests ---------------------------------------------------------------------- */
@@ -195,19 +196,21 @@ mastodon_resolve(const struct fg_account *a, struct fg_request *req)
 	return 0;
 }
 
+/* One page of an account list, followers or following: the same paging, the same answer. */
 static int
-mastodon_page(const struct fg_account *a, const char *cursor, struct fg_request *req)
+list_page(const struct fg_account *a, const char *list, const char *what, const char *cursor,
+    struct fg_request *req)
 {
-	char limit[32];
+	char limit[48];
 	size_t off;
 
-	if (request_start(a, req, "GET", W_PAGE, &off) == -1)
+	if (request_start(a, req, "GET", what, &off) == -1)
 		return -1;
 	if (param_ok(a->id, req->what, "the account id (not resolved?)") == -1)
 		return -1;
 	if (cursor != NULL && param_ok(cursor, req->what, "the cursor") == -1)
 		return -1;
-	snprintf(limit, sizeof(limit), "/followers?limit=%d", MASTODON_PAGE_SIZE);
+	snprintf(limit, sizeof(limit), "/%s?limit=%d", list, MASTODON_PAGE_SIZE);
 	if (url_add(req, &off, "/api/v1/accounts/", 0) == -1 ||
 	    url_add(req, &off, a->id, 1) == -1 || url_add(req, &off, limit, 0) == -1)
 		return too_long(req);
@@ -220,11 +223,30 @@ mastodon_page(const struct fg_account *a, const char *cursor, struct fg_request 
 	return 0;
 }
 
-/* POST with an empty body; only the account's owner may remove its followers. */
 static int
-mastodon_remove(const struct fg_account *a, const char *follower_id, struct fg_request *req)
+mastodon_page(const struct fg_account *a, const char *cursor, struct fg_request *req)
+{
+	return list_page(a, "followers", W_PAGE, cursor, req);
+}
+
+/* The accounts the watched account follows; the Link header pages it like followers. */
+static int
+mastodon_following(const struct fg_account *a, const char *cursor, struct fg_request *req)
+{
+	return list_page(a, "following", W_FOLLOWING, cursor, req);
+}
+
+/*
+ * POST with an empty body; only the account's owner may remove its followers. The key is not
+ * used: a second request for the same follower is harmless (200, followed_by false).
+ */
+static int
+mastodon_remove(const struct fg_account *a, const char *follower_id, const char *key,
+    struct fg_request *req)
 {
 	size_t off;
+
+	(void)key;
 
 	if (request_start(a, req, "POST", W_REMOVE, &off) == -1)
 		return -1;
@@ -1048,6 +1070,11 @@ mastodon_parse_resolve(struct fg_account *a, const struct fg_response *r, char *
 	return res;
 }
 
+/*
+ * A followers or a following page: both are an array of Accounts paged by Link. The two
+ * answers cannot be told apart, so the messages say "followers page" for either; the
+ * request's `what` names the list.
+ */
 static enum fg_presult
 mastodon_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t now,
     struct fg_page *page, char *err, size_t errlen)
@@ -1109,9 +1136,10 @@ fail:
 }
 
 /*
- * 200 with a Relationship whose followed_by is false: removed. 404 "Record not found": the
- * account no longer exists, so it follows no one: also done, with a note in err. Any other
- * 404 (GoToSocial has no such endpoint) is an error: a removal is never assumed done.
+ * 200 with a Relationship whose followed_by is false: removed, or it was not following to
+ * begin with (Mastodon answers 200 then too), which is just as done. 404 "Record not found":
+ * the account no longer exists, so it follows no one: also done, with a note in err. Any
+ * other 404 (GoToSocial has no such endpoint) is an error: a removal is never assumed done.
  */
 static enum fg_presult
 mastodon_parse_remove(const struct fg_response *r, char *err, size_t errlen)
@@ -1204,7 +1232,10 @@ const struct fg_provider provider_mastodon = {
 	.parse_page = mastodon_parse_page,
 	.hydrate = NULL,
 	.parse_hydrate = NULL,
+	.following = mastodon_following,
 	.remove = mastodon_remove,
 	.parse_remove = mastodon_parse_remove,
+	.unremove = NULL,		/* a removed follower cannot be brought back */
+	.parse_unremove = NULL,
 	.ratelimit = mastodon_ratelimit,
 };

@@ -1,18 +1,23 @@
 /*
- * The X API v2 provider (PLATFORMS.md sections 5 to 7): builds the account lookup and the
- * followers page requests, maps X's User objects onto the normalized profile, reads the
+ * The X API v2 provider (PLATFORMS.md sections 5 to 7): builds the account lookup, followers
+ * and following page requests, maps X's User objects onto the normalized profile, reads the
  * x-rate-limit-* headers and turns problem+json errors into verdicts.
  *
- * Removal is not offered (remove and parse_remove are NULL), so the daemon reports
- * suspected fakes on X but cannot remove them:
+ * Removal is a kept block, where the access tier allows it:
  * - v2 has no "remove follower" endpoint (PLATFORMS.md 5.4); X's UI has one, its API does not.
- * - The v2 block endpoints are Enterprise-only and have been absent from the public OpenAPI
- *   spec since 2025. A block alone does not remove a follower the way the other platforms
- *   do: it leaves the account blocked, so a removal would need block then unblock, two
- *   requests, which one remove step cannot express.
- * - The v1.1 soft block (blocks/create then blocks/destroy, section 6) needs OAuth 1.0a
- *   request signing with consumer and user secrets we do not hold (the account carries one
- *   bearer token), is again two requests, and is unavailable to most apps created after 2023.
+ *   A block ends the blocked account's follow, and keeping the block in place makes that the
+ *   removal: one request, POST /2/users/:id/blocking, like Bluesky's kept block record.
+ * - X offers the block endpoints only on the Enterprise access tier (they have been absent
+ *   from the public OpenAPI spec since 2025). Elsewhere X answers 403 (client-forbidden,
+ *   reason client-not-enrolled); parse_remove turns that into FG_P_FATAL with a message that
+ *   names the missing access, so the daemon reports suspected fakes but removes nothing.
+ *   Blocking also needs a user-context token (block.write); an app-only bearer gets a 403
+ *   unsupported-authentication, said as such.
+ * - unremove lifts the block (DELETE /2/users/:id/blocking/:target_user_id). The follow does
+ *   not come back by itself: the account has to follow again.
+ * - The v1.1 soft block (blocks/create then blocks/destroy, section 6) is not used: it needs
+ *   OAuth 1.0a request signing with consumer and user secrets we do not hold (the account
+ *   carries one bearer token) and is unavailable to most apps created after 2023.
  *
  * The bearer token is copied into the request's auth line only; urls, `what` and error
  * messages are built from the configuration's account, the resolved id and the server's
@@ -39,6 +44,9 @@
 
 #define WHAT_LOOKUP	"account lookup"
 #define WHAT_PAGE	"followers page"
+#define WHAT_FOLLOWING	"following page"
+#define WHAT_REMOVE	"remove (block)"
+#define WHAT_UNREMOVE	"unremove (unblock)"
 
 /* How a field of X's User object lands in the normalized profile. */
 enum x_type { XT_STR, XT_INT, XT_BOOL };
@@ -229,16 +237,18 @@ x_resolve(const struct fg_account *a, struct fg_request *req)
 	return 0;
 }
 
+/* One page of /2/users/:id/followers or /following: the same parameters and paging. */
 static int
-x_page(const struct fg_account *a, const char *cursor, struct fg_request *req)
+list_page(const struct fg_account *a, const char *list, const char *what, const char *cursor,
+    struct fg_request *req)
 {
-	request_init(req, "GET", WHAT_PAGE);
+	request_init(req, "GET", what);
 	if (!is_digits(a->id, X_ID_DIGITS)) {
 		log_warnx("x: %s: account id not resolved", req->what);
 		return request_fail(req);
 	}
 	if (url_base(req, a) == -1 ||
-	    url_append(req, "/2/users/%s/followers?max_results=%d&user.fields=%s", a->id,
+	    url_append(req, "/2/users/%s/%s?max_results=%d&user.fields=%s", a->id, list,
 	    X_PAGE_SIZE, X_USER_FIELDS) == -1)
 		return request_fail(req);
 	if (cursor != NULL) {
@@ -247,6 +257,76 @@ x_page(const struct fg_account *a, const char *cursor, struct fg_request *req)
 			return request_fail(req);
 	}
 	if (request_auth(req, a) == -1)
+		return request_fail(req);
+	return 0;
+}
+
+static int
+x_page(const struct fg_account *a, const char *cursor, struct fg_request *req)
+{
+	return list_page(a, "followers", WHAT_PAGE, cursor, req);
+}
+
+/* The accounts the watched account follows (GET /2/users/:id/following). */
+static int
+x_following(const struct fg_account *a, const char *cursor, struct fg_request *req)
+{
+	return list_page(a, "following", WHAT_FOLLOWING, cursor, req);
+}
+
+/* The watched account's id and the follower's, both resolved X ids; logs what is wrong. */
+static int
+block_ids(const struct fg_account *a, const char *target, const char *what)
+{
+	if (!is_digits(a->id, X_ID_DIGITS)) {
+		log_warnx("x: %s: account id not resolved", what);
+		return -1;
+	}
+	if (target == NULL || !is_digits(target, X_ID_DIGITS)) {
+		log_warnx("x: %s: the follower id is not an X user id", what);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * POST /2/users/:id/blocking {"target_user_id":"..."}: the block ends the follow and stays.
+ * The key is not used: blocking an account already blocked answers the same.
+ */
+static int
+x_remove(const struct fg_account *a, const char *follower_id, const char *key,
+    struct fg_request *req)
+{
+	json_t *o;
+
+	(void)key;
+	request_init(req, "POST", WHAT_REMOVE);
+	if (block_ids(a, follower_id, req->what) == -1 || url_base(req, a) == -1 ||
+	    url_append(req, "/2/users/%s/blocking", a->id) == -1 ||
+	    request_auth(req, a) == -1)
+		return request_fail(req);
+	if ((o = json_pack("{s:s}", "target_user_id", follower_id)) == NULL)
+		return request_fail(req);
+	req->body = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (req->body == NULL)
+		return request_fail(req);
+	return 0;
+}
+
+/*
+ * DELETE /2/users/:id/blocking/:target_user_id lifts the block. Unlike Bluesky, the account
+ * does not follow again: X ended the follow when it blocked, and unblocking restores nothing.
+ */
+static int
+x_unremove(const struct fg_account *a, const char *follower_id, const char *key,
+    struct fg_request *req)
+{
+	(void)key;
+	request_init(req, "DELETE", WHAT_UNREMOVE);
+	if (block_ids(a, follower_id, req->what) == -1 || url_base(req, a) == -1 ||
+	    url_append(req, "/2/users/%s/blocking/%s", a->id, follower_id) == -1 ||
+	    request_auth(req, a) == -1)
 		return request_fail(req);
 	return 0;
 }
@@ -601,7 +681,8 @@ out:
  * {"data":[User...],"meta":{"result_count":N,"next_token":"..."},"errors":[...]}. The list
  * is empty when data is absent and result_count is 0. A reply with errors and no data is a
  * failure, not an empty list: read as "no followers left" it would make a reconcile pass
- * drop the whole audience.
+ * drop the whole audience. A following page has the same shape and is parsed here too; the
+ * messages then still say "followers page" (the two answers cannot be told apart).
  */
 static enum fg_presult
 x_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t now,
@@ -699,6 +780,71 @@ fatal:
 }
 
 /*
+ * The answer to a block (want 1) or unblock (want 0): {"data":{"blocking":want}}. A 403 here
+ * is about access, not about the account: X offers these endpoints on the Enterprise tier
+ * only and answers client-forbidden (reason client-not-enrolled) elsewhere, or
+ * unsupported-authentication to an app-only token. Either is FG_P_FATAL with a message that
+ * says which access is missing; retrying cannot help.
+ */
+static enum fg_presult
+x_parse_block(const struct fg_response *r, const char *what, const char *endpoint, int want,
+    char *err, size_t errlen)
+{
+	const char *done = want ? "removed" : "unblocked";
+	const json_t *data, *b, *errors;
+	enum fg_presult res;
+	char text[160], kind[64];
+	json_t *doc;
+
+	err[0] = '\0';
+	if (r->status == 403) {
+		response_error_text(r, text, sizeof(text), kind, sizeof(kind));
+		if (strcmp(kind, "unsupported-authentication") == 0)
+			snprintf(err, errlen, "%s: %s needs a user-context token (OAuth 2.0 with "
+			    "block.write, or OAuth 1.0a), not an app-only bearer token (403 %s); "
+			    "nothing was %s", what, endpoint, kind, done);
+		else
+			snprintf(err, errlen, "%s: X allows blocking through the API only on "
+			    "the Enterprise access tier; this app's access does not include %s "
+			    "(403%s%s); nothing was %s", what, endpoint, kind[0] != '\0' ? " " : "",
+			    kind, done);
+		return FG_P_FATAL;
+	}
+	if ((res = x_status(r, what, err, errlen)) != FG_P_OK)
+		return res;
+	if ((res = x_load(r, what, &doc, err, errlen)) != FG_P_OK)
+		return res;
+	res = FG_P_FATAL;
+	data = json_object_get(doc, "data");
+	b = json_object_get(data, "blocking");
+	if (json_is_object(data) && json_is_boolean(b) && json_is_true(b) == want)
+		res = FG_P_OK;
+	else if (json_is_object(data) && json_is_boolean(b))
+		snprintf(err, errlen, "%s: the server answered, but blocking is %s", what,
+		    want ? "false" : "still true");
+	else if (x_errors(doc, &errors, what, err, errlen) == 0) {
+		error_object_text(json_array_get(errors, 0), text, sizeof(text), NULL, 0);
+		snprintf(err, errlen, "%s: expected data.blocking in the reply%s%s", what,
+		    text[0] != '\0' ? ": " : "", text);
+	}
+	json_decref(doc);
+	return res;
+}
+
+static enum fg_presult
+x_parse_remove(const struct fg_response *r, char *err, size_t errlen)
+{
+	return x_parse_block(r, WHAT_REMOVE, "POST /2/users/:id/blocking", 1, err, errlen);
+}
+
+static enum fg_presult
+x_parse_unremove(const struct fg_response *r, char *err, size_t errlen)
+{
+	return x_parse_block(r, WHAT_UNREMOVE, "DELETE /2/users/:id/blocking/:target_user_id",
+	    0, err, errlen);
+}
+
+/*
  * x-rate-limit-{limit,remaining,reset} (reset in epoch seconds) describe the endpoint's
  * 15-minute window. Some endpoints add x-user-limit-24hour-*; when that budget is spent it
  * is the one that binds, so it replaces the window.
@@ -740,7 +886,10 @@ const struct fg_provider provider_x = {
 	.parse_page = x_parse_page,
 	.hydrate = NULL,
 	.parse_hydrate = NULL,
-	.remove = NULL,			/* see the comment atop this file */
-	.parse_remove = NULL,
+	.following = x_following,
+	.remove = x_remove,		/* a kept block: see the comment atop this file */
+	.parse_remove = x_parse_remove,
+	.unremove = x_unremove,
+	.parse_unremove = x_parse_unremove,
 	.ratelimit = x_ratelimit,
 };

@@ -1,7 +1,9 @@
 #!/bin/bash
 # The fixture platform servers (tests/fixture/platforms.py) that the daemon's integration tests
 # run against: each platform's follower paging as a client walks it, the final-page rules,
-# request counts, rate limits and 429, injected faults, Bluesky sessions, removal, history replay.
+# request counts, rate limits and 429, injected faults, Bluesky sessions, the watched account's
+# following lists, removal and its accounting (Bluesky blocks that hide, putRecord, X's access
+# tiers), history replay.
 set -u
 T="$FG_TMP/cli_fixture"
 rm -rf "$T"
@@ -141,7 +143,53 @@ def common_faults(probe, check_error, token=TOKEN):
 	ok('no fault left over', ctl('GET', 'state')['faults_pending'] == 0)
 
 
+def following(expect, path, walk, budget, window, token=TOKEN, probe=None):
+	"""The watched account's follows: control endpoint, state, paging, unknown profiles, limits."""
+	mutual = expect[5:7]
+	others = ['f%03d' % i for i in range(120)]
+	r = ctl('POST', 'following', {'ids': mutual + others})
+	ids = r['following']
+	ok('following: control endpoint answers platform ids', len(ids) == 122 and ids[:2] == mutual, r)
+	ok('following in state, as set', ctl('GET', 'state')['following'] == ids)
+	seen, items, pages = walk(path)
+	ok('following: every followed account once, newest follow first', seen == ids, (seen[:3], ids[:3]))
+	ok('following: paged like the followers', len(pages) >= 2, pages)
+	ok('following: unknown ids get a minimal profile', len(items) == 122
+		and sum('ollowed' in json.dumps(i) for i in items) >= 120)
+	r = ctl('POST', 'following', {'ids': mutual})
+	seen, items, pages = walk(path)
+	ok('following replaces the set', seen == mutual and ctl('GET', 'state')['following'] == mutual)
+	st, _, b = call_('POST', '/_fixture/following', {'ids': 'x'}, token=None)
+	ok('following: bad ids, 400', st == 400)
+	ctl('POST', 'following', {'ids': []})
+	seen, items, pages = walk(path)
+	ok('following: none', seen == [])
+	ctl('POST', 'following', {'ids': mutual + others})
+	faults(budget=1, window_s=3600)
+	st1, _, _ = call_('GET', probe or path, token=token)
+	st2, _, _ = call_('GET', probe or path, token=token)
+	ok('following is rate-limited like the followers', (st1, st2) == (200, 429), (st1, st2))
+	faults(budget=budget, window_s=window)
+
+
 # --- Mastodon ------------------------------------------------------------------------------------
+
+def mastodon_walk(path):
+	seen, items, pages, link = [], [], [], path + '?limit=80'
+	while link:
+		st, h, b = call('GET', link)
+		assert st == 200, (st, b)
+		ok('following page has rate-limit headers', h['X-RateLimit-Limit'] is not None)
+		d = j(b)
+		seen += [a['id'] for a in d]
+		items += d
+		pages.append((len(d), h['Link']))
+		m = re.search(r'<([^>]+)>; rel="next"', h['Link'] or '')
+		if m:
+			ok('following: next link points at following', '/following?limit=80&max_id=' in m.group(1), m.group(1))
+		link = m.group(1) if m else None
+	return seen, items, pages
+
 
 def mastodon():
 	expect, by_id = load()
@@ -251,7 +299,11 @@ def mastodon():
 	st, h, b = call('GET', path)
 	ok('injected 429 with a chosen reset', st == 429 and h['X-RateLimit-Remaining'] == '0')
 
+	following(expect, '/api/v1/accounts/%s/following' % me['id'], mastodon_walk, 300, 300)
+
+	ctl('POST', 'reset_requests')
 	victim = expect[0]
+	t0 = time.time()
 	st, h, b = call('POST', '/api/v1/accounts/%s/remove_from_followers' % victim)
 	rel = j(b)
 	ok('remove_from_followers returns a Relationship', st == 200 and rel['id'] == victim
@@ -261,6 +313,22 @@ def mastodon():
 	state = ctl('GET', 'state')
 	ok('removal removes', state['removed'] == [victim] and victim not in state['followers']
 		and len(state['followers']) == 252)
+	st, h, b = call('POST', '/api/v1/accounts/%s/remove_from_followers' % victim)
+	ok('removing a non-follower: 200, followed_by false', st == 200 and j(b)['followed_by'] is False, (st, b))
+	st, h, b = call('POST', '/api/v1/accounts/nobody404/remove_from_followers')
+	ok('removing an unknown account: 404 Record not found', st == 404 and j(b) == {'error': 'Record not found'})
+	state = ctl('GET', 'state')
+	ok('every removal request counted, whatever its outcome',
+		state['removal_requests'] == {victim: 3, 'nobody404': 1}, state['removal_requests'])
+	log = state['removal_log']
+	ok('removal_log: one entry per request, in order, with times',
+		[e['id'] for e in log] == [victim] * 3 + ['nobody404']
+		and all(t0 - 1 <= e['t'] <= time.time() for e in log)
+		and [e['t'] for e in log] == sorted(e['t'] for e in log), log)
+	ok('other requests are not removals', state['requests']['POST /api/v1/accounts/%s/remove_from_followers' % victim] == 3)
+	ctl('POST', 'reset_requests')
+	state = ctl('GET', 'state')
+	ok('reset_requests clears the removal accounting', state['removal_requests'] == {} and state['removal_log'] == [])
 	ctl('POST', 'unfollow', {'ids': ['n0', 'n1']})
 	st, h, b = call('GET', '/api/v1/accounts/verify_credentials')
 	ok('count follows unfollows and removals', j(b)['followers_count'] == 250)
@@ -383,19 +451,115 @@ def bluesky():
 		and int(h['RateLimit-Reset']) >= time.time())
 	faults(budget=3000, window_s=300)
 
-	victim = expect[0]
-	st, h, b = call('POST', '/xrpc/com.atproto.repo.createRecord', {'repo': s['did'], 'collection': 'app.bsky.graph.block',
-		'record': {'$type': 'app.bsky.graph.block', 'subject': victim, 'createdAt': '2026-01-01T00:00:00.000Z'}}, token=acc)
+	def follows_walk(path):
+		seen, items, pages, cursor = [], [], [], None
+		while True:
+			st, h, b = call('GET', path + '?actor=%s&limit=100%s' % (s['did'], '&cursor=' + cursor if cursor else ''), token=acc)
+			assert st == 200, (st, b)
+			d = j(b)
+			ok('getFollows: subject and follows, no followers key', d['subject']['did'] == s['did']
+				and 'followers' not in d and h['RateLimit-Limit'] is not None, d.keys())
+			seen += [f['did'] for f in d['follows']]
+			items += d['follows']
+			pages.append((len(d['follows']), 'cursor' in d))
+			cursor = d.get('cursor')
+			if not cursor:
+				return seen, items, pages
+	following(expect, '/xrpc/app.bsky.graph.getFollows', follows_walk, 3000, 300, acc,
+		'/xrpc/app.bsky.graph.getFollows?actor=' + s['did'])
+	st, h, b = call('GET', '/xrpc/app.bsky.actor.getProfiles?actors=' + expect[5], token=acc)
+	v = j(b)['profiles'][0]['viewer']
+	ok('a mutual shows viewer.following and viewer.followedBy', v['following'].startswith(
+		'at://%s/app.bsky.graph.follow/' % s['did']) and 'followedBy' in v, v)
+	ok('normalized ids become DIDs in following', all(i.startswith('did:') for i in ctl('GET', 'state')['following']))
+
+	# Blocks hide followers while they exist, and deleting them brings the followers back.
+	def listed():
+		return walk(100, acc)[0]
+
+	def own_count():
+		return j(call('GET', '/xrpc/app.bsky.actor.getProfile?actor=' + s['did'], token=acc)[2])['followersCount']
+
+	def block(subject, rkey, nsid='putRecord', **extra):
+		body = dict({'repo': s['did'], 'collection': 'app.bsky.graph.block', 'rkey': rkey,
+			'record': {'$type': 'app.bsky.graph.block', 'subject': subject,
+				'createdAt': '2026-01-01T00:00:00.000Z'}}, **extra)
+		if rkey is None:
+			del body['rkey']
+		return call('POST', '/xrpc/com.atproto.repo.' + nsid, body, token=acc)
+
+	def unblock(rkey):
+		return call('POST', '/xrpc/com.atproto.repo.deleteRecord', {'repo': s['did'],
+			'collection': 'app.bsky.graph.block', 'rkey': rkey}, token=acc)
+
+	ctl('POST', 'reset_requests')
+	victim, v2 = expect[3], expect[100]
+	st, h, b = block(victim, None, 'createRecord')
 	r = j(b)
 	ok('createRecord block', st == 200 and r['uri'].startswith('at://%s/app.bsky.graph.block/' % s['did'])
 		and r['validationStatus'] == 'valid', b)
+	rkey1 = r['uri'].rsplit('/', 1)[1]
 	state = ctl('GET', 'state')
-	ok('a block removes the follower', state['removed'] == [victim] and victim not in state['followers'])
-	st, h, b = call('GET', '/xrpc/app.bsky.actor.getProfile?actor=' + s['did'], token=acc)
-	ok('count after the block', j(b)['followersCount'] == 249)
+	ok('a block hides the follower', state['removed'] == [victim] and victim not in state['followers']
+		and state['blocks'] == {victim: rkey1}, state['blocks'])
+	ok('hidden from getFollowers', listed() == [d for d in expect if d != victim])
+	ok('and from the own count', own_count() == 249)
+	st, h, b = call('GET', '/xrpc/app.bsky.actor.getProfiles?actors=' + victim, token=acc)
+	ok('getProfiles: viewer.blocking', j(b)['profiles'][0]['viewer'].get('blocking') ==
+		'at://%s/app.bsky.graph.block/%s' % (s['did'], rkey1))
+	faults(blocked_in_count=True)
+	ok('blocked_in_count: the count keeps hidden followers, as the real AppView does', own_count() == 250)
+	faults(blocked_in_count=False)
+	st, h, b = unblock(rkey1)
+	ok('deleteRecord', st == 200 and 'commit' in j(b))
+	state = ctl('GET', 'state')
+	ok('deleting the block brings the follower back at its place', listed() == expect
+		and state['followers'] == expect and state['blocks'] == {} and state['removed'] == [] and own_count() == 250)
+	st, h, b = unblock(rkey1)
+	ok('deleting a missing record is a no-op', st == 200)
+
+	key = '3mbd3542k222b'
+	st, h, b = block(v2, key)
+	r = j(b)
+	ok('putRecord block under the caller\'s TID', st == 200 and r['uri'] == 'at://%s/app.bsky.graph.block/%s'
+		% (s['did'], key) and r['validationStatus'] == 'valid' and {'cid', 'commit'} <= set(r), b)
+	st, h, b = block(v2, key)
+	state = ctl('GET', 'state')
+	ok('putRecord again: the same record (upsert)', st == 200 and state['blocks'] == {v2: key}
+		and v2 not in state['followers'] and state['removed'] == [v2] and own_count() == 249)
+	for bad in ('self', '3mbd3542k222', '3mbd3542k222bb', 'kmbd3542k222b', '3MBD3542K222B', '3mbd3542k2221'):
+		st, h, b = block(victim, bad)
+		ok('putRecord: rkey %r is no TID, 400 InvalidRequest' % bad, st == 400 and j(b)['error'] == 'InvalidRequest', b)
+	for bad in ('alice.bsky.social', 'did:plc:', 'did:PLC:x', 7):
+		st, h, b = block(bad, '3mbd3542k223b')
+		ok('putRecord: subject %r is no DID, 400 InvalidRequest' % (bad,), st == 400 and j(b)['error'] == 'InvalidRequest', b)
+	st, h, b = block(victim, None)
+	ok('putRecord without rkey: 400', st == 400)
+	ok('refused blocks change nothing', ctl('GET', 'state')['blocks'] == {v2: key} and victim in ctl('GET', 'state')['followers'])
+	st, h, b = block(v2, '3mbd3542k224b')
+	ok('a second block record of the same account', ctl('GET', 'state')['blocks'] == {v2: '3mbd3542k224b'})
+	unblock('3mbd3542k224b')
+	ok('still hidden while one block record is left', v2 not in ctl('GET', 'state')['followers'])
+	unblock(key)
+	ok('back when the last one is deleted', ctl('GET', 'state')['followers'] == expect and own_count() == 250)
+	st, h, b = block(victim, '3mbd3542k225b', 'createRecord')
+	ok('createRecord with a TID rkey', st == 200 and j(b)['uri'].endswith('/3mbd3542k225b'))
+	st, h, b = block(victim, 'nope', 'createRecord')
+	ok('createRecord with a bad rkey: 400', st == 400)
+	unblock('3mbd3542k225b')
+	state = ctl('GET', 'state')
+	# victim: createRecord, 6 bad rkeys, no rkey, createRecord twice; v2: putRecord 3 times.
+	want = {victim: 10, v2: 3, 'alice.bsky.social': 1, 'did:plc:': 1, 'did:PLC:x': 1, '?': 1}
+	ok('every block request counted, whatever its outcome', state['removal_requests'] == want, state['removal_requests'])
+	ok('removal_log in order', len(state['removal_log']) == sum(want.values())
+		and state['removal_log'][0]['id'] == victim and state['removal_log'][1]['id'] == v2)
+	ok('deleteRecord is not a removal', state['requests']['POST /xrpc/com.atproto.repo.deleteRecord'] == 5)
 	st, h, b = call('POST', '/xrpc/com.atproto.repo.createRecord', {'repo': s['did'], 'collection': 'app.bsky.graph.block',
 		'record': {'subject': expect[1]}}, token=None)
 	ok('createRecord needs a session', st == 401)
+	st, h, b = call('POST', '/xrpc/com.atproto.repo.putRecord', {'repo': s['did'], 'collection': 'app.bsky.graph.block',
+		'rkey': key, 'record': {'subject': expect[1]}}, token=None)
+	ok('putRecord needs a session', st == 401 and expect[1] in ctl('GET', 'state')['followers'])
 
 
 # --- X -------------------------------------------------------------------------------------------
@@ -480,16 +644,70 @@ def x():
 		and int(h['x-rate-limit-reset']) >= time.time())
 	faults(budget=300, window_s=900)
 
+	def x_walk(p):
+		seen, items, pages, tok = [], [], [], None
+		while True:
+			st, h, b = call('GET', p + '?max_results=100&user.fields=public_metrics' + ('&pagination_token=' + tok if tok else ''))
+			assert st == 200, (st, b)
+			d = j(b)
+			ok('following page: x-rate-limit headers of its own endpoint', h['x-rate-limit-limit'] == '300')
+			data = d.get('data', [])
+			ok('following page: meta.result_count', d['meta']['result_count'] == len(data))
+			seen += [u['id'] for u in data]
+			items += data
+			pages.append((len(data), 'next_token' in d['meta']))
+			tok = d['meta'].get('next_token')
+			if not tok:
+				return seen, items, pages
+	following(expect, '/2/users/%s/following' % me['id'], x_walk, 300, 900)
+	st, h, b = call('GET', '/2/users/%s/following' % me['id'])
+	ok('following without user.fields: id, name, username', 'data' in j(b) and
+		all(set(u) == {'id', 'name', 'username'} for u in j(b)['data']))
+
+	# Below the Enterprise tier the blocking endpoints answer 403 client-forbidden.
+	ctl('POST', 'reset_requests')
 	victim = expect[0]
 	st, h, b = call('POST', '/2/users/%s/blocking' % me['id'], {'target_user_id': victim})
-	ok('block', st == 200 and j(b) == {'data': {'blocking': True}})
+	ok('block on the pro tier: 403 client-forbidden', st == 403 and h['Content-Type'].startswith('application/problem+json')
+		and j(b)['type'] == 'https://api.twitter.com/2/problems/client-forbidden'
+		and j(b)['reason'] == 'client-not-enrolled' and j(b)['title'] == 'Client Forbidden'
+		and j(b)['required_enrollment'] == 'Appropriate Level of API Access'
+		and set(j(b)) == {'client_id', 'detail', 'registration_url', 'title', 'required_enrollment', 'reason', 'type'}, b)
 	st, h, b = call('DELETE', '/2/users/%s/blocking/%s' % (me['id'], victim))
-	ok('unblock', st == 200 and j(b) == {'data': {'blocking': False}})
+	ok('unblock on the pro tier: 403 too', st == 403 and j(b)['reason'] == 'client-not-enrolled')
 	state = ctl('GET', 'state')
-	ok('soft block removes the follower', state['removed'] == [victim] and victim not in state['followers'])
+	ok('nothing removed, the attempt counted', state['removed'] == [] and victim in state['followers']
+		and state['removal_requests'] == {victim: 1} and state['tier'] == 'pro' and state['blocks'] == {}, state)
 	ctl('POST', 'unfollow', {'ids': state['followers']})
 	st, h, b = call('GET', path + '?user.fields=public_metrics')
 	ok('no followers: no data key, result_count 0', st == 200 and j(b) == {'meta': {'result_count': 0}}, b)
+
+
+def x_enterprise():
+	expect, by_id = load()
+	me = '1600000000000000001'
+	ok('the tier is in state', ctl('GET', 'state')['tier'] == 'enterprise')
+	victim, other = expect[0], expect[1]
+	st, h, b = call('POST', '/2/users/%s/blocking' % me, {'target_user_id': victim})
+	ok('block on the enterprise tier', st == 200 and j(b) == {'data': {'blocking': True}}, b)
+	ok('blocking has its own budget of 50 per 15 minutes', h['x-rate-limit-limit'] == '50'
+		and h['x-rate-limit-remaining'] == '49')
+	state = ctl('GET', 'state')
+	ok('the block removes the follower', state['removed'] == [victim] and victim not in state['followers']
+		and state['blocks'] == {victim: None})
+	st, h, b = call('GET', '/2/users/me?user.fields=public_metrics')
+	ok('and the own count', j(b)['data']['public_metrics']['followers_count'] == 249)
+	st, h, b = call('DELETE', '/2/users/%s/blocking/%s' % (me, victim))
+	ok('unblock', st == 200 and j(b) == {'data': {'blocking': False}})
+	state = ctl('GET', 'state')
+	ok('unblocking does not bring the follower back', victim not in state['followers'] and state['blocks'] == {})
+	st, h, b = call('POST', '/2/users/%s/blocking' % me, {'target_user_id': 'abc'})
+	ok('a target that is no user id: 400', st == 400)
+	st, h, b = call('POST', '/2/users/%s/blocking' % me, {'target_user_id': other}, token='wrong')
+	ok('blocking needs the token', st == 401 and other in ctl('GET', 'state')['followers'])
+	st, h, b = call('POST', '/2/users/999/blocking', {'target_user_id': other})
+	ok('only for the own account', st == 403 and other in ctl('GET', 'state')['followers'])
+	ok('removal requests counted', ctl('GET', 'state')['removal_requests'] == {victim: 1, 'abc': 1, other: 2})
 
 
 # --- history replay ------------------------------------------------------------------------------
@@ -546,7 +764,8 @@ def speed():
 	ok('accelerated replay plays every poll', st['replay']['polls_applied'] == len(ps) and st['followers'] == replay(ps, did=True))
 
 
-{'mastodon': mastodon, 'bluesky': bluesky, 'x': x, 'history': history, 'speed': speed}[mode]()
+{'mastodon': mastodon, 'bluesky': bluesky, 'x': x, 'xent': x_enterprise, 'history': history,
+	'speed': speed}[mode]()
 sys.exit(1 if fails else 0)
 EOF
 
@@ -558,6 +777,13 @@ for p in mastodon bluesky x; do
 		check "$p fixture starts" false
 	fi
 done
+
+if start xent "$PY" --platform x --x-tier enterprise --lifetime 60; then
+	check "x fixture, enterprise tier (port $port)" "$PY" "$T/client.py" xent "$port" "$T/x.jsonl" "$T/token"
+else
+	check "x fixture starts with --x-tier enterprise" false
+fi
+check "--x-tier takes only known tiers" bash -c "! '$PY' '$FIX' --platform x --token t --x-tier gold 2> /dev/null"
 
 "$FG_BIN/followguard" simulate --days 1 --interval 1h --audience 300 --platform mastodon \
     --events organic,churn,viral > "$T/day.jsonl"

@@ -23,6 +23,7 @@
 #define ACCESS2		"eyJhbGciOiJIUzI1NiJ9.YWNjZXNzLXR3bw.access-two-sig"
 #define REFRESH2	"eyJhbGciOiJIUzI1NiJ9.cmVmcmVzaC10d28.refresh-two-sig"
 #define NOW		INT64_C(1767225600)	/* 2026-01-01T00:00:00Z */
+#define KEY		"3mbd3542k222b"		/* provider_tid(NOW * 1000000, 7) */
 
 static const struct fg_provider *const bp = &provider_bluesky;
 
@@ -138,8 +139,11 @@ test_provider(void **state)
 	assert_non_null(bp->parse_page);
 	assert_non_null(bp->hydrate);
 	assert_non_null(bp->parse_hydrate);
+	assert_non_null(bp->following);
 	assert_non_null(bp->remove);
 	assert_non_null(bp->parse_remove);
+	assert_non_null(bp->unremove);
+	assert_non_null(bp->parse_unremove);
 	assert_non_null(bp->ratelimit);
 }
 
@@ -828,6 +832,10 @@ test_resolve(void **state)
 static void
 test_remove_block(void **state)
 {
+	static const char *const bad_keys[] = {
+		"3mbd3542k222", "3mbd3542k222bb", "kmbd3542k222b", "3mbd3542k2221",
+		"3MBD3542K222B", "3mbd3542k222\"", "", "3mbd3542k22/b", "3mbd3542k222 ",
+	};
 	struct fg_account a;
 	struct fg_request req;
 	struct fg_response r;
@@ -835,25 +843,30 @@ test_remove_block(void **state)
 	const char *s;
 	int64_t before, after, t;
 	json_t *o, *rec;
+	size_t i;
 
 	(void)state;
 	acct_session(&a);
 	memset(&req, 0, sizeof(req));
 	before = time_now();
-	assert_int_equal(bp->remove(&a, "did:plc:abc123", &req), 0);
+	assert_int_equal(bp->remove(&a, "did:plc:abc123", KEY, &req), 0);
 	after = time_now();
 	assert_string_equal(req.method, "POST");
-	assert_string_equal(req.url, BASE "/xrpc/com.atproto.repo.createRecord");
+	assert_string_equal(req.url, BASE "/xrpc/com.atproto.repo.putRecord");
 	assert_string_equal(req.auth, "Authorization: Bearer " ACCESS1);
+	assert_string_equal(req.what, "remove (block record)");
 	assert_request_clean(&req);
 	assert_non_null(req.body);
 	assert_clean(req.body);
 	o = json_loads(req.body, 0, NULL);
 	assert_non_null(o);
-	assert_int_equal(json_object_size(o), 3);
+	/* repo, collection, rkey, record; no swapRecord, no validate. */
+	assert_int_equal(json_object_size(o), 4);
 	assert_string_equal(json_string_value(json_object_get(o, "repo")), "did:plc:me111");
 	assert_string_equal(json_string_value(json_object_get(o, "collection")),
 	    "app.bsky.graph.block");
+	assert_string_equal(json_string_value(json_object_get(o, "rkey")), KEY);
+	assert_null(json_object_get(o, "swapRecord"));
 	rec = json_object_get(o, "record");
 	assert_true(json_is_object(rec));
 	assert_int_equal(json_object_size(rec), 3);
@@ -868,7 +881,14 @@ test_remove_block(void **state)
 	json_decref(o);
 	request_clear(&req);
 
-	r = resp(200, "{\"uri\":\"at://did:plc:me111/app.bsky.graph.block/3l2xyz\","
+	/* The same key again: the same record, so a retry writes no second block. */
+	assert_int_equal(bp->remove(&a, "did:plc:abc123", KEY, &req), 0);
+	o = json_loads(req.body, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(o, "rkey")), KEY);
+	json_decref(o);
+	request_clear(&req);
+
+	r = resp(200, "{\"uri\":\"at://did:plc:me111/app.bsky.graph.block/" KEY "\","
 	    "\"cid\":\"bafyreiabc\",\"commit\":{\"cid\":\"bafyreidef\",\"rev\":\"3l2xyz\"},"
 	    "\"validationStatus\":\"valid\"}");
 	assert_int_equal(bp->parse_remove(&r, err, sizeof(err)), FG_P_OK);
@@ -878,23 +898,261 @@ test_remove_block(void **state)
 	r = resp(400, "{\"error\":\"InvalidSwap\",\"message\":\"Commit was at rev\"}");
 	assert_int_equal(bp->parse_remove(&r, err, sizeof(err)), FG_P_FATAL);
 	assert_non_null(strstr(err, "remove (block record): HTTP 400"));
+	r = resp(400, "{\"error\":\"InvalidRequest\",\"message\":\"Invalid app.bsky.graph.block "
+	    "record: Record/subject must be a valid did\"}");
+	assert_int_equal(bp->parse_remove(&r, err, sizeof(err)), FG_P_FATAL);
+	r = resp(400, "{\"error\":\"ExpiredToken\",\"message\":\"Token has expired\"}");
+	assert_int_equal(bp->parse_remove(&r, err, sizeof(err)), FG_P_AUTH);
+	r = resp(502, "{\"error\":\"UpstreamFailure\",\"message\":\"Upstream Failure\"}");
+	assert_int_equal(bp->parse_remove(&r, err, sizeof(err)), FG_P_RETRY);
 
 	/* Only DIDs are blocked; no session or no own DID, no request. */
-	assert_int_equal(bp->remove(&a, "12345", &req), -1);
+	assert_int_equal(bp->remove(&a, "12345", KEY, &req), -1);
 	assert_null(req.body);
-	assert_int_equal(bp->remove(&a, "did:plc:x\"},\"repo\":\"did:plc:evil", &req), -1);
-	assert_int_equal(bp->remove(&a, "did:plc:", &req), -1);
-	assert_int_equal(bp->remove(&a, "did::abc", &req), -1);
-	assert_int_equal(bp->remove(&a, "did:web:example.com", &req), 0);
+	assert_int_equal(bp->remove(&a, "did:plc:x\"},\"repo\":\"did:plc:evil", KEY, &req), -1);
+	assert_int_equal(bp->remove(&a, "did:plc:", KEY, &req), -1);
+	assert_int_equal(bp->remove(&a, "did::abc", KEY, &req), -1);
+	assert_int_equal(bp->remove(&a, "did:web:example.com", KEY, &req), 0);
 	request_clear(&req);
+
+	/* The key must be a TID: refused when missing or malformed, nothing built. */
+	assert_int_equal(bp->remove(&a, "did:plc:abc123", NULL, &req), -1);
+	assert_null(req.body);
+	assert_string_equal(req.auth, "");
+	for (i = 0; i < sizeof(bad_keys) / sizeof(bad_keys[0]); i++) {
+		if (bp->remove(&a, "did:plc:abc123", bad_keys[i], &req) != -1)
+			fail_msg("key \"%s\" accepted", bad_keys[i]);
+		assert_null(req.body);
+	}
+	assert_int_equal(bp->remove(&a, "did:plc:abc123", "2222222222222", &req), 0);
+	request_clear(&req);
+	assert_int_equal(bp->remove(&a, "did:plc:abc123", "jzzzzzzzzzzzz", &req), 0);
+	request_clear(&req);
+
 	a.id[0] = '\0';
-	assert_int_equal(bp->remove(&a, "did:plc:abc123", &req), -1);
+	assert_int_equal(bp->remove(&a, "did:plc:abc123", KEY, &req), -1);
 	snprintf(a.id, sizeof(a.id), "did:plc:me111");
 	free(a.access_jwt);
 	a.access_jwt = NULL;
-	assert_int_equal(bp->remove(&a, "did:plc:abc123", &req), -1);
+	assert_int_equal(bp->remove(&a, "did:plc:abc123", KEY, &req), -1);
 	assert_string_equal(req.auth, "");
 	acct_free(&a);
+}
+
+/* unremove deletes the block record by its key: the follower shows again. */
+static void
+test_unremove(void **state)
+{
+	struct fg_account a;
+	struct fg_request req;
+	struct fg_response r;
+	char err[256];
+	json_t *o;
+
+	(void)state;
+	acct_session(&a);
+	assert_int_equal(bp->unremove(&a, "did:plc:abc123", KEY, &req), 0);
+	assert_string_equal(req.method, "POST");
+	assert_string_equal(req.url, BASE "/xrpc/com.atproto.repo.deleteRecord");
+	assert_string_equal(req.auth, "Authorization: Bearer " ACCESS1);
+	assert_string_equal(req.what, "unremove (delete block record)");
+	assert_request_clean(&req);
+	assert_non_null(req.body);
+	o = json_loads(req.body, 0, NULL);
+	assert_non_null(o);
+	assert_int_equal(json_object_size(o), 3);
+	assert_string_equal(json_string_value(json_object_get(o, "repo")), "did:plc:me111");
+	assert_string_equal(json_string_value(json_object_get(o, "collection")),
+	    "app.bsky.graph.block");
+	assert_string_equal(json_string_value(json_object_get(o, "rkey")), KEY);
+	json_decref(o);
+	request_clear(&req);
+
+	r = resp(200, "{\"commit\":{\"cid\":\"bafyreidef\",\"rev\":\"3l2xyz\"}}");
+	assert_int_equal(bp->parse_unremove(&r, err, sizeof(err)), FG_P_OK);
+	/* Deleting a record that is gone is a no-op, answered with {} (or nothing). */
+	r = resp(200, "{}");
+	assert_int_equal(bp->parse_unremove(&r, err, sizeof(err)), FG_P_OK);
+	r = resp(200, NULL);
+	assert_int_equal(bp->parse_unremove(&r, err, sizeof(err)), FG_P_OK);
+	r = resp(200, "[1]");
+	assert_int_equal(bp->parse_unremove(&r, err, sizeof(err)), FG_P_FATAL);
+	r = resp(200, "{\"commit\":");
+	assert_int_equal(bp->parse_unremove(&r, err, sizeof(err)), FG_P_RETRY);
+	r = resp(400, "{\"error\":\"InvalidToken\",\"message\":\"Token could not be verified\"}");
+	assert_int_equal(bp->parse_unremove(&r, err, sizeof(err)), FG_P_AUTH);
+	r = resp(429, "{\"error\":\"RateLimitExceeded\",\"message\":\"Rate Limit Exceeded\"}");
+	assert_int_equal(bp->parse_unremove(&r, err, sizeof(err)), FG_P_RATELIMITED);
+	assert_non_null(strstr(err, "unremove (delete block record): HTTP 429"));
+
+	assert_int_equal(bp->unremove(&a, "did:plc:abc123", NULL, &req), -1);
+	assert_null(req.body);
+	assert_int_equal(bp->unremove(&a, "did:plc:abc123", "3mbd3542k222", &req), -1);
+	assert_int_equal(bp->unremove(&a, "did:plc:abc123", "self", &req), -1);
+	assert_int_equal(bp->unremove(&a, "12345", KEY, &req), -1);
+	assert_int_equal(bp->unremove(&a, NULL, KEY, &req), -1);
+	free(a.access_jwt);
+	a.access_jwt = NULL;
+	assert_int_equal(bp->unremove(&a, "did:plc:abc123", KEY, &req), -1);
+	acct_free(&a);
+}
+
+/* getFollows: the accounts we follow, read by parse_page under the key "follows". */
+static void
+test_following(void **state)
+{
+	static const char follows[] =
+	    "{\"subject\":{\"did\":\"did:plc:me111\",\"handle\":\"me.bsky.social\"},"
+	    "\"follows\":["
+	    "{\"did\":\"did:plc:friend1\",\"handle\":\"friend.bsky.social\","
+	    "\"displayName\":\"Friend\",\"createdAt\":\"2023-04-02T08:30:00.000Z\","
+	    "\"viewer\":{\"muted\":false,\"blockedBy\":false,"
+	    "\"following\":\"at://did:plc:me111/app.bsky.graph.follow/3kabc2222222a\"},"
+	    "\"labels\":[]},"
+	    "{\"did\":\"did:plc:friend2\",\"handle\":\"two.example.com\"}],"
+	    "\"cursor\":\"1717243140000__bafyreihcid\"}";
+	struct fg_account a;
+	struct fg_request req;
+	struct fg_response r;
+	struct fg_page pg;
+	char err[256];
+
+	(void)state;
+	acct_session(&a);
+	assert_int_equal(bp->following(&a, NULL, &req), 0);
+	assert_string_equal(req.method, "GET");
+	assert_string_equal(req.url, BASE "/xrpc/app.bsky.graph.getFollows?"
+	    "actor=did%3Aplc%3Ame111&limit=100");
+	assert_string_equal(req.auth, "Authorization: Bearer " ACCESS1);
+	assert_string_equal(req.what, "following page");
+	assert_null(req.body);
+	request_clear(&req);
+	assert_int_equal(bp->following(&a, "1717243140000__bafyreihcid", &req), 0);
+	assert_string_equal(req.url, BASE "/xrpc/app.bsky.graph.getFollows?"
+	    "actor=did%3Aplc%3Ame111&limit=100&cursor=1717243140000__bafyreihcid");
+	request_clear(&req);
+
+	memset(&pg, 0, sizeof(pg));
+	r = resp(200, follows);
+	assert_int_equal(bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_OK);
+	assert_int_equal(pg.n, 2);
+	assert_string_equal(pg.profiles[0].id, "did:plc:friend1");
+	assert_string_equal(pg.profiles[0].handle, "friend.bsky.social");
+	assert_string_equal(pg.profiles[1].id, "did:plc:friend2");
+	assert_string_equal(pg.cursor, "1717243140000__bafyreihcid");
+	page_free(&pg);
+
+	/* The last page has no cursor; an empty list is a valid end. */
+	r = resp(200, "{\"subject\":{\"did\":\"did:plc:me111\",\"handle\":\"me.test\"},"
+	    "\"follows\":[]}");
+	assert_int_equal(bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_OK);
+	assert_int_equal(pg.n, 0);
+	assert_null(pg.cursor);
+	page_free(&pg);
+
+	/* Errors name the list and the element. */
+	r = resp(200, "{\"follows\":[{\"did\":\"nope\",\"handle\":\"x.test\"}]}");
+	assert_int_equal(bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_FATAL);
+	assert_non_null(strstr(err, "following page: follows[0].did"));
+	r = resp(200, "{\"follows\":{}}");
+	assert_int_equal(bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_FATAL);
+	assert_non_null(strstr(err, "follows: expected an array"));
+	r = resp(200, "{\"subject\":{}}");
+	assert_int_equal(bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_FATAL);
+	assert_non_null(strstr(err, "followers: required array missing"));
+
+	a.id[0] = '\0';
+	a.account[0] = '\0';
+	assert_int_equal(bp->following(&a, NULL, &req), -1);
+	acct_free(&a);
+}
+
+/* The TID's value back from its text, to check provider_tid against the spec's layout. */
+static uint64_t
+tid_value(const char *s)
+{
+	static const char s32[] = "234567abcdefghijklmnopqrstuvwxyz";
+	uint64_t v = 0;
+	const char *p;
+
+	for (; *s != '\0'; s++) {
+		p = strchr(s32, *s);
+		assert_non_null(p);
+		v = v << 5 | (uint64_t)(p - s32);
+	}
+	return v;
+}
+
+static void
+test_tid(void **state)
+{
+	static const struct {
+		int64_t		 micros;
+		unsigned	 clock;
+		const char	*tid;
+	} vec[] = {
+		{ 0, 0, "2222222222222" },
+		{ 1, 0, "2222222222322" },		/* 1 << 10 = 1 * 32^2 */
+		{ 0, 1023, "22222222222zz" },		/* 31 * 32 + 31 */
+		{ 0, 1024, "2222222222222" },		/* the clock id keeps 10 bits */
+		{ (INT64_C(1) << 53) - 1, 1023, "bzzzzzzzzzzzz" },	/* 2^63 - 1 */
+		{ INT64_C(1) << 53, 0, "2222222222222" },	/* the time keeps 53 bits */
+		/*
+		 * 2026-01-01T00:00:00Z: 1767225600000000 << 10 | 7 = 0x191d211881000007,
+		 * in 5-bit groups from the top 1 18 7 9 1 3 2 0 16 0 0 0 7.
+		 */
+		{ INT64_C(1767225600000000), 7, "3mbd3542k222b" },
+		/* The example TID of the atproto spec: 2023-06-30T15:03:01.887007Z, clock 6. */
+		{ INT64_C(1688137381887007), 6, "3jzfcijpj2z2a" },
+	};
+	char a[14], b[14];
+	uint64_t v, x = UINT64_C(88172645463325252);
+	int64_t us, prev;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		memset(a, 'X', sizeof(a));
+		provider_tid(vec[i].micros, vec[i].clock, a);
+		assert_int_equal(a[13], '\0');
+		if (strcmp(a, vec[i].tid) != 0)
+			fail_msg("vector %zu: %s, want %s", i, a, vec[i].tid);
+	}
+	/* Round trip and order over pseudo-random times (xorshift) and clock ids. */
+	prev = 0;
+	provider_tid(prev, 0, b);
+	for (i = 0; i < 2000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		us = (int64_t)(x & ((UINT64_C(1) << 53) - 1));
+		provider_tid(us, (unsigned)i, a);
+		assert_int_equal(strlen(a), 13);
+		/* Top bit 0: the first character is one of 2-7, a, b (the spec allows 2-7, a-j). */
+		assert_non_null(strchr("234567ab", a[0]));
+		v = tid_value(a);
+		assert_true(v >> 63 == 0);
+		assert_true((int64_t)(v >> 10) == us);
+		assert_true((v & 1023) == (i & 1023));
+		/* As text they sort as their times do. */
+		if (us != prev)
+			assert_true((strcmp(b, a) < 0) == (prev < us));
+		prev = us;
+		memcpy(b, a, sizeof(b));
+	}
+	/* A later microsecond sorts later, whatever the clock ids. */
+	us = INT64_C(1767225600000000);
+	for (i = 0; i < 2000; i++) {
+		provider_tid(us, 1023, a);
+		provider_tid(us + 1, 0, b);
+		assert_true(strcmp(a, b) < 0);
+		us += 1 + (int64_t)(i * i);
+	}
+	provider_tid(INT64_C(1767225600000000), 0, a);
+	provider_tid(INT64_C(1767225600000001), 0, b);
+	assert_true(strcmp(a, b) < 0);
+	provider_tid(INT64_C(1767225599999999), 1023, b);
+	assert_true(strcmp(b, a) < 0);
 }
 
 int
@@ -914,6 +1172,9 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_remove_block),
+		cmocka_unit_test(test_unremove),
+		cmocka_unit_test(test_following),
+		cmocka_unit_test(test_tid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -712,7 +712,7 @@ test_token_never_leaks(void **state)
 	assert_no_secret(req.url, TOKEN);
 	assert_no_secret(req.what, TOKEN);
 	request_clear(&req);
-	assert_int_equal(P->remove(&a, "23634", &req), 0);
+	assert_int_equal(P->remove(&a, "23634", NULL, &req), 0);
 	assert_no_secret(req.url, TOKEN);
 	assert_no_secret(req.what, TOKEN);
 	request_clear(&req);
@@ -751,7 +751,7 @@ test_token_never_leaks(void **state)
 	free(a.secret);
 	a.secret = xstrdup("abc\r\nX-Evil: ZQ8pW3xL0s9vK2mN7bR4tY6uI1oP5aS8dF3gH0jK2lM");
 	assert_int_equal(P->resolve(&a, &req), -1);
-	assert_int_equal(P->remove(&a, "1", &req), -1);
+	assert_int_equal(P->remove(&a, "1", NULL, &req), -1);
 	assert_no_secret(req.auth, "X-Evil");
 	free(a.secret);
 	a.secret = xmalloc(FG_AUTH_MAX + 1);
@@ -806,7 +806,23 @@ test_requests(void **state)
 	assert_string_equal(req.url,
 	    "https://mastodon.example/api/v1/accounts/14715/followers?limit=80&max_id=7486869");
 
-	assert_int_equal(P->remove(&a, "23634", &req), 0);
+	assert_int_equal(P->following(&a, NULL, &req), 0);
+	assert_string_equal(req.method, "GET");
+	assert_string_equal(req.url,
+	    "https://mastodon.example/api/v1/accounts/14715/following?limit=80");
+	assert_non_null(strstr(req.auth, "Bearer "));
+	assert_string_equal(req.what, "following page");
+	assert_null(req.body);
+	assert_int_equal(P->following(&a, "7486869", &req), 0);
+	assert_string_equal(req.url,
+	    "https://mastodon.example/api/v1/accounts/14715/following?limit=80&max_id=7486869");
+
+	/* The key is Bluesky's: ignored here, given or not. */
+	assert_int_equal(P->remove(&a, "23634", "3mbd3542k222b", &req), 0);
+	assert_string_equal(req.url,
+	    "https://mastodon.example/api/v1/accounts/23634/remove_from_followers");
+	request_clear(&req);
+	assert_int_equal(P->remove(&a, "23634", NULL, &req), 0);
 	assert_string_equal(req.method, "POST");
 	assert_string_equal(req.url,
 	    "https://mastodon.example/api/v1/accounts/23634/remove_from_followers");
@@ -826,7 +842,44 @@ test_requests(void **state)
 	assert_string_equal(req.what, "account lookup");
 	assert_int_equal(P->page(&a, NULL, &req), 0);
 	assert_string_equal(req.auth, "");
-	assert_int_equal(P->remove(&a, "1", &req), -1);
+	snprintf(a.id, sizeof(a.id), "14715");
+	assert_int_equal(P->following(&a, NULL, &req), 0);
+	assert_string_equal(req.auth, "");
+	assert_int_equal(P->remove(&a, "1", NULL, &req), -1);
+	a.id[0] = '\0';
+	assert_int_equal(P->following(&a, NULL, &req), -1);
+}
+
+/* A following page is an array of Accounts paged by Link, read by parse_page. */
+static void
+test_following_page(void **state)
+{
+	static const char link[] =
+	    "<https://mastodon.example/api/v1/accounts/14715/following?limit=2&max_id=900>; "
+	    "rel=\"next\", <https://mastodon.example/api/v1/accounts/14715/following?limit=2&"
+	    "since_id=950>; rel=\"prev\"";
+	struct fg_header h[] = { { "Link", link } };
+	struct fg_page page;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(PAGE_MASTODON, h, 1, &page, err, sizeof(err)), FG_P_OK);
+	assert_int_equal(page.n, 2);
+	assert_string_equal(page.profiles[0].id, "23634");
+	assert_string_equal(page.profiles[1].id, "109");
+	assert_string_equal(page.cursor, "900");
+	page_free(&page);
+
+	/* The last page: only prev. */
+	h[0].value = "<https://mastodon.example/api/v1/accounts/14715/following?limit=80&"
+	    "since_id=950>; rel=\"prev\"";
+	assert_int_equal(parse(PAGE_MASTODON, h, 1, &page, err, sizeof(err)), FG_P_OK);
+	assert_null(page.cursor);
+	page_free(&page);
+	assert_int_equal(parse("[]", NULL, 0, &page, err, sizeof(err)), FG_P_OK);
+	assert_int_equal(page.n, 0);
+	assert_null(page.cursor);
+	page_free(&page);
 }
 
 static void
@@ -842,15 +895,15 @@ test_url_encoding(void **state)
 	assert_int_equal(P->page(&a, "x+y/../z", &req), 0);
 	assert_string_equal(req.url, "https://mastodon.example/api/v1/accounts/"
 	    "a%2Fb%20c%3F%26%3D%25%23%C3%A9~_.-Z9/followers?limit=80&max_id=x%2By%2F..%2Fz");
-	assert_int_equal(P->remove(&a, "../../admin", &req), 0);
+	assert_int_equal(P->remove(&a, "../../admin", NULL, &req), 0);
 	assert_string_equal(req.url, "https://mastodon.example/api/v1/accounts/"
 	    "..%2F..%2Fadmin/remove_from_followers");
 
 	/* Dot segments, empty ids, empty cursors and unresolved accounts are refused. */
-	assert_int_equal(P->remove(&a, "..", &req), -1);
-	assert_int_equal(P->remove(&a, ".", &req), -1);
-	assert_int_equal(P->remove(&a, "", &req), -1);
-	assert_int_equal(P->remove(&a, NULL, &req), -1);
+	assert_int_equal(P->remove(&a, "..", NULL, &req), -1);
+	assert_int_equal(P->remove(&a, ".", NULL, &req), -1);
+	assert_int_equal(P->remove(&a, "", NULL, &req), -1);
+	assert_int_equal(P->remove(&a, NULL, NULL, &req), -1);
 	assert_int_equal(P->page(&a, "", &req), -1);
 	a.id[0] = '\0';
 	assert_int_equal(P->page(&a, NULL, &req), -1);
@@ -875,7 +928,7 @@ test_url_encoding(void **state)
 	memset(big, '/', 700);	/* 2100 bytes encoded */
 	big[700] = '\0';
 	assert_int_equal(P->page(&a, big, &req), -1);
-	assert_int_equal(P->remove(&a, big, &req), -1);
+	assert_int_equal(P->remove(&a, big, NULL, &req), -1);
 	memset(big, 'a', 1900);	/* fits unencoded */
 	big[1900] = '\0';
 	assert_int_equal(P->page(&a, big, &req), 0);
@@ -976,6 +1029,10 @@ test_parse_remove(void **state)
 	r = response(200, rel_done, NULL, 0);
 	assert_int_equal(P->parse_remove(&r, err, sizeof(err)), FG_P_OK);
 	assert_string_equal(err, "");
+	/* It was not following to begin with: Mastodon answers the same, and it is done. */
+	r = response(200, "{\"id\":\"23634\",\"following\":true,\"followed_by\":false,"
+	    "\"blocking\":false,\"requested_by\":false}", NULL, 0);
+	assert_int_equal(P->parse_remove(&r, err, sizeof(err)), FG_P_OK);
 
 	r = response(200, "{\"id\":\"23634\",\"followed_by\":true}", NULL, 0);
 	assert_int_equal(P->parse_remove(&r, err, sizeof(err)), FG_P_FATAL);
@@ -1020,8 +1077,12 @@ test_provider_table(void **state)
 	assert_non_null(P->parse_resolve);
 	assert_non_null(P->page);
 	assert_non_null(P->parse_page);
+	assert_non_null(P->following);
 	assert_non_null(P->remove);
 	assert_non_null(P->parse_remove);
+	/* A removed follower cannot be brought back. */
+	assert_null(P->unremove);
+	assert_null(P->parse_unremove);
 	assert_non_null(P->ratelimit);
 }
 
@@ -1048,6 +1109,7 @@ main(void)
 		cmocka_unit_test(test_url_encoding),
 		cmocka_unit_test(test_parse_resolve),
 		cmocka_unit_test(test_parse_remove),
+		cmocka_unit_test(test_following_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

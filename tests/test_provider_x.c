@@ -118,9 +118,12 @@ test_descriptor(void **state)
 	assert_null(px->parse_login);
 	assert_null(px->hydrate);
 	assert_null(px->parse_hydrate);
-	/* No documented removal on ordinary tiers: see lib/provider_x.c. */
-	assert_null(px->remove);
-	assert_null(px->parse_remove);
+	/* A kept block (Enterprise tier only; elsewhere a clear 403): see lib/provider_x.c. */
+	assert_non_null(px->following);
+	assert_non_null(px->remove);
+	assert_non_null(px->parse_remove);
+	assert_non_null(px->unremove);
+	assert_non_null(px->parse_unremove);
 	assert_non_null(px->resolve);
 	assert_non_null(px->parse_resolve);
 	assert_non_null(px->page);
@@ -861,6 +864,184 @@ test_page_max(void **state)
 	free(big);
 }
 
+/* X's answer to a block from an app not on the Enterprise tier (client-forbidden). */
+static const char forbidden[] =
+    "{\"client_id\":\"28917463\",\"detail\":\"When authenticating requests to the Twitter "
+    "API v2 endpoints, you must use keys and tokens from a Twitter developer App that is "
+    "attached to a Project. You can create a project via the developer portal.\","
+    "\"registration_url\":\"https://developer.twitter.com/en/docs/projects/overview\","
+    "\"title\":\"Client Forbidden\",\"required_enrollment\":\"Appropriate Level of API "
+    "Access\",\"reason\":\"client-not-enrolled\","
+    "\"type\":\"https://api.twitter.com/2/problems/client-forbidden\"}";
+
+static void
+test_following(void **state)
+{
+	struct fg_account a;
+	struct fg_request req;
+	struct fg_page pg;
+	char err[256];
+
+	(void)state;
+	account_init(&a, "XDevelopers");
+	assert_int_equal(px->following(&a, NULL, &req), 0);
+	assert_string_equal(req.method, "GET");
+	assert_string_equal(req.url, BASE "/2/users/2244994945/following?max_results=1000&"
+	    FIELDS);
+	assert_string_equal(req.auth, "Authorization: Bearer " TOKEN);
+	assert_string_equal(req.what, "following page");
+	assert_null(req.body);
+	assert_no_token(&req, NULL);
+	request_clear(&req);
+	assert_int_equal(px->following(&a, "DFEDBNRFT3MHCZZZ", &req), 0);
+	assert_string_equal(req.url, BASE "/2/users/2244994945/following?max_results=1000&"
+	    FIELDS "&pagination_token=DFEDBNRFT3MHCZZZ");
+	request_clear(&req);
+	assert_int_equal(px->following(&a, "", &req), -1);
+	a.id[0] = '\0';
+	assert_int_equal(px->following(&a, NULL, &req), -1);
+	account_free(&a);
+
+	/* The answer has the followers' shape and goes through parse_page. */
+	assert_int_equal(parse_page(page_full, &pg, err, sizeof(err)), FG_P_OK);
+	assert_int_equal(pg.n, 3);
+	assert_string_equal(pg.profiles[1].id, "14171401");
+	assert_string_equal(pg.cursor, "DFEDBNRFT3MHCZZZ");
+	page_free(&pg);
+	assert_int_equal(parse_page("{\"meta\":{\"result_count\":0}}", &pg, err, sizeof(err)),
+	    FG_P_OK);
+	assert_int_equal(pg.n, 0);
+	assert_null(pg.cursor);
+	page_free(&pg);
+}
+
+static void
+test_remove_block(void **state)
+{
+	struct fg_account a;
+	struct fg_request req;
+	struct fg_response r;
+	char err[512];
+	json_t *o;
+
+	(void)state;
+	account_init(&a, "XDevelopers");
+	assert_int_equal(px->remove(&a, "1780000000000000001", NULL, &req), 0);
+	assert_string_equal(req.method, "POST");
+	assert_string_equal(req.url, BASE "/2/users/2244994945/blocking");
+	assert_string_equal(req.auth, "Authorization: Bearer " TOKEN);
+	assert_string_equal(req.what, "remove (block)");
+	assert_no_token(&req, NULL);
+	assert_non_null(req.body);
+	assert_null(strstr(req.body, "sEcReT"));
+	o = json_loads(req.body, 0, NULL);
+	assert_non_null(o);
+	assert_int_equal(json_object_size(o), 1);
+	assert_string_equal(json_string_value(json_object_get(o, "target_user_id")),
+	    "1780000000000000001");
+	json_decref(o);
+	request_clear(&req);
+	/* A key is ignored. */
+	assert_int_equal(px->remove(&a, "99", "3mbd3542k222b", &req), 0);
+	assert_string_equal(req.body, "{\"target_user_id\":\"99\"}");
+	request_clear(&req);
+
+	r = response(200, "{\"data\":{\"blocking\":true}}", NULL, 0);
+	assert_int_equal(px->parse_remove(&r, err, sizeof(err)), FG_P_OK);
+	r = response(200, "{\"data\":{\"blocking\":false}}", NULL, 0);
+	assert_int_equal(px->parse_remove(&r, err, sizeof(err)), FG_P_FATAL);
+	assert_non_null(strstr(err, "blocking is false"));
+	r = response(200, "{\"data\":{}}", NULL, 0);
+	assert_int_equal(px->parse_remove(&r, err, sizeof(err)), FG_P_FATAL);
+	assert_non_null(strstr(err, "data.blocking"));
+	r = response(200, "{\"errors\":[{\"title\":\"Not Found Error\",\"detail\":\"Could not "
+	    "find user with target_user_id: [5].\",\"type\":"
+	    "\"https://api.twitter.com/2/problems/resource-not-found\"}]}", NULL, 0);
+	assert_int_equal(px->parse_remove(&r, err, sizeof(err)), FG_P_FATAL);
+	assert_non_null(strstr(err, "Could not find user"));
+	r = response(200, "{\"data\":{\"blocking\":tr", NULL, 0);
+	assert_int_equal(px->parse_remove(&r, err, sizeof(err)), FG_P_RETRY);
+
+	/* Not on the Enterprise tier: fatal, and the message says what access is missing. */
+	r = response(403, forbidden, NULL, 0);
+	assert_int_equal(px->parse_remove(&r, err, sizeof(err)), FG_P_FATAL);
+	if (strstr(err, "Enterprise") == NULL || strstr(err, "client-forbidden") == NULL ||
+	    strstr(err, "POST /2/users/:id/blocking") == NULL ||
+	    strstr(err, "nothing was removed") == NULL)
+		fail_msg("unclear: \"%s\"", err);
+	assert_non_null(strstr(err, "remove (block): "));
+	/* Any 403 here is about access, even without a problem document. */
+	r = response(403, "Forbidden", NULL, 0);
+	assert_int_equal(px->parse_remove(&r, err, sizeof(err)), FG_P_FATAL);
+	assert_non_null(strstr(err, "Enterprise"));
+	/* An app-only bearer token is the other cause, and is named as such. */
+	r = response(403, "{\"title\":\"Unsupported Authentication\",\"detail\":\"Authenticating "
+	    "with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported "
+	    "authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].\","
+	    "\"type\":\"https://api.twitter.com/2/problems/unsupported-authentication\","
+	    "\"status\":403}", NULL, 0);
+	assert_int_equal(px->parse_remove(&r, err, sizeof(err)), FG_P_FATAL);
+	assert_non_null(strstr(err, "user-context token"));
+	assert_non_null(strstr(err, "unsupported-authentication"));
+
+	r = response(401, "{\"title\":\"Unauthorized\",\"type\":\"about:blank\",\"status\":401,"
+	    "\"detail\":\"Unauthorized\"}", NULL, 0);
+	assert_int_equal(px->parse_remove(&r, err, sizeof(err)), FG_P_AUTH);
+	r = response(429, "{\"title\":\"Too Many Requests\",\"type\":\"about:blank\","
+	    "\"status\":429,\"detail\":\"Too Many Requests\"}", NULL, 0);
+	assert_int_equal(px->parse_remove(&r, err, sizeof(err)), FG_P_RATELIMITED);
+	assert_non_null(strstr(err, "remove (block): HTTP 429"));
+	r = response(503, "", NULL, 0);
+	assert_int_equal(px->parse_remove(&r, err, sizeof(err)), FG_P_RETRY);
+
+	/* Only X ids, and only once the account is resolved. */
+	assert_int_equal(px->remove(&a, "@someone", NULL, &req), -1);
+	assert_null(req.body);
+	assert_string_equal(req.auth, "");
+	assert_int_equal(px->remove(&a, "1\",\"x\":\"2", NULL, &req), -1);
+	assert_int_equal(px->remove(&a, NULL, NULL, &req), -1);
+	assert_int_equal(px->remove(&a, "12345678901234567890", NULL, &req), -1);
+	a.id[0] = '\0';
+	assert_int_equal(px->remove(&a, "99", NULL, &req), -1);
+	account_free(&a);
+}
+
+static void
+test_unremove(void **state)
+{
+	struct fg_account a;
+	struct fg_request req;
+	struct fg_response r;
+	char err[512];
+
+	(void)state;
+	account_init(&a, "XDevelopers");
+	assert_int_equal(px->unremove(&a, "1780000000000000001", NULL, &req), 0);
+	assert_string_equal(req.method, "DELETE");
+	assert_string_equal(req.url, BASE "/2/users/2244994945/blocking/1780000000000000001");
+	assert_string_equal(req.auth, "Authorization: Bearer " TOKEN);
+	assert_string_equal(req.what, "unremove (unblock)");
+	assert_null(req.body);
+	assert_no_token(&req, NULL);
+	request_clear(&req);
+
+	r = response(200, "{\"data\":{\"blocking\":false}}", NULL, 0);
+	assert_int_equal(px->parse_unremove(&r, err, sizeof(err)), FG_P_OK);
+	r = response(200, "{\"data\":{\"blocking\":true}}", NULL, 0);
+	assert_int_equal(px->parse_unremove(&r, err, sizeof(err)), FG_P_FATAL);
+	assert_non_null(strstr(err, "still true"));
+	r = response(403, forbidden, NULL, 0);
+	assert_int_equal(px->parse_unremove(&r, err, sizeof(err)), FG_P_FATAL);
+	assert_non_null(strstr(err, "Enterprise"));
+	assert_non_null(strstr(err, "DELETE /2/users/:id/blocking/:target_user_id"));
+	assert_non_null(strstr(err, "nothing was unblocked"));
+
+	assert_int_equal(px->unremove(&a, "../me", NULL, &req), -1);
+	assert_int_equal(px->unremove(&a, "", NULL, &req), -1);
+	assert_string_equal(req.auth, "");
+	account_free(&a);
+}
+
 int
 main(void)
 {
@@ -881,6 +1062,9 @@ main(void)
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_page_malformed),
 		cmocka_unit_test(test_page_max),
+		cmocka_unit_test(test_following),
+		cmocka_unit_test(test_remove_block),
+		cmocka_unit_test(test_unremove),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
