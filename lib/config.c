@@ -149,6 +149,14 @@ static const struct field purge_fields[] = {
 	{ "grace", F_DURATION, CFG(purge.grace), 0, 0,
 	    "a duration such as 30m or 1h (a bare number means seconds; at most 366d)",
 	    NULL, NULL, 0, CONFIG_DURATION_MAX },
+	{ "min_fake_share", F_UNIT, CFG(purge.min_fake_share), 0, 0,
+	    "a number from 0 to 1", NULL, NULL, 0, 0 },
+	{ "critical_only", F_BOOL, CFG(purge.critical_only), 0, 0,
+	    "a boolean (true/false, yes/no, on/off)", NULL, NULL, 0, 0 },
+	{ "max_removals", F_COUNT, CFG(purge.max_removals), 0, 0,
+	    "a whole number from 1 to 10000000", NULL, NULL, 1, 10000000 },
+	{ "max_share", F_UNIT, CFG(purge.max_share), 0, 0,
+	    "a number from 0 to 1", NULL, NULL, 0, 0 },
 	{ "allowlist", F_STRLIST, CFG(purge.allowlist), CFG(purge.nallowlist), F_STRIPAT,
 	    "an account id or handle, or a list of them", check_nonempty, NULL, 0, 0 },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, 0 }
@@ -178,7 +186,8 @@ static const struct field root_fields[] = {
 	{ "alerts", F_MAP, 0, 0, 0,
 	    "a mapping with email and/or webhook", NULL, alerts_fields, 0, 0 },
 	{ "purge", F_MAP, 0, 0, 0,
-	    "a mapping with auto, min_score, grace and allowlist", NULL, purge_fields, 0, 0 },
+	    "a mapping with auto, min_score, grace, allowlist and the purge limits", NULL,
+	    purge_fields, 0, 0 },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, 0 }
 };
 
@@ -196,6 +205,10 @@ config_defaults(struct fg_config *cfg)
 	cfg->purge.auto_remove = 0;
 	cfg->purge.min_score = 0.8;
 	cfg->purge.grace = 30 * 60;
+	cfg->purge.min_fake_share = 0.5;
+	cfg->purge.critical_only = 1;
+	cfg->purge.max_removals = 10000;
+	cfg->purge.max_share = 0.5;
 	cfg->alerts.expire = 7 * 86400;
 	cfg->alerts.retry = 30;
 	cfg->alerts.organic = 1;

@@ -53,6 +53,10 @@ struct fg_config {
 		int		 auto_remove;	/* purge.auto */
 		double		 min_score;
 		int64_t		 grace;		/* seconds before automatic removal */
+		double		 min_fake_share;	/* automatic: of the spike's arrivals */
+		int		 critical_only;	/* automatic: only critical spikes */
+		int64_t		 max_removals;	/* cap per purge */
+		double		 max_share;	/* sanity stop: of the audience */
 		char		**allowlist;	/* ids or handles ('@' removed) never removed */
 		size_t		 nallowlist;
 	} purge;

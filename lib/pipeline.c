@@ -274,6 +274,30 @@ reported(const struct poll_end *pe, const struct fg_spike *s)
 	return 0;
 }
 
+/* The latest plan of each spike is kept: `followguard purge --spike` removes that one. */
+static int
+plan_store(struct fg_txn *txn, const char *watch, const char *spike_id,
+    const struct fg_plan *plan)
+{
+	size_t i, len = 1;
+	char *text, *p;
+	int rc;
+
+	for (i = 0; i < plan->n; i++)
+		len += strlen(plan->ids[i]) + 1;
+	p = text = xmalloc(len);
+	for (i = 0; i < plan->n; i++) {
+		len = strlen(plan->ids[i]);
+		memcpy(p, plan->ids[i], len);
+		p[len] = '\n';
+		p += len + 1;
+	}
+	*p = '\0';
+	rc = store_plan_put(txn, watch, spike_id, text);
+	free(text);
+	return rc;
+}
+
 static void
 poll_end_report(const struct poll_end *pe, size_t i, struct fg_report *rep)
 {
@@ -306,6 +330,9 @@ poll_write(struct fg_txn *txn, void *arg)
 		    plan_build(pl, txn, pe->ws->name, pe->spikes[i], &pe->plans[i]) == -1)
 			return -1;
 		poll_end_report(pe, i, &rep);
+		if (rep.plan != NULL && plan_store(txn, pe->ws->name, pe->spikes[i]->id,
+		    rep.plan) == -1)
+			return -1;
 		if (pl->record != NULL && pl->record(pl->record_arg, txn, &rep) == -1)
 			return -1;
 	}

@@ -57,7 +57,7 @@
 enum {
 	DB_PROFILES, DB_EDGES, DB_ARRIVALS, DB_POLLS, DB_SPIKES, DB_META,
 	/* added later in schema 1: a read-only open of an older file finds them missing */
-	DB_OUTBOX, DB_OUTMSG, DB_ALERTED,
+	DB_OUTBOX, DB_OUTMSG, DB_ALERTED, DB_PLANS, DB_JOBS, DB_JOURNAL, DB_ALLOWED,
 	NDB
 };
 #define DB_FIRST_ADDED	DB_OUTBOX
@@ -65,7 +65,7 @@ enum {
 
 static const char *const db_names[NDB] = {
 	"profiles", "edges", "arrivals", "polls", "spikes", "meta",
-	"outbox", "outmsg", "alerted"
+	"outbox", "outmsg", "alerted", "plans", "jobs", "journal", "allowed"
 };
 
 struct fg_store {
@@ -1476,4 +1476,220 @@ store_alerted_put(struct fg_txn *t, const char *watch, const char *spike_id, con
 	if ((rc = mdb_put(t->txn, t->st->dbi[DB_ALERTED], &k, &v, 0)) != 0)
 		return txn_fail(t, "alerted put", watch, rc);
 	return 0;
+}
+
+/* Purge plans, jobs, journal and allowed accounts. */
+
+static int
+name_put(struct fg_txn *t, int db, const char *watch, const char *name, const char *text,
+    const char *what)
+{
+	uint8_t kbuf[KEY_MAX];
+	MDB_val k, v;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((k.mv_size = key_watch_name(kbuf, watch, name, SPIKE_ID_MAX, what)) == 0)
+		return -1;
+	k.mv_data = kbuf;
+	v.mv_data = (void *)text;
+	v.mv_size = strlen(text) + 1;
+	if ((rc = mdb_put(t->txn, t->st->dbi[db], &k, &v, 0)) != 0)
+		return txn_fail(t, what, watch, rc);
+	return 0;
+}
+
+static int
+name_get(struct fg_txn *t, int db, const char *watch, const char *name, const char **text,
+    const char *what)
+{
+	MDB_val v;
+	int rc;
+
+	if (t->st->missing & (1u << db))
+		return FG_NOTFOUND;
+	if ((rc = get_by_id(t, db, watch, name, &v, what)) != 0)
+		return rc;
+	if (!text_ok(&v, what))
+		return -1;
+	*text = v.mv_data;
+	return 0;
+}
+
+int
+store_plan_put(struct fg_txn *t, const char *watch, const char *spike_id, const char *ids)
+{
+	return name_put(t, DB_PLANS, watch, spike_id, ids, "plan");
+}
+
+int
+store_plan_get(struct fg_txn *t, const char *watch, const char *spike_id, const char **ids)
+{
+	return name_get(t, DB_PLANS, watch, spike_id, ids, "plan");
+}
+
+int
+store_allowed_put(struct fg_txn *t, const char *watch, const char *account, const char *note)
+{
+	return name_put(t, DB_ALLOWED, watch, account, note, "allowed");
+}
+
+int
+store_allowed_get(struct fg_txn *t, const char *watch, const char *account, const char **note)
+{
+	return name_get(t, DB_ALLOWED, watch, account, note, "allowed");
+}
+
+int
+store_allowed_del(struct fg_txn *t, const char *watch, const char *account)
+{
+	uint8_t kbuf[KEY_MAX];
+	MDB_val k;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((k.mv_size = key_watch_name(kbuf, watch, account, SPIKE_ID_MAX, "allowed")) == 0)
+		return -1;
+	k.mv_data = kbuf;
+	rc = mdb_del(t->txn, t->st->dbi[DB_ALLOWED], &k, NULL);
+	if (rc == MDB_NOTFOUND)
+		return FG_NOTFOUND;
+	if (rc != 0)
+		return txn_fail(t, "allowed del", watch, rc);
+	return 0;
+}
+
+struct allowed_scan {
+	const char	*watch;
+	int		 (*cb)(void *, const char *, const char *);
+	void		*arg;
+};
+
+static int
+allowed_step(void *arg, const uint8_t *rest, size_t restlen, const MDB_val *v)
+{
+	struct allowed_scan *a = arg;
+	char id[SPIKE_ID_MAX + 1];
+
+	if (restlen == 0 || restlen > SPIKE_ID_MAX || !text_ok(v, "allowed"))
+		return -1;
+	memcpy(id, rest, restlen);
+	id[restlen] = '\0';
+	return a->cb(a->arg, id, v->mv_data);
+}
+
+int
+store_allowed_scan(struct fg_txn *t, const char *watch,
+    int (*cb)(void *, const char *, const char *), void *arg)
+{
+	struct allowed_scan a = { watch, cb, arg };
+	uint8_t kbuf[KEY_MAX];
+	size_t plen;
+
+	TXN_CHECK(t);
+	if (t->st->missing & (1u << DB_ALLOWED))
+		return 0;
+	if ((plen = key_watch(kbuf, watch)) == 0)
+		return -1;
+	return scan(t, DB_ALLOWED, watch, kbuf, plen, plen, allowed_step, &a);
+}
+
+int
+store_job_put(struct fg_txn *t, uint64_t id, const char *json)
+{
+	return id_put(t, DB_JOBS, id, json, strlen(json) + 1);
+}
+
+int
+store_job_get(struct fg_txn *t, uint64_t id, const char **json)
+{
+	MDB_val v;
+	int rc;
+
+	if ((rc = id_get(t, DB_JOBS, id, &v)) != 0)
+		return rc;
+	if (!text_ok(&v, "job"))
+		return -1;
+	*json = v.mv_data;
+	return 0;
+}
+
+int
+store_jobs_scan(struct fg_txn *t, uint64_t from, int (*cb)(void *, uint64_t, const char *),
+    void *arg)
+{
+	return ids_scan(t, DB_JOBS, from, cb, arg);
+}
+
+static void
+key_entry(uint8_t *k, uint64_t job, uint32_t seq)
+{
+	put_u32be(k, (uint32_t)(job >> 32));
+	put_u32be(k + 4, (uint32_t)job);
+	put_u32be(k + 8, seq);
+}
+
+int
+store_entry_put(struct fg_txn *t, uint64_t job, uint32_t seq, const char *json)
+{
+	uint8_t kbuf[12];
+	MDB_val k = { sizeof(kbuf), kbuf }, v = { strlen(json) + 1, (void *)json };
+	int rc;
+
+	TXN_CHECK(t);
+	key_entry(kbuf, job, seq);
+	if ((rc = mdb_put(t->txn, t->st->dbi[DB_JOURNAL], &k, &v, 0)) != 0)
+		return txn_fail(t, "journal put", "-", rc);
+	return 0;
+}
+
+int
+store_entry_get(struct fg_txn *t, uint64_t job, uint32_t seq, const char **json)
+{
+	uint8_t kbuf[12];
+	MDB_val k = { sizeof(kbuf), kbuf }, v;
+	int rc;
+
+	TXN_CHECK(t);
+	if (t->st->missing & (1u << DB_JOURNAL))
+		return FG_NOTFOUND;
+	key_entry(kbuf, job, seq);
+	rc = mdb_get(t->txn, t->st->dbi[DB_JOURNAL], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return FG_NOTFOUND;
+	if (rc != 0)
+		return txn_fail(t, "journal get", "-", rc);
+	if (!text_ok(&v, "journal"))
+		return -1;
+	*json = v.mv_data;
+	return 0;
+}
+
+struct entries_scan {
+	int	(*cb)(void *, uint32_t, const char *);
+	void	 *arg;
+};
+
+static int
+entries_step(void *arg, const uint8_t *rest, size_t restlen, const MDB_val *v)
+{
+	struct entries_scan *a = arg;
+
+	if (restlen != 4 || !text_ok(v, "journal"))
+		return -1;
+	return a->cb(a->arg, get_u32be(rest), v->mv_data);
+}
+
+int
+store_entries_scan(struct fg_txn *t, uint64_t job, uint32_t from,
+    int (*cb)(void *, uint32_t seq, const char *json), void *arg)
+{
+	struct entries_scan a = { cb, arg };
+	uint8_t kbuf[12];
+
+	TXN_CHECK(t);
+	if (t->st->missing & (1u << DB_JOURNAL))
+		return 0;
+	key_entry(kbuf, job, from);
+	return scan(t, DB_JOURNAL, "-", kbuf, sizeof(kbuf), 8, entries_step, &a);
 }

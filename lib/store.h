@@ -13,6 +13,10 @@
  *   outbox    id(be64)                  -> alert delivery record (JSON text)
  *   outmsg    id(be64)                  -> the alert's rendered message, until delivered
  *   alerted   watch\0 spike_id          -> alert levels already raised for the spike (JSON)
+ *   plans     watch\0 spike_id          -> the spike's latest purge plan (ids, one per line)
+ *   jobs      id(be64)                  -> purge job (JSON)
+ *   journal   job(be64) seq(be32)       -> one account of a purge job and its fate (JSON)
+ *   allowed   watch\0 account           -> never purged (`followguard allow`; a note)
  */
 #ifndef FG_STORE_H
 #define FG_STORE_H
@@ -134,5 +138,24 @@ int	store_alerted_get(struct fg_txn *, const char *watch, const char *spike_id,
 	    const char **json);
 int	store_alerted_put(struct fg_txn *, const char *watch, const char *spike_id,
 	    const char *json);
+
+/* Purges. Get functions return 0, FG_NOTFOUND or -1; text lives as long as the txn. */
+int	store_plan_put(struct fg_txn *, const char *watch, const char *spike_id, const char *ids);
+int	store_plan_get(struct fg_txn *, const char *watch, const char *spike_id, const char **ids);
+int	store_allowed_put(struct fg_txn *, const char *watch, const char *account,
+	    const char *note);
+int	store_allowed_get(struct fg_txn *, const char *watch, const char *account,
+	    const char **note);
+int	store_allowed_del(struct fg_txn *, const char *watch, const char *account);
+int	store_allowed_scan(struct fg_txn *, const char *watch,
+	    int (*cb)(void *, const char *account, const char *note), void *arg);
+int	store_job_put(struct fg_txn *, uint64_t id, const char *json);
+int	store_job_get(struct fg_txn *, uint64_t id, const char **json);
+int	store_jobs_scan(struct fg_txn *, uint64_t from,
+	    int (*cb)(void *, uint64_t id, const char *json), void *arg);
+int	store_entry_put(struct fg_txn *, uint64_t job, uint32_t seq, const char *json);
+int	store_entry_get(struct fg_txn *, uint64_t job, uint32_t seq, const char **json);
+int	store_entries_scan(struct fg_txn *, uint64_t job, uint32_t from,
+	    int (*cb)(void *, uint32_t seq, const char *json), void *arg);
 
 #endif
