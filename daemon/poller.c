@@ -5,6 +5,8 @@
  * callback, never in a loop: the event loop stays free between steps, and many watches
  * interleave on one thread.
  */
+#include <sys/queue.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +44,24 @@ status_class(const struct fg_response *resp, const char *error)
 	    resp->status < 500 ? FG_ST_4XX : FG_ST_5XX;
 }
 
+/* A queued action and where it is: a login or resolve first, then its own request. */
+enum aphase { A_LOGIN, A_RESOLVE, A_MAIN };
+
+struct act {
+	TAILQ_ENTRY(act)	 entry;
+	struct poller_action	 a;
+	int			 retries;
+	int			 dropped;	/* cancelled while in flight */
+};
+TAILQ_HEAD(actq, act);
+
 struct pwatch {
 	struct poller		*p;
+	struct actq		 acts;
+	struct act		*act_out;	/* the action whose request is out */
+	enum aphase		 aphase;
+	struct event		*atimer;	/* an action waiting: budget, backoff */
+	int			 poll_due;	/* the poll timer fired while an action was out */
 	char			 name[FG_WATCH_MAX + 1];
 	const struct fg_provider *prov;
 	struct fg_account	 acct;
@@ -87,6 +105,8 @@ struct poller {
 
 static void step_run(struct pwatch *);
 static void on_timer(evutil_socket_t, short, void *);
+static void act_kick(struct pwatch *);
+static void on_atimer(evutil_socket_t, short, void *);
 
 static double
 uniform(struct poller *p)
@@ -138,6 +158,15 @@ secret_free(char *s)
 static void
 watch_free(struct pwatch *w)
 {
+	struct act *a;
+
+	if (w->act_out != NULL && w->act_out->dropped)
+		free(w->act_out);	/* out of the queue, its request in flight */
+	while ((a = TAILQ_FIRST(&w->acts)) != NULL) {
+		TAILQ_REMOVE(&w->acts, a, entry);
+		free(a);
+	}
+	event_free(w->atimer);
 	event_free(w->timer);
 	free(w->cursor);
 	free(w->rcursor);
@@ -210,6 +239,8 @@ poller_add(struct poller *p, const struct fg_watch_conf *wc, char *secret, int64
 	w->reconcile_every = reconcile;
 	w->rdone = time_now();	/* the first pass after one interval (or the initial scan) */
 	w->timer = evtimer_new(p->base, on_timer, w);
+	w->atimer = evtimer_new(p->base, on_atimer, w);
+	TAILQ_INIT(&w->acts);
 	w->st.name = w->name;
 	w->st.provider = prov->name;
 	w->st.followers = -1;
@@ -223,6 +254,7 @@ void
 poller_remove(struct poller *p, const char *name)
 {
 	struct pwatch *w;
+	struct act *a;
 	size_t at;
 
 	if ((w = find(p, name, &at)) == NULL)
@@ -230,6 +262,16 @@ poller_remove(struct poller *p, const char *name)
 	memmove(p->w + at, p->w + at + 1, (p->nw - at - 1) * sizeof(*p->w));
 	p->nw--;
 	evtimer_del(w->timer);
+	evtimer_del(w->atimer);
+	/* Whoever queued actions learns that they will not happen. */
+	while ((a = TAILQ_FIRST(&w->acts)) != NULL) {
+		TAILQ_REMOVE(&w->acts, a, entry);
+		if (a != w->act_out) {
+			a->a.done(a->a.arg, FG_P_FATAL, "the watch is no longer configured");
+			free(a);
+		} else
+			a->dropped = 1;
+	}
 	if (w->inflight)
 		w->removed = 1;
 	else
@@ -293,7 +335,10 @@ poller_poll_now(struct poller *p, const char *name)
 		return -1;
 	if (!w->busy) {
 		evtimer_del(w->timer);
-		poll_start(w);
+		if (w->inflight)
+			w->poll_due = 1;
+		else
+			poll_start(w);
 	}
 	return 0;
 }
@@ -318,6 +363,7 @@ poll_end(struct pwatch *w, int ok)
 		log_warnx("watch %s: degraded after %d failed polls", w->name, w->st.failures);
 	}
 	arm(w, (double)w->interval * (0.9 + 0.2 * uniform(w->p)));
+	act_kick(w);
 }
 
 static void
@@ -657,6 +703,229 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (w->busy)
 		step_run(w);	/* resuming after a wait */
+	else if (w->inflight)
+		w->poll_due = 1;	/* an action's request is out: poll when it is back */
 	else
 		poll_start(w);
+}
+
+/* Actions. */
+
+int
+poller_act(struct poller *p, const char *watch, const struct poller_action *pa)
+{
+	struct pwatch *w = find(p, watch, NULL);
+	struct act *a;
+
+	if (w == NULL)
+		return -1;
+	a = xcalloc(1, sizeof(*a));
+	a->a = *pa;
+	TAILQ_INSERT_TAIL(&w->acts, a, entry);
+	if (!evtimer_pending(w->atimer, NULL)) {
+		struct timeval now = { 0, 0 };
+
+		evtimer_add(w->atimer, &now);	/* from the loop, never from here */
+	}
+	return 0;
+}
+
+void
+poller_act_cancel(struct poller *p, void *arg)
+{
+	struct act *a, *next;
+	size_t i;
+
+	for (i = 0; i < p->nw; i++)
+		for (a = TAILQ_FIRST(&p->w[i]->acts); a != NULL; a = next) {
+			next = TAILQ_NEXT(a, entry);
+			if (a->a.arg != arg)
+				continue;
+			TAILQ_REMOVE(&p->w[i]->acts, a, entry);
+			if (a == p->w[i]->act_out)
+				a->dropped = 1;
+			else
+				free(a);
+		}
+}
+
+const struct fg_provider *
+poller_provider(const struct poller *p, const char *watch)
+{
+	struct pwatch *w = find(p, watch, NULL);
+
+	return w != NULL ? w->prov : NULL;
+}
+
+static void
+act_arm(struct pwatch *w, double seconds)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)seconds;
+	tv.tv_usec = (suseconds_t)((seconds - (double)tv.tv_sec) * 1e6);
+	evtimer_add(w->atimer, &tv);
+}
+
+static void
+on_atimer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	act_kick(arg);
+}
+
+/* After an action: the poll that waited for it, or the next action. */
+static void
+act_next(struct pwatch *w)
+{
+	if (w->poll_due && !w->busy) {
+		w->poll_due = 0;
+		evtimer_del(w->timer);
+		poll_start(w);
+		return;
+	}
+	act_kick(w);
+}
+
+/* Ends the head action with a verdict. */
+static void
+act_finish(struct pwatch *w, struct act *a, enum fg_presult r, const char *err)
+{
+	struct poller_action pa = a->a;
+
+	TAILQ_REMOVE(&w->acts, a, entry);
+	free(a);
+	pa.done(pa.arg, r, err);
+}
+
+static void
+on_act_done(void *arg, const struct fg_response *resp, const char *error)
+{
+	struct pwatch *w = arg;
+	struct act *a = w->act_out;
+	const struct fg_provider *prov = w->prov;
+	struct fg_ratelimit rl;
+	enum fg_presult r;
+	char err[512];
+	int64_t now = time_now(), wait;
+
+	w->inflight = 0;
+	w->act_out = NULL;
+	if (w->removed) {
+		watch_free(w);
+		return;
+	}
+	if (a->dropped) {
+		free(a);
+		act_next(w);
+		return;
+	}
+	w->st.by_status[status_class(resp, error)]++;
+	err[0] = '\0';
+	if (error != NULL || resp == NULL || resp->status == 0) {
+		snprintf(err, sizeof(err), "%s", error != NULL ? error : "no response");
+		r = FG_P_RETRY;
+	} else {
+		memset(&rl, 0, sizeof(rl));
+		prov->ratelimit(resp, now, &rl);
+		if (rl.known || rl.retry_after > 0)
+			w->st.rl = rl;
+		if (w->aphase == A_LOGIN)
+			r = prov->parse_login(&w->acct, resp, err, sizeof(err));
+		else if (w->aphase == A_RESOLVE)
+			r = prov->parse_resolve(&w->acct, resp, err, sizeof(err));
+		else
+			r = a->a.parse(a->a.arg, prov, &w->acct, resp, err, sizeof(err));
+	}
+	switch (r) {
+	case FG_P_OK:
+		a->retries = 0;
+		if (w->aphase != A_MAIN) {
+			act_kick(w);	/* on to the next phase */
+			return;
+		}
+		act_finish(w, a, FG_P_OK, err);
+		break;
+	case FG_P_AUTH:
+		if (prov->login != NULL && w->aphase != A_LOGIN) {
+			secret_free(w->acct.access_jwt);
+			w->acct.access_jwt = NULL;
+			act_kick(w);
+			return;
+		}
+		act_finish(w, a, r, err);
+		break;
+	case FG_P_RATELIMITED:
+		wait = w->st.rl.retry_after > now ? w->st.rl.retry_after - now :
+		    w->st.rl.reset > now ? w->st.rl.reset - now : 60;
+		w->st.rl.remaining = 0;
+		log_info("watch %s: rate limited; the next action in %lld s", w->name,
+		    (long long)wait);
+		act_arm(w, (double)wait + 1);
+		return;
+	case FG_P_RETRY:
+		if (++a->retries <= RETRIES_MAX) {
+			log_info("watch %s: %s; retrying", w->name, err);
+			act_arm(w, fmin(BACKOFF_MAX, pow(2, a->retries)) * (0.5 + uniform(w->p)));
+			return;
+		}
+		act_finish(w, a, r, err);
+		break;
+	case FG_P_FATAL:
+	default:
+		act_finish(w, a, FG_P_FATAL, err);
+		break;
+	}
+	act_next(w);
+}
+
+/* Sends the head action's next request if the watch is idle and the budget allows. */
+static void
+act_kick(struct pwatch *w)
+{
+	const struct fg_provider *prov = w->prov;
+	struct fg_request req;
+	struct act *a;
+	int64_t now = time_now();
+	int rc;
+
+	if (w->inflight || w->busy || (a = TAILQ_FIRST(&w->acts)) == NULL)
+		return;
+	if (w->st.rl.known && w->st.rl.remaining <= 0 && w->st.rl.reset > now) {
+		act_arm(w, (double)(w->st.rl.reset - now) + 1);
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	if (prov->login != NULL && w->acct.access_jwt == NULL) {
+		w->aphase = A_LOGIN;
+		rc = prov->login(&w->acct, &req);
+	} else if (w->acct.id[0] == '\0') {
+		w->aphase = A_RESOLVE;
+		rc = prov->resolve(&w->acct, &req);
+	} else {
+		w->aphase = A_MAIN;
+		rc = a->a.build(a->a.arg, prov, &w->acct, &req);
+	}
+	if (rc == -1) {
+		request_clear(&req);
+		act_finish(w, a, FG_P_FATAL, "cannot build the request");
+		act_next(w);
+		return;
+	}
+	if (w->st.rl.known && w->st.rl.remaining > 0)
+		w->st.rl.remaining--;
+	w->inflight = 1;
+	w->act_out = a;
+	w->st.requests++;
+	if (w->p->io.send(w->p->io.ctx, &req, on_act_done, w) == -1) {
+		w->inflight = 0;
+		w->act_out = NULL;
+		memset(req.auth, 0, sizeof(req.auth));
+		request_clear(&req);
+		act_arm(w, 5);	/* the HTTP layer refused: try again shortly */
+		return;
+	}
+	memset(req.auth, 0, sizeof(req.auth));
+	request_clear(&req);
 }

@@ -66,6 +66,28 @@ int		 poller_poll_now(struct poller *, const char *name);
 size_t		 poller_count(const struct poller *);
 /* Status of the i-th watch; pointers valid until the poller changes. */
 void		 poller_status(const struct poller *, size_t i, struct watch_status *);
+/*
+ * An action on a watched account besides polling: a removal, a page of its following list.
+ * Actions queue per watch and go out between polls, one request at a time, within the same
+ * rate budget and session (login and resolve happen first if the watch has not polled yet).
+ * Transient failures are retried with backoff, a 429 waits for the reset, an expired session
+ * is renewed; done gets the final verdict once (never from inside poller_act).
+ */
+struct poller_action {
+	int		(*build)(void *arg, const struct fg_provider *, const struct fg_account *,
+			    struct fg_request *);
+	enum fg_presult	(*parse)(void *arg, const struct fg_provider *, const struct fg_account *,
+			    const struct fg_response *, char *err, size_t errlen);
+	void		(*done)(void *arg, enum fg_presult, const char *err);
+	void		 *arg;
+};
+
+/* Queues an action. -1 if there is no such watch. */
+int		 poller_act(struct poller *, const char *watch, const struct poller_action *);
+/* Drops the queued actions whose arg is arg (done is not called); one in flight ends unseen. */
+void		 poller_act_cancel(struct poller *, void *arg);
+/* The watch's provider, or NULL. */
+const struct fg_provider *poller_provider(const struct poller *, const char *watch);
 /* Whether any request is in flight (for a graceful stop). */
 int		 poller_busy(const struct poller *);
 
