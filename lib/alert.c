@@ -129,7 +129,7 @@ facts(struct buf *b, const struct fg_watch_conf *w, const struct fg_report *r)
 
 int
 alert_spike_text(struct fg_txn *txn, const struct fg_watch_conf *w, const struct fg_report *r,
-    const char *level, struct alert_text *at)
+    const char *level, uint64_t auto_job, int64_t auto_at, struct alert_text *at)
 {
 	const struct fg_spike *s = r->spike;
 	struct buf b = { 0 }, sum = { 0 }, subj = { 0 };
@@ -166,6 +166,14 @@ alert_spike_text(struct fg_txn *txn, const struct fg_watch_conf *w, const struct
 			free(at->subject);
 			at->subject = NULL;
 			return -1;
+		}
+		if (auto_job != 0) {
+			buf_printf(&b, "\nAutomatic removal (purge.auto) is scheduled for %s as "
+			    "purge job %" PRIu64 ".\nTo stop it:\n  followguard purge --cancel %"
+			    PRIu64 "\n", when(n, sizeof(n), auto_at), auto_job, auto_job);
+			buf_printf(&sum, "Automatic removal at %s (job %" PRIu64 "); cancel with "
+			    "followguard purge --cancel %" PRIu64 "\n", when(n, sizeof(n), auto_at),
+			    auto_job, auto_job);
 		}
 		buf_printf(&b, "\nTo review the plan, then remove them:\n  %s\n  "
 		    "followguard purge --watch %s --spike %s --yes\n", cmd, w->name, s->id);
@@ -220,7 +228,7 @@ alert_cohort_csv(struct fg_txn *txn, const char *watch, const struct fg_plan *p,
 		buf_puts(&b, ",");
 		why.len = 0;
 		reasons_list(&why, &p->why[i], ";");
-		csv_field(&b, why.s);
+		csv_field(&b, why.len > 0 ? why.s : NULL);
 		buf_puts(&b, "\r\n");
 	}
 	buf_free(&why);

@@ -28,10 +28,12 @@ struct alert_text {
 
 /*
  * The text of an alert at level about a spike report of watch w, with examples of the plan
- * read through txn. 0, or -1 on a store error.
+ * read through txn; auto_job, if not 0, is the automatic purge scheduled for auto_at. 0, or
+ * -1 on a store error.
  */
 int	 alert_spike_text(struct fg_txn *, const struct fg_watch_conf *w,
-	    const struct fg_report *, const char *level, struct alert_text *);
+	    const struct fg_report *, const char *level, uint64_t auto_job, int64_t auto_at,
+	    struct alert_text *);
 /* The purge plan as CSV (header line, then one line per follower), or -1 on a store error. */
 int	 alert_cohort_csv(struct fg_txn *, const char *watch, const struct fg_plan *, char **csv);
 void	 alert_text_free(struct alert_text *);

@@ -145,7 +145,7 @@ strv_json(char *const *v, size_t n)
 /* The e-mail and webhook records of one spike alert. */
 static int
 record_alert(struct fg_txn *txn, const struct fg_config *cfg, const struct fg_watch_conf *w,
-    const struct fg_report *r, const char *level)
+    const struct fg_report *r, const char *level, uint64_t auto_job, int64_t auto_at)
 {
 	struct alert_text at;
 	struct alert_mail m;
@@ -154,7 +154,7 @@ record_alert(struct fg_txn *txn, const struct fg_config *cfg, const struct fg_wa
 	uint64_t id;
 	int rc = 0;
 
-	if (alert_spike_text(txn, w, r, level, &at) == -1)
+	if (alert_spike_text(txn, w, r, level, auto_job, auto_at, &at) == -1)
 		return -1;
 	if (cfg->email.smtp_url != NULL) {
 		if (r->plan != NULL && alert_cohort_csv(txn, w->name, r->plan, &csv) == -1) {
@@ -209,9 +209,9 @@ record_alert(struct fg_txn *txn, const struct fg_config *cfg, const struct fg_wa
 }
 
 int
-outbox_record(void *arg, struct fg_txn *txn, const struct fg_report *r)
+outbox_record(const struct fg_config *cfg, struct fg_txn *txn, const struct fg_report *r,
+    uint64_t auto_job, int64_t auto_at)
 {
-	const struct fg_config *cfg = arg;
 	const struct fg_watch_conf *w;
 	const char *text, *level;
 	unsigned mask = 0;
@@ -235,7 +235,7 @@ outbox_record(void *arg, struct fg_txn *txn, const struct fg_report *r)
 	snprintf(buf, sizeof(buf), "{\"mask\":%u,\"size\":%" PRIu64 "}", mask, last);
 	if (store_alerted_put(txn, r->watch, r->spike->id, buf) == -1)
 		return -1;
-	return record_alert(txn, cfg, w, r, level);
+	return record_alert(txn, cfg, w, r, level, auto_job, auto_at);
 }
 
 /* Preparing work. */
@@ -283,21 +283,21 @@ scan_one(void *arg, uint64_t id, const char *text)
 	if ((o = json_loads(text, 0, NULL)) == NULL)
 		return 0;	/* reported when it is sent */
 	email = strcmp(rstr(o, "channel"), "email") == 0;
+	/* A digest holds back the next one, delivered or not. */
+	if (strcmp(rstr(o, "event"), "digest") == 0 && rnum(o, "created") > sc->last_digest)
+		sc->last_digest = rnum(o, "created");
 	if (!is_state(o, "pending")) {
 		if (email && is_state(o, "delivered") && strcmp(rstr(o, "event"), "test") != 0 &&
 		    rnum(o, "delivered_at") > sc->now - 3600)
 			sc->sent_hour++;
-		if (strcmp(rstr(o, "event"), "digest") == 0 &&
-		    rnum(o, "created") > sc->last_digest)
-			sc->last_digest = rnum(o, "created");
 		if (rnum(o, "finished") < sc->now - OUTBOX_KEEP)
 			ids_push(&sc->gone, &sc->ngone, &sc->gcap, id);
-	} else if (rnum(o, "expires") <= sc->now)
+	} else if (sc->busy != NULL && sc->busy(sc->busyarg, id))
+		;	/* in flight, even past its expiry: its result will wake us */
+	else if (rnum(o, "expires") <= sc->now)
 		ids_push(&sc->expired, &sc->nexpired, &sc->xcap, id);
 	else if (rnum(o, "next") > sc->now)
 		wake_at(sc->work, rnum(o, "next"));
-	else if (sc->busy != NULL && sc->busy(sc->busyarg, id))
-		;	/* its result will wake us */
 	else if (email && strcmp(rstr(o, "event"), "spike") == 0)
 		ids_push(&sc->due, &sc->ndue, &sc->cap, id);
 	else if (sc->work->nsend < OUTBOX_BATCH)
@@ -581,7 +581,8 @@ outbox_result(struct fg_txn *txn, const struct fg_config *cfg, uint64_t id, cons
 		finish(o, "delivered", now);
 		json_object_set_new(o, "delivered_at", json_integer(now));
 		log_info("alert %" PRIu64 " (%s, %s %s) delivered%s", id, rstr(o, "channel"),
-		    rstr(o, "watch"), rstr(o, "level"), attempts > 1 ? " after retries" : "");
+		    *rstr(o, "watch") != '\0' ? rstr(o, "watch") : "all watches", rstr(o, "level"),
+		    attempts > 1 ? " after retries" : "");
 		rc = record_save(txn, id, o);
 		if (rc == 0)
 			rc = store_outmsg_del(txn, id);
@@ -590,8 +591,8 @@ outbox_result(struct fg_txn *txn, const struct fg_config *cfg, uint64_t id, cons
 		json_object_set_new(o, "error", json_string(error));
 		json_object_set_new(o, "next", json_integer(next));
 		log_warnx("alert %" PRIu64 " (%s, %s %s): attempt %u failed: %s; next in %"
-		    PRId64 " s", id, rstr(o, "channel"), rstr(o, "watch"), rstr(o, "level"),
-		    attempts, error, next - now);
+		    PRId64 " s", id, rstr(o, "channel"), *rstr(o, "watch") != '\0' ?
+		    rstr(o, "watch") : "all watches", rstr(o, "level"), attempts, error, next - now);
 		rc = record_save(txn, id, o);
 	}
 	json_decref(o);

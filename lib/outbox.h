@@ -38,10 +38,11 @@ const char	*outbox_level(const struct fg_spike *, int organic, unsigned *mask,
 		    uint64_t *last_size);
 
 /*
- * The pipeline's recorder (fg_record_cb): arg is the configuration (const struct fg_config *),
- * read at each call.
+ * For the pipeline's recorder: the alerts a spike report earns, in its transaction. auto_job
+ * names an automatic purge scheduled for auto_at (0 if none), which the alert announces.
  */
-int		 outbox_record(void *arg, struct fg_txn *, const struct fg_report *);
+int		 outbox_record(const struct fg_config *, struct fg_txn *, const struct fg_report *,
+		    uint64_t auto_job, int64_t auto_at);
 
 /* Delay before retry number `attempts` (from 1): base doubling, at most an hour, jittered. */
 int64_t		 outbox_backoff(int64_t base, uint64_t id, unsigned attempts);
