@@ -17,7 +17,7 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define LINE_MAX_BYTES	65536	/* a request longer than this is refused */
+#define LINE_MAX_BYTES	(8 << 20)	/* a request longer than this is refused (a purge --from-file list fits) */
 
 struct control {
 	struct evconnlistener	*listener;
@@ -43,7 +43,10 @@ reply(struct bufferevent *bev, json_t *o)
 static json_t *
 failure(const char *msg)
 {
-	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+	json_t *o = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+
+	/* A message that is not UTF-8 must still get the client an answer. */
+	return o != NULL ? o : json_pack("{s:b, s:s}", "ok", 0, "error", "request refused");
 }
 
 static void

@@ -27,6 +27,7 @@
 #include "outbox.h"
 #include "pipeline.h"
 #include "poller.h"
+#include "purger.h"
 #include "report.h"
 #include "sdnotify.h"
 #include "secret.h"
@@ -44,6 +45,7 @@ struct daemon {
 	struct http		*http;
 	struct poller		*poller;
 	struct deliver		*deliver;
+	struct purger		*purger;
 	struct control		*control;
 	struct metrics		*metrics;
 	/* --demo: a simulated Mastodon inside the loop, state in a temporary directory */
@@ -86,6 +88,20 @@ on_report(void *arg, const struct fg_report *r)
 	    spike_severity_name(s->severity), s->open ? "growing" : "over",
 	    (unsigned long long)s->new_followers, 100 * s->fake_share, plan);
 	deliver_kick(d->deliver);	/* the poll may have recorded alerts */
+	purger_sync(d->purger);		/* and scheduled an automatic purge */
+}
+
+/* In the transaction of each spike report: an automatic purge, and the alerts. */
+static int
+on_record(void *arg, struct fg_txn *txn, const struct fg_report *r)
+{
+	struct daemon *d = arg;
+	uint64_t job;
+	int64_t at = 0;
+
+	if (purger_schedule(d->purger, txn, r, &job, &at) == -1)
+		return -1;
+	return outbox_record(&d->cfg, txn, r, job, at);
 }
 
 static int
@@ -316,6 +332,14 @@ on_control(void *arg, const char *cmd, const json_t *req, char *err, size_t errl
 		}
 		return json_object();
 	}
+	if (strcmp(cmd, "purge") == 0)
+		return purger_start(d->purger, req, err, errlen);
+	if (strcmp(cmd, "purge-status") == 0)
+		return purger_status(d->purger, req, err, errlen);
+	if (strcmp(cmd, "purge-cancel") == 0)
+		return purger_cancel(d->purger, req, err, errlen);
+	if (strcmp(cmd, "unpurge") == 0)
+		return purger_unpurge(d->purger, req, err, errlen);
 	snprintf(err, errlen, "unknown command \"%.40s\"", cmd);
 	return NULL;
 }
@@ -434,7 +458,7 @@ run(struct daemon *d)
 	}
 	policy_from(&d->cfg, &policy);
 	d->pl = pipeline_new(d->store, &d->model, &policy, NULL);
-	pipeline_set_recorder(d->pl, outbox_record, &d->cfg);
+	pipeline_set_recorder(d->pl, on_record, d);
 	d->deliver = deliver_new(d->base, d->http, d->store, &d->cfg);
 	if (d->demo_mode) {
 		struct timeval end = { (time_t)d->demo_seconds, 0 };
@@ -445,6 +469,7 @@ run(struct daemon *d)
 	io.send = send_adapter;
 	io.ctx = d->http;
 	d->poller = poller_new(d->base, d->pl, &io, on_report, d);
+	d->purger = purger_new(d->base, d->poller, d->store, &d->cfg);
 	d->control = control_open(d->base, d->cfg.control_socket, on_control, d);
 	if (d->control == NULL)
 		log_warnx("running without a control socket");
@@ -464,6 +489,7 @@ run(struct daemon *d)
 		event_add(d->watchdog, &tv);
 	}
 	watches_add(d, &d->cfg);
+	purger_sync(d->purger);
 	log_warnx("started: %zu watches, state in %s", poller_count(d->poller), d->cfg.state_dir);
 	sdnotify("READY=1");
 	sdnotify_status("watching %zu accounts", poller_count(d->poller));
@@ -479,6 +505,7 @@ run(struct daemon *d)
 	event_free(d->ev_term);
 	event_free(d->ev_int);
 	deliver_free(d->deliver);
+	purger_free(d->purger);
 	http_free(d->http);
 	poller_free(d->poller);
 	pipeline_free(d->pl);
