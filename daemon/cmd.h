@@ -14,6 +14,9 @@ int	cmd_spikes(int argc, char **argv);
 int	cmd_poll_now(int argc, char **argv);
 int	cmd_alerts(int argc, char **argv);
 int	cmd_test_alert(int argc, char **argv);
+int	cmd_purge(int argc, char **argv);
+int	cmd_unpurge(int argc, char **argv);
+int	cmd_allow(int argc, char **argv);
 
 /* Opens path for reading; "-" or NULL is stdin. NULL with a message on failure. */
 #include <stdio.h>

@@ -26,6 +26,11 @@ static const struct command {
 	{ "poll-now", cmd_poll_now, "poll-now WATCH [-c FILE]" },
 	{ "alerts", cmd_alerts, "alerts [-c FILE] [--json]" },
 	{ "test-alert", cmd_test_alert, "test-alert [-c FILE] [--watch WATCH]" },
+	{ "purge", cmd_purge, "purge --watch W (--spike ID | --since T [--until T] "
+	    "[--min-score X] | --from-file IDS) [--include-older] [--limit N] [--dry-run|--yes] "
+	    "[--json] | purge --status|--cancel|--report JOB" },
+	{ "unpurge", cmd_unpurge, "unpurge [-c FILE] JOB" },
+	{ "allow", cmd_allow, "allow [-c FILE] [--remove] [--note TEXT] WATCH [ACCOUNT]" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
