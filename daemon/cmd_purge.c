@@ -224,9 +224,10 @@ attach(const struct fg_config *cfg, uint64_t job, int json)
 				json_dumpf(st, stdout, JSON_COMPACT);
 				printf("\n");
 			} else
-				printf("job %" PRIu64 " %s: %lld removed, %lld failed, %lld kept%s%s\n",
+				printf("job %" PRIu64 " %s: %lld removed, %lld failed, %lld kept%s%s%s\n",
 				    job, jstr(st, "state"), (long long)jcount(st, "done"),
 				    (long long)jcount(st, "failed"), (long long)jcount(st, "skipped"),
+				    restored > 0 ? ", blocks lifted for the rest" : "",
 				    *jstr(st, "error") != '\0' ? "; " : "", jstr(st, "error"));
 			rc = strcmp(jstr(st, "state"), JOB_DONE) == 0 &&
 			    jcount(st, "failed") == 0 ? 0 : 1;

@@ -148,7 +148,7 @@ struct mark {
 	uint64_t	 job;
 	uint32_t	 seq;
 	const char	*state, *reason, *watch, *id;
-	int		 removed;	/* also mark the follower's edge removed */
+	int		 edge;		/* the follower's edge becomes this state, or 0 */
 	int64_t		 now;
 };
 
@@ -159,11 +159,11 @@ mark_write(struct fg_txn *txn, void *arg)
 	struct fg_edge e;
 	int rc;
 
-	if (m->removed) {
+	if (m->edge != 0) {
 		if ((rc = store_edge_get(txn, m->watch, m->id, &e)) == -1)
 			return -1;
 		if (rc == 0) {
-			e.state = FG_EDGE_REMOVED;
+			e.state = (uint8_t)m->edge;
 			e.last_seen = m->now;
 			if (store_edge_put(txn, m->watch, m->id, &e) == -1)
 				return -1;
@@ -173,9 +173,9 @@ mark_write(struct fg_txn *txn, void *arg)
 }
 
 static int
-mark(struct run *r, const char *state, const char *reason, int removed)
+mark(struct run *r, const char *state, const char *reason, int edge)
 {
-	struct mark m = { r->job, r->seq, state, reason, r->watch, r->id, removed, time_now() };
+	struct mark m = { r->job, r->seq, state, reason, r->watch, r->id, edge, time_now() };
 
 	if (store_write(r->pg->store, mark_write, &m) != 0) {
 		log_warnx("purge job %" PRIu64 ": cannot record entry %u (%s)", r->job, r->seq,
@@ -320,7 +320,9 @@ remove_done(void *arg, enum fg_presult res, const char *err)
 	switch (res) {
 	case FG_P_OK:
 		r->fatal_run = 0;
-		if (mark(r, undo ? "restored" : "done", NULL, !undo) == -1) {
+		if (mark(r, undo ? "restored" : "done", NULL, !undo ? FG_EDGE_REMOVED :
+		    poller_provider(r->pg->poller, r->watch)->unremove_restores ?
+		    FG_EDGE_FOLLOWING : 0) == -1) {
 			run_later(r, RETRY_AFTER);
 			return;
 		}

@@ -136,6 +136,8 @@ struct fg_provider {
 	int	(*unremove)(const struct fg_account *, const char *follower_id, const char *key,
 		    struct fg_request *);
 	enum fg_presult (*parse_unremove)(const struct fg_response *, char *err, size_t errlen);
+	/* Undoing a removal makes the account a follower again (Bluesky), or only lifts it. */
+	int	unremove_restores;
 	void	(*ratelimit)(const struct fg_response *, int64_t now, struct fg_ratelimit *);
 };
 

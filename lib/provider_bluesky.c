@@ -874,5 +874,6 @@ const struct fg_provider provider_bluesky = {
 	.parse_remove = bsky_parse_remove,
 	.unremove = bsky_unremove,
 	.parse_unremove = bsky_parse_unremove,
+	.unremove_restores = 1,
 	.ratelimit = bsky_ratelimit,
 };

@@ -66,6 +66,7 @@ setup() {
 	    --token-file "$T/token" --from-history "$T/hist.jsonl" --lifetime 900 "$@" \
 	    > "$T/fx.out" 2> "$T/fx.err" &
 	pids="$pids $!"
+	disown $!	# no "Killed" notice when cleanup ends it
 	wait_for 10 grep -q port "$T/fx.out"
 	port=$(sed 's/^{"port":\([0-9]*\),.*/\1/' "$T/fx.out")
 	account=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["account"])' \
