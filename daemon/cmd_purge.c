@@ -50,8 +50,7 @@ daemon_call(const struct fg_config *cfg, json_t *req)
 	res = control_call(cfg->control_socket, req, err, sizeof(err));
 	json_decref(req);
 	if (res == NULL) {
-		log_warnx("cannot reach followguardd at %s: %s (is it running?); nothing was "
-		    "removed", cfg->control_socket, err);
+		log_warnx("cannot reach followguardd: %s; nothing was removed", err);
 		return NULL;
 	}
 	if (!json_is_true(json_object_get(res, "ok"))) {

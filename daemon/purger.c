@@ -277,7 +277,8 @@ following_done(void *arg, enum fg_presult res, const char *err)
 	r->cursor = r->page.cursor != NULL && r->page.n > 0 ? xstrdup(r->page.cursor) : NULL;
 	page_free(&r->page);
 	if (r->cursor == NULL) {
-		qsort(r->following, r->nfollowing, sizeof(char *), cmp_str);
+		if (r->nfollowing > 0)
+			qsort(r->following, r->nfollowing, sizeof(char *), cmp_str);
 		log_info("purge job %" PRIu64 ": the watched account follows %zu accounts; "
 		    "they are kept", r->job, r->nfollowing);
 		r->phase = R_REMOVE;

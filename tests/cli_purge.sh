@@ -137,6 +137,6 @@ before=$(state 'sum(s["removal_requests"].values())')
 "$FG" purge -c "$T/fg.yaml" --watch brand --from-file "$T/ids.txt" --yes > /dev/null 2> "$T/down.err"
 rc=$?
 check "daemon down: exit status 1" test $rc -eq 1
-check "daemon down: a clear message" grep -q "cannot reach followguardd.*is it running" "$T/down.err"
+check "daemon down: a clear message" grep -q "cannot reach followguardd: .*fg.sock: .*running.*nothing was removed" "$T/down.err"
 check "daemon down: nothing sent" test "$(state 'sum(s["removal_requests"].values())')" -eq "$before"
 exit $fail
