@@ -407,10 +407,18 @@ pick_read(struct fg_txn *txn, void *arg)
 	return store_entries_scan(txn, pa->job, pa->from, pick_one, pa->p) == -1 ? -1 : 0;
 }
 
-/* A scheduled job whose grace period is over: its plan now, then removals. */
+/*
+ * A job's plan, drawn up in the daemon's own transaction: on demand (the selector from the
+ * CLI, checked against the hash the CLI showed) or when a scheduled job's grace period ends
+ * (the selector from its record). Either way the same checks run.
+ */
 struct starting {
 	const struct fg_config	*cfg;
-	uint64_t		 job;
+	int			 scheduled;
+	struct purge_selector	 sel;
+	const char		*expect;	/* the plan's hash as shown, or NULL */
+	uint64_t		 job;		/* scheduled: given; on demand: created */
+	size_t			 planned;
 	char			 err[512];
 	int			 refused;
 };
@@ -419,30 +427,44 @@ static int
 start_write(struct fg_txn *txn, void *arg)
 {
 	struct starting *st = arg;
-	struct purge_selector sel;
 	struct purge_plan plan;
+	char hash[20];
 	json_t *o;
 	int rc;
 
 	st->refused = 0;
-	if ((o = purge_job_load(txn, st->job, &rc)) == NULL)
-		return -1;
-	rc = purge_selector_from(json_object_get(o, "selector"), &sel, st->err, sizeof(st->err));
-	json_decref(o);
-	if (rc == -1) {
-		st->refused = 1;
-		return 0;
+	if (st->scheduled) {
+		if ((o = purge_job_load(txn, st->job, &rc)) == NULL)
+			return -1;
+		purge_selector_free(&st->sel);
+		rc = purge_selector_from(json_object_get(o, "selector"), &st->sel, st->err,
+		    sizeof(st->err));
+		json_decref(o);
+		if (rc == -1) {
+			st->refused = 1;
+			return 0;
+		}
 	}
-	rc = purge_select(txn, st->cfg, NULL, &sel, &plan, st->err, sizeof(st->err));
-	purge_selector_free(&sel);
-	if (rc != 0) {
+	if ((rc = purge_select(txn, st->cfg, NULL, &st->sel, &plan, st->err,
+	    sizeof(st->err))) != 0) {
 		st->refused = rc == 1;
 		return rc == 1 ? 0 : -1;
 	}
-	if (purge_check(st->cfg, &plan, st->err, sizeof(st->err)) == -1)
+	snprintf(hash, sizeof(hash), "%016" PRIx64, plan.hash);
+	if (st->expect != NULL && strcmp(st->expect, hash) != 0) {
+		snprintf(st->err, sizeof(st->err), "the plan changed since it was shown (it now "
+		    "removes %zu followers); run the command again to see it", plan.planned);
 		st->refused = 1;
-	else
-		rc = purge_job_start(txn, st->job, &plan, time_now());
+	} else if (purge_check(st->cfg, &plan, st->err, sizeof(st->err)) == -1)
+		st->refused = 1;
+	else if (plan.planned == 0 && !st->scheduled) {
+		snprintf(st->err, sizeof(st->err), "nothing to remove");
+		st->refused = 1;
+	} else {
+		st->planned = plan.planned;
+		rc = st->scheduled ? purge_job_start(txn, st->job, &plan, time_now()) :
+		    purge_job_create(txn, &st->sel, &plan, time_now(), 0, &st->job);
+	}
 	purge_plan_free(&plan);
 	return rc;
 }
@@ -490,14 +512,18 @@ run_step(struct run *r)
 	struct pick p;
 	struct pick_arg pka;
 	const struct fg_provider *prov;
+	int rc;
 
 	if (r->busy)
 		return;
 	if (r->phase == R_SCHEDULED) {
 		memset(&st, 0, sizeof(st));
 		st.cfg = r->pg->cfg;
+		st.scheduled = 1;
 		st.job = r->job;
-		if (store_write(r->pg->store, start_write, &st) != 0) {
+		rc = store_write(r->pg->store, start_write, &st);
+		purge_selector_free(&st.sel);
+		if (rc != 0) {
 			run_later(r, RETRY_AFTER);
 			return;
 		}
@@ -716,53 +742,11 @@ job_of(const json_t *req, uint64_t *job, char *err, size_t errlen)
 	return 0;
 }
 
-struct creating {
-	const struct fg_config	*cfg;
-	struct purge_selector	 sel;
-	const char		*expect;
-	uint64_t		 job;
-	size_t			 planned;
-	char			 err[512];
-	int			 refused;
-};
-
-static int
-create_write(struct fg_txn *txn, void *arg)
-{
-	struct creating *c = arg;
-	struct purge_plan plan;
-	char hash[20];
-	int rc;
-
-	c->refused = 0;
-	if ((rc = purge_select(txn, c->cfg, NULL, &c->sel, &plan, c->err,
-	    sizeof(c->err))) != 0) {
-		c->refused = rc == 1;
-		return rc == 1 ? 0 : -1;
-	}
-	snprintf(hash, sizeof(hash), "%016" PRIx64, plan.hash);
-	if (c->expect != NULL && strcmp(c->expect, hash) != 0) {
-		snprintf(c->err, sizeof(c->err), "the plan changed since it was shown (it now "
-		    "removes %zu followers); run the command again to see it", plan.planned);
-		c->refused = 1;
-	} else if (purge_check(c->cfg, &plan, c->err, sizeof(c->err)) == -1)
-		c->refused = 1;
-	else if (plan.planned == 0) {
-		snprintf(c->err, sizeof(c->err), "nothing to remove");
-		c->refused = 1;
-	} else {
-		c->planned = plan.planned;
-		rc = purge_job_create(txn, &c->sel, &plan, time_now(), 0, &c->job);
-	}
-	purge_plan_free(&plan);
-	return rc;
-}
-
 json_t *
 purger_start(struct purger *pg, const json_t *req, char *err, size_t errlen)
 {
 	const struct fg_provider *prov;
-	struct creating c;
+	struct starting c;
 	struct run *r;
 
 	memset(&c, 0, sizeof(c));
@@ -789,7 +773,7 @@ purger_start(struct purger *pg, const json_t *req, char *err, size_t errlen)
 			return NULL;
 		}
 	c.expect = json_string_value(json_object_get(req, "expect"));
-	if (store_write(pg->store, create_write, &c) != 0)
+	if (store_write(pg->store, start_write, &c) != 0)
 		snprintf(c.err, sizeof(c.err), "cannot write the purge journal");
 	if (c.job == 0) {
 		snprintf(err, errlen, "%s", c.err);

@@ -1314,6 +1314,21 @@ text_ok(const MDB_val *v, const char *what)
 	return 1;
 }
 
+/* A text record by number: 0, FG_NOTFOUND or -1. */
+static int
+id_text(struct fg_txn *t, int db, uint64_t id, const char **text)
+{
+	MDB_val v;
+	int rc;
+
+	if ((rc = id_get(t, db, id, &v)) != 0)
+		return rc;
+	if (!text_ok(&v, db_names[db]))
+		return -1;
+	*text = v.mv_data;
+	return 0;
+}
+
 struct ids_scan {
 	int	  db;
 	int	(*cb)(void *, uint64_t, const char *);
@@ -1389,15 +1404,7 @@ store_outbox_put(struct fg_txn *t, uint64_t id, const char *json)
 int
 store_outbox_get(struct fg_txn *t, uint64_t id, const char **json)
 {
-	MDB_val v;
-	int rc;
-
-	if ((rc = id_get(t, DB_OUTBOX, id, &v)) != 0)
-		return rc;
-	if (!text_ok(&v, "outbox"))
-		return -1;
-	*json = v.mv_data;
-	return 0;
+	return id_text(t, DB_OUTBOX, id, json);
 }
 
 int
@@ -1424,15 +1431,7 @@ store_outmsg_put(struct fg_txn *t, uint64_t id, const char *msg)
 int
 store_outmsg_get(struct fg_txn *t, uint64_t id, const char **msg)
 {
-	MDB_val v;
-	int rc;
-
-	if ((rc = id_get(t, DB_OUTMSG, id, &v)) != 0)
-		return rc;
-	if (!text_ok(&v, "outbox message"))
-		return -1;
-	*msg = v.mv_data;
-	return 0;
+	return id_text(t, DB_OUTMSG, id, msg);
 }
 
 int
@@ -1603,15 +1602,7 @@ store_job_put(struct fg_txn *t, uint64_t id, const char *json)
 int
 store_job_get(struct fg_txn *t, uint64_t id, const char **json)
 {
-	MDB_val v;
-	int rc;
-
-	if ((rc = id_get(t, DB_JOBS, id, &v)) != 0)
-		return rc;
-	if (!text_ok(&v, "job"))
-		return -1;
-	*json = v.mv_data;
-	return 0;
+	return id_text(t, DB_JOBS, id, json);
 }
 
 int

@@ -18,15 +18,6 @@ cleanup() {
 trap cleanup EXIT
 PY=/usr/bin/python3
 
-wait_for() {	# wait_for SECONDS COMMAND...
-	local limit=$1 i=0
-	shift
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -ge $((limit * 10)) ] && return 1
-		sleep 0.1
-	done
-}
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

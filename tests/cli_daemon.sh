@@ -21,16 +21,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Waits up to $1 seconds for the command to succeed.
-wait_for() {
-	local limit=$1 i=0
-	shift
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -ge $((limit * 10)) ] && return 1
-		sleep 0.1
-	done
-}
 status_field() {	# status_field KEY: the brand watch's KEY from followguard status --json
 	"$FG" status -c "$T/fg.yaml" --json | python3 -c \
 	    'import json,sys; print(json.load(sys.stdin)["watches"][0][sys.argv[1]])' "$1"

@@ -11,3 +11,12 @@ check() {	# check DESCRIPTION COMMAND...
 	fi
 }
 has() { grep -q -- "$2" "$1"; }	# has FILE PATTERN
+wait_for() {	# wait_for SECONDS COMMAND...: until the command succeeds, 1 if it never does
+	local limit=$1 i=0
+	shift
+	while ! "$@" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -ge $((limit * 10)) ] && return 1
+		sleep 0.1
+	done
+}

@@ -9,15 +9,6 @@ cleanup() {
 	for p in $d_pid $pids; do kill -9 "$p" 2>/dev/null; done
 }
 
-wait_for() {	# wait_for SECONDS COMMAND...
-	local limit=$1 i=0
-	shift
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -ge $((limit * 10)) ] && return 1
-		sleep 0.1
-	done
-}
 fixture() {	# fixture METHOD PATH [BODY]
 	python3 - "$1" "http://127.0.0.1:$port$2" "${3:-}" <<'PY'
 import sys, urllib.request
