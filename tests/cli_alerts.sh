@@ -216,6 +216,23 @@ kill -TERM "$d_pid"
 wait "$d_pid"
 d_pid=
 
+# smtps:// (TLS from the first byte) with AUTH; and a password file others may read is refused.
+$PY "$FG_SRC/tests/fixture/smtpd.py" --maildir "$T/mail-tls" --port-file "$T/smtps.port" \
+    --tls-cert "$T/ca/server.pem" --tls-key "$T/ca/server.key" --smtps \
+    --auth-user alerts --auth-password-file "$T/smtp.pw" 2> "$T/smtps.err" &
+pids="$pids $!"
+wait_for 10 test -s "$T/smtps.port"
+sed -e "s#smtp_url: .*#smtp_url: smtps://127.0.0.1:$(cat "$T/smtps.port")#" \
+    -e '/use_ssl:/d' -e '/webhook:/,$d' "$T/fg.yaml" > "$T/fg-smtps.yaml"
+check "test-alert over smtps:// with AUTH" bash -c "'$FG' test-alert -c '$T/fg-smtps.yaml' | grep -q '^email  *ok'"
+check "the smtps mail arrived over TLS, authenticated" wait_for 10 grep -q '"tls": *true, *"auth": *"alerts"' "$T/mail-tls/0001.json"
+cp "$T/smtp.pw" "$T/smtp-loose.pw"
+chmod 644 "$T/smtp-loose.pw"
+sed "s#password_file: .*#password_file: $T/smtp-loose.pw#" "$T/fg-smtps.yaml" > "$T/fg-loose.yaml"
+"$FG" test-alert -c "$T/fg-loose.yaml" > "$T/loose.out" 2>&1
+check "a password file others may read is refused" bash -c "[ $? -ne 0 ] && grep -q 'smtp-loose.pw: readable by group or others' '$T/loose.out'"
+check "and its content is not shown" test "$(grep -c -F "$(tr -d '\n' < "$T/smtp.pw")" "$T/loose.out")" -eq 0
+
 # Part 2: the mail server is down when the spike comes; the daemon is restarted during the
 # outage; once the server is back the alert arrives, once.
 kill "$smtp_pid"
