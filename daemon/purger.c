@@ -676,6 +676,9 @@ purger_sync(struct purger *pg)
 struct auto_find {
 	const char	*watch, *spike;
 	int		 found;
+	uint64_t	 job;
+	int64_t		 not_before;
+	int		 scheduled;
 };
 
 static int
@@ -684,7 +687,6 @@ auto_one(void *arg, uint64_t id, const char *text)
 	struct auto_find *af = arg;
 	json_t *o = json_loads(text, 0, NULL), *sel;
 
-	(void)id;
 	if (o == NULL)
 		return 0;
 	sel = json_object_get(o, "selector");
@@ -692,8 +694,13 @@ auto_one(void *arg, uint64_t id, const char *text)
 	    json_string_value(json_object_get(o, "watch")) != NULL &&
 	    strcmp(json_string_value(json_object_get(o, "watch")), af->watch) == 0 &&
 	    json_string_value(json_object_get(sel, "spike")) != NULL &&
-	    strcmp(json_string_value(json_object_get(sel, "spike")), af->spike) == 0)
+	    strcmp(json_string_value(json_object_get(sel, "spike")), af->spike) == 0) {
 		af->found = 1;
+		af->job = id;
+		af->not_before = json_integer_value(json_object_get(o, "not_before"));
+		af->scheduled = json_string_value(json_object_get(o, "state")) != NULL &&
+		    strcmp(json_string_value(json_object_get(o, "state")), JOB_SCHEDULED) == 0;
+	}
 	json_decref(o);
 	return af->found;
 }
@@ -704,7 +711,7 @@ purger_schedule(struct purger *pg, struct fg_txn *txn, const struct fg_report *r
 {
 	const struct fg_config *cfg = pg->cfg;
 	const struct fg_spike *s = rep->spike;
-	struct auto_find af = { rep->watch, s->id, 0 };
+	struct auto_find af = { rep->watch, s->id, 0, 0, 0, 0 };
 	struct purge_selector sel;
 	int rc;
 
@@ -715,8 +722,13 @@ purger_schedule(struct purger *pg, struct fg_txn *txn, const struct fg_report *r
 		return 0;
 	if (store_jobs_scan(txn, 1, auto_one, &af) == -1)
 		return -1;
-	if (af.found)
+	if (af.found) {
+		if (af.scheduled) {	/* later alerts of the spike still say how to stop it */
+			*job = af.job;
+			*not_before = af.not_before;
+		}
 		return 0;
+	}
 	memset(&sel, 0, sizeof(sel));
 	snprintf(sel.watch, sizeof(sel.watch), "%s", rep->watch);
 	sel.spike_id = (char *)s->id;

@@ -27,7 +27,8 @@ void		 purger_free(struct purger *);
 void		 purger_sync(struct purger *);
 /*
  * Inside a poll's transaction: schedules the automatic purge of an inorganic spike when
- * purge.auto and the policy allow, once per spike. *job is 0 if none was scheduled now.
+ * purge.auto and the policy allow, once per spike. *job names the spike's automatic job
+ * while it waits for its grace period (the alerts announce it), else 0.
  */
 int		 purger_schedule(struct purger *, struct fg_txn *, const struct fg_report *,
 		    uint64_t *job, int64_t *not_before);
