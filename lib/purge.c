@@ -11,6 +11,7 @@
 #include "log.h"
 #include "provider.h"
 #include "purge.h"
+#include "strmap.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
@@ -153,48 +154,6 @@ purge_selector_from(const json_t *o, struct purge_selector *sel, char *err, size
 	return 0;
 }
 
-/* A set of strings, to take each account once. */
-struct strset {
-	char	**slot;
-	size_t	  cap, n;
-};
-
-static uint64_t
-fnv(const char *s, uint64_t h)
-{
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
-	return h;
-}
-
-#define FNV_BASIS	UINT64_C(0xcbf29ce484222325)
-
-/* 1 if s was added, 0 if it was there. s is borrowed. */
-static int
-strset_add(struct strset *ss, char *s)
-{
-	char **old;
-	size_t i, oldcap;
-
-	if (2 * (ss->n + 1) > ss->cap) {
-		old = ss->slot;
-		oldcap = ss->cap;
-		ss->cap = ss->cap ? ss->cap * 2 : 64;
-		ss->slot = xcalloc(ss->cap, sizeof(*ss->slot));
-		ss->n = 0;
-		for (i = 0; i < oldcap; i++)
-			if (old[i] != NULL)
-				strset_add(ss, old[i]);
-		free(old);
-	}
-	for (i = fnv(s, FNV_BASIS) & (ss->cap - 1); ss->slot[i] != NULL; i = (i + 1) & (ss->cap - 1))
-		if (strcmp(ss->slot[i], s) == 0)
-			return 0;
-	ss->slot[i] = s;
-	ss->n++;
-	return 1;
-}
-
 /* Selection. */
 
 struct selecting {
@@ -203,7 +162,7 @@ struct selecting {
 	const struct fg_model	*model;
 	const struct purge_selector *sel;
 	struct purge_plan	*plan;
-	struct strset		 seen;
+	struct strmap		 seen;		/* each account once */
 	size_t			 cap;
 	double			 min_score;
 	const char		*spike;		/* looking for this spike's record */
@@ -305,7 +264,7 @@ arrival_one(void *arg, int64_t t, uint32_t seq, const char *id)
 
 	(void)t;
 	(void)seq;
-	if (!strset_add(&s->seen, dup)) {
+	if (!strmap_add(&s->seen, dup, 0, NULL)) {
 		free(dup);
 		return 0;
 	}
@@ -328,7 +287,7 @@ select_ids(struct selecting *s, char **ids, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strset_add(&s->seen, ids[i]) && consider(s, ids[i]) == -1)
+		if (strmap_add(&s->seen, ids[i], 0, NULL) && consider(s, ids[i]) == -1)
 			return -1;
 	return 0;
 }
@@ -341,7 +300,7 @@ purge_select(struct fg_txn *txn, const struct fg_config *cfg, const struct fg_mo
 	const char *text;
 	char **ids = NULL, *copy = NULL, *line, *save;
 	size_t nids = 0, cap = 0, i;
-	uint64_t h = FNV_BASIS;
+	uint64_t h = FG_FNV64_BASIS;
 	int rc = 0;
 
 	memset(plan, 0, sizeof(*plan));
@@ -392,10 +351,10 @@ purge_select(struct fg_txn *txn, const struct fg_config *cfg, const struct fg_mo
 		rc = store_arrivals_scan(txn, sel->watch, sel->since,
 		    sel->until != FG_TIME_UNKNOWN ? sel->until : INT64_MAX, arrival_one, &s);
 		for (i = 0; i < s.seen.cap; i++)
-			free(s.seen.slot[i]);
+			free((char *)s.seen.key[i]);
 	} else
 		rc = select_ids(&s, sel->ids, sel->nids);
-	free(s.seen.slot);
+	strmap_free(&s.seen);
 	free(ids);
 	free(copy);
 	if (rc != 0) {
@@ -404,7 +363,7 @@ purge_select(struct fg_txn *txn, const struct fg_config *cfg, const struct fg_mo
 	}
 	for (i = 0; i < plan->n; i++)
 		if (plan->e[i].skip == SKIP_NONE)
-			h = fnv("\n", fnv(plan->e[i].id, h));
+			h = fnv1a64("\n", 1, fnv1a64(plan->e[i].id, strlen(plan->e[i].id), h));
 	plan->hash = h;
 	return 0;
 }
