@@ -67,7 +67,6 @@ check "(a) it waits 6 s from the spike's report ($((not_before - t0)) s from now
 plan_ids > "$T/plan"
 status_line "$job" > "$T/status.out"
 check "(a) --status shows the grace period" grep -q "^job $job: .* - grace period\$" "$T/status.out"
-check "(a) nothing is removed at the start of the grace period" test "$(requests)" -eq 0
 wait_for 20 test -e "$T/mail/0001.json"
 check "(a) the alert mail is sent" test -e "$T/mail/0001.json"
 $PY - "$T/mail" "$job" > "$T/mail.txt" <<'PY'
@@ -81,11 +80,9 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
 PY
 check "(a) the mail announces the automatic removal" grep -q "Automatic removal (purge.auto) is scheduled" "$T/mail.txt"
 check "(a) the mail says how to cancel it" grep -q "followguard purge --cancel $job\$" "$T/mail.txt"
-# Just before the grace period ends: still nothing.
-now=$(date +%s)
-[ "$now" -lt $((not_before - 1)) ] && sleep $((not_before - 1 - now))
-check "(a) nothing is removed during the grace period ($(( $(date +%s) - t0 )) s in)" test "$(requests)" -eq 0
-check "(a) the job is still scheduled" job_state_is "$job" scheduled
+# Nothing may be removed before the grace period ends: checked below on the fixture's own
+# time stamps of the removal requests, not by sampling at a moment (a busy machine delays
+# any moment past the 6 s).
 wait_for $((60 * slow)) job_state_is "$job" done
 check "(a) after the grace period the job is done" job_state_is "$job" done
 fixture GET /_fixture/state > "$T/state.json"
