@@ -14,8 +14,8 @@ static const struct command {
 	{ "score", cmd_score, "score [--model FILE] [--now RFC3339] [FILE|-]" },
 	{ "explain", cmd_explain, "explain [--model FILE] [--now RFC3339] [--json] [FILE|-]" },
 	{ "train", cmd_train, "train [--l2 X] [--knots N] [--exclude F,...|none] [--unconstrained] "
-	    "LABELLED.jsonl > model.json" },
-	{ "eval", cmd_eval, "eval [--model FILE] [--json] [--folds K] LABELLED.jsonl" },
+	    "[--weight FILE=W] LABELLED.jsonl ... > model.json" },
+	{ "eval", cmd_eval, "eval [--model FILE] [--json] [--folds K | --loso] LABELLED.jsonl ..." },
 	{ "simulate", cmd_simulate, "simulate [--seed N] [--days N] [--audience N] "
 	    "[--events LIST] [--truth FILE] ..." },
 	{ "replay", cmd_replay, "replay [-c FILE] [--db DIR] [--format jsonl|text] SCENARIO.jsonl|-" },

@@ -29,6 +29,7 @@ static const char *const names[FG_NFEATURES] = {
 	[F_HANDLE_LENGTH] = "handle_length",
 	[F_HANDLE_ENTROPY] = "handle_entropy",
 	[F_BOT] = "bot",
+	[F_FOLLOWING_PER_POST] = "following_per_post",
 };
 
 const char *
@@ -149,6 +150,9 @@ features_compute(const struct fg_profile *p, int64_t now, struct fg_features *f)
 		set(f, F_FOLLOWING_RATIO, log((fg + 1) / (fr + 1)));
 		set(f, F_FOLLOWING_RATIO2, log1p(fg / ((fr + 1) * (fr + 1))));
 	}
+	if (p->following_count >= 0 && p->posts_count >= 0)
+		set(f, F_FOLLOWING_PER_POST, log(((double)p->following_count + 1) /
+		    ((double)p->posts_count + 1)));
 	if (p->likes_count >= 0)
 		set(f, F_LIKES, log1p((double)p->likes_count));
 	if (p->listed_count >= 0)
@@ -203,6 +207,7 @@ feature_format(const struct fg_features *f, enum fg_feature i, char *buf, size_t
 		snprintf(buf, len, "%.3f/day", expm1(x));
 		break;
 	case F_FOLLOWING_RATIO:
+	case F_FOLLOWING_PER_POST:
 		snprintf(buf, len, "%.2f", exp(x));
 		break;
 	case F_FOLLOWING_RATIO2:
@@ -230,6 +235,7 @@ feature_human(const struct fg_features *f, enum fg_feature i)
 
 	switch (i) {
 	case F_FOLLOWING_RATIO:
+	case F_FOLLOWING_PER_POST:
 		return exp(x);
 	case F_ACCOUNT_AGE:
 	case F_DAYS_SINCE_POST:

@@ -30,6 +30,7 @@ enum fg_feature {
 	F_HANDLE_LENGTH,
 	F_HANDLE_ENTROPY,	/* Shannon entropy of the handle's characters, bits */
 	F_BOT,			/* self-declared bot */
+	F_FOLLOWING_PER_POST,	/* log((following+1)/(posts+1)): follows far more than it says */
 	FG_NFEATURES
 };
 

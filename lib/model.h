@@ -69,14 +69,22 @@ void		 model_train_defaults(struct fg_train_opts *);
 int		 model_feature_sign(enum fg_feature);
 
 /*
- * Fits m on n labelled rows (y: 1 fake, 0 genuine); deterministic. Thresholds are set too.
- * opts NULL: model_train_defaults. The version is derived from the fitted weights.
+ * Fits m on n labelled rows (y: 1 fake, 0 genuine), row i weighing wt[i] (wt NULL: all 1);
+ * deterministic. Thresholds are set too. opts NULL: model_train_defaults. The version is
+ * derived from the fitted weights.
  */
 void		 model_train(struct fg_model *m, const struct fg_features *X, const int8_t *y,
-		    size_t n, const struct fg_train_opts *);
+		    const double *wt, size_t n, const struct fg_train_opts *);
 /* Out-of-fold scores of k-fold cross-validation (row i in fold i % k) into scores[n]. */
-void		 model_crossval(const struct fg_features *X, const int8_t *y, size_t n,
-		    const struct fg_train_opts *, unsigned k, double *scores);
+void		 model_crossval(const struct fg_features *X, const int8_t *y, const double *wt,
+		    size_t n, const struct fg_train_opts *, unsigned k, double *scores);
+/*
+ * Row weights for data pooled from several sources: every (source, label) group weighs
+ * source_weight[src[i]] in all, so each source is class-balanced and no source counts by
+ * its size alone. Normalized to a mean of 1.
+ */
+void		 model_source_weights(const int *src, const int8_t *y, size_t n,
+		    const double *source_weight, int nsources, double *wt);
 
 struct fg_eval {
 	size_t		tp, fp, tn, fn;

@@ -40,6 +40,7 @@ static const int feature_sign[FG_NFEATURES] = {
 	[F_HANDLE_LENGTH] = 0,
 	[F_HANDLE_ENTROPY] = 0,
 	[F_BOT] = +1,
+	[F_FOLLOWING_PER_POST] = +1,	/* bought accounts follow; people also talk */
 };
 
 /*
@@ -57,11 +58,13 @@ static const int feature_sign[FG_NFEATURES] = {
 #define DEFAULT_ITERATIONS	100
 #define DEFAULT_FOLDS		5
 
-/* Removal needs confidence: the fake threshold is the lowest with this cross-validated
- * precision, but never below FAKE_MIN. */
-#define TARGET_PRECISION	0.99
-#define FAKE_MIN		0.8
-#define FAKE_NONE		0.99	/* when no threshold reaches the target */
+/*
+ * The fake threshold is the balanced operating point: the score with the highest
+ * cross-validated MCC (each source class-balanced), never below the suspect threshold.
+ * Removal does not rest on it: purge plans have their own minimum score and cohort evidence.
+ */
+#define FAKE_MIN		0.5
+#define FAKE_NONE		0.99	/* when cross-validation is not possible */
 #define SUSPECT_THRESHOLD	0.5
 
 #define DEFAULT_KNOTS		3
@@ -104,10 +107,22 @@ softplus(double z)
 	return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z));
 }
 
-static double
-objective(const struct design *d, const int8_t *y, const double *w, double l2)
+/*
+ * The penalty: each feature's first slope is shrunk towards 0 and every later slope towards
+ * the one before it, so that where data is thin a term keeps its trend instead of flattening
+ * (a piecewise term extrapolates like its neighbour, a linear term is plain ridge).
+ */
+static inline double
+penalty_diff(const struct design *d, const double *w, int c)
 {
-	double loss = 0, z;
+	return d->seg[c] == 0 ? w[c] : w[c] - w[c - 1];
+}
+
+static double
+objective(const struct design *d, const int8_t *y, const double *wt, const double *w,
+    double l2)
+{
+	double loss = 0, z, dif;
 	const double *zi;
 	size_t i;
 	int c, P = d->ncols;
@@ -117,11 +132,13 @@ objective(const struct design *d, const int8_t *y, const double *w, double l2)
 		z = w[P];
 		for (c = 0; c < P; c++)
 			z += w[c] * zi[c];
-		/* -log p(y|z) for y in {0,1} */
-		loss += softplus(z) - (y[i] ? z : 0);
+		/* -log p(y|z) for y in {0,1}, weighted */
+		loss += (wt != NULL ? wt[i] : 1) * (softplus(z) - (y[i] ? z : 0));
 	}
-	for (c = 0; c < P; c++)
-		loss += 0.5 * l2 * w[c] * w[c];
+	for (c = 0; c < P; c++) {
+		dif = penalty_diff(d, w, c);
+		loss += 0.5 * l2 * dif * dif;
+	}
 	return loss;
 }
 
@@ -177,13 +194,15 @@ project(double w, int sign)
  * backtracking until the objective decreases enough. w has ncols + 1 entries, the bias last.
  */
 static void
-fit(const struct design *d, const int8_t *y, double l2, unsigned iterations, double *w)
+fit(const struct design *d, const int8_t *y, const double *wt, double l2, unsigned iterations,
+    double *w)
 {
 	int P = d->ncols, NP = P + 1, k, a, b, j, ok, nz, r1, c1;
-	double *g, *H, *A, *dir, *wn, p, r, h, z, loss, nloss = 0, t, dec, step;
+	double *g, *H, *A, *dir, *wn, p, r, h, z, loss, nloss = 0, t, dec, step, dif, pos = 0,
+	    tot = 0, wi;
 	int *freev, *nzc;
 	const double *zi;
-	size_t i, pos = 0;
+	size_t i;
 	unsigned it;
 
 	g = xcalloc(NP, sizeof(*g));
@@ -193,12 +212,15 @@ fit(const struct design *d, const int8_t *y, double l2, unsigned iterations, dou
 	wn = xcalloc(NP, sizeof(*wn));
 	freev = xcalloc(NP, sizeof(*freev));
 	nzc = xcalloc(NP, sizeof(*nzc));
-	for (i = 0; i < d->n; i++)
-		pos += y[i] != 0;
+	for (i = 0; i < d->n; i++) {
+		wi = wt != NULL ? wt[i] : 1;
+		pos += y[i] != 0 ? wi : 0;
+		tot += wi;
+	}
 	memset(w, 0, NP * sizeof(*w));
 	/* Start from the base rate; smoothed so that one class alone stays finite. */
-	w[P] = log((pos + 0.5) / (d->n - pos + 0.5));
-	loss = objective(d, y, w, l2);
+	w[P] = log((pos + 0.5) / (tot - pos + 0.5));
+	loss = objective(d, y, wt, w, l2);
 	for (it = 0; it < iterations; it++) {
 		memset(g, 0, NP * sizeof(*g));
 		memset(H, 0, (size_t)NP * NP * sizeof(*H));
@@ -211,9 +233,10 @@ fit(const struct design *d, const int8_t *y, double l2, unsigned iterations, dou
 					z += w[j] * zi[j];
 					nzc[nz++] = j;
 				}
+			wi = wt != NULL ? wt[i] : 1;
 			p = 1 / (1 + exp(-z));
-			r = p - (y[i] ? 1 : 0);
-			h = p * (1 - p);
+			r = wi * (p - (y[i] ? 1 : 0));
+			h = wi * p * (1 - p);
 			/* Lower triangle only; most entries are zero (unknown or clamped). */
 			for (a = 0; a < nz; a++) {
 				j = nzc[a];
@@ -226,8 +249,14 @@ fit(const struct design *d, const int8_t *y, double l2, unsigned iterations, dou
 			H[P * NP + P] += h;
 		}
 		for (j = 0; j < P; j++) {
-			g[j] += l2 * w[j];
+			dif = penalty_diff(d, w, j);
+			g[j] += l2 * dif;
 			H[j * NP + j] += l2;
+			if (d->seg[j] > 0) {	/* (w_j - w_j-1)^2 couples the two */
+				g[j - 1] -= l2 * dif;
+				H[(j - 1) * NP + j - 1] += l2;
+				H[j * NP + j - 1] -= l2;
+			}
 		}
 		/* The free parameters of this step. */
 		k = 0;
@@ -258,7 +287,7 @@ fit(const struct design *d, const int8_t *y, double l2, unsigned iterations, dou
 			dec = 0;
 			for (j = 0; j < NP; j++)
 				dec += g[j] * (wn[j] - w[j]);
-			nloss = objective(d, y, wn, l2);
+			nloss = objective(d, y, wt, wn, l2);
 			if (nloss <= loss + 1e-4 * dec) {
 				ok = 1;
 				break;
@@ -378,8 +407,8 @@ build_design(struct fg_model *m, const struct fg_features *X, size_t n,
 }
 
 static void
-fit_model(struct fg_model *m, const struct fg_features *X, const int8_t *y, size_t n,
-    const struct fg_train_opts *o)
+fit_model(struct fg_model *m, const struct fg_features *X, const int8_t *y, const double *wt,
+    size_t n, const struct fg_train_opts *o)
 {
 	struct design d;
 	double *w;
@@ -387,7 +416,7 @@ fit_model(struct fg_model *m, const struct fg_features *X, const int8_t *y, size
 
 	build_design(m, X, n, o, &d);
 	w = xcalloc((size_t)d.ncols + 1, sizeof(*w));
-	fit(&d, y, o->l2, o->iterations ? o->iterations : DEFAULT_ITERATIONS, w);
+	fit(&d, y, wt, o->l2, o->iterations ? o->iterations : DEFAULT_ITERATIONS, w);
 	for (c = 0; c < d.ncols; c++) {
 		j = d.feat[c];
 		if (d.seg[c] == 0)
@@ -401,12 +430,13 @@ fit_model(struct fg_model *m, const struct fg_features *X, const int8_t *y, size
 }
 
 void
-model_crossval(const struct fg_features *X, const int8_t *y, size_t n,
+model_crossval(const struct fg_features *X, const int8_t *y, const double *wt, size_t n,
     const struct fg_train_opts *o, unsigned k, double *scores)
 {
 	struct fg_features *tx;
 	struct fg_model m;
 	struct fg_score s;
+	double *tw = NULL;
 	int8_t *ty;
 	size_t i, tn;
 	unsigned fold;
@@ -415,15 +445,19 @@ model_crossval(const struct fg_features *X, const int8_t *y, size_t n,
 		k = 2;
 	tx = xcalloc(n, sizeof(*tx));
 	ty = xcalloc(n, sizeof(*ty));
+	if (wt != NULL)
+		tw = xcalloc(n, sizeof(*tw));
 	for (fold = 0; fold < k; fold++) {
 		tn = 0;
 		for (i = 0; i < n; i++)
 			if (i % k != fold) {
 				tx[tn] = X[i];
+				if (tw != NULL)
+					tw[tn] = wt[i];
 				ty[tn++] = y[i];
 			}
 		memset(&m, 0, sizeof(m));
-		fit_model(&m, tx, ty, tn, o);
+		fit_model(&m, tx, ty, tw, tn, o);
 		m.fake_threshold = 1;
 		m.suspect_threshold = SUSPECT_THRESHOLD;
 		for (i = fold; i < n; i += k) {
@@ -433,10 +467,12 @@ model_crossval(const struct fg_features *X, const int8_t *y, size_t n,
 	}
 	free(tx);
 	free(ty);
+	free(tw);
 }
 
 struct ranked {
 	double	score;
+	double	w;
 	int8_t	y;
 };
 
@@ -448,29 +484,39 @@ by_score_desc(const void *a, const void *b)
 	return (x->score < y->score) - (x->score > y->score);
 }
 
-/* The lowest score s at which {score >= s} has the target precision; -1 if none. */
+/* The score s at which {score >= s} has the highest MCC, rows counted by their weights. */
 static double
-precise_threshold(const double *scores, const int8_t *y, size_t n)
+mcc_threshold(const double *scores, const int8_t *y, const double *wt, size_t n)
 {
-	struct ranked *r = xcalloc(n, sizeof(*r));
-	size_t i, tp = 0, fp = 0;
-	double best = -1;
+	struct ranked *r = xcalloc(n ? n : 1, sizeof(*r));
+	double best = -1, bestm = -2, tp = 0, fp = 0, P = 0, N = 0, fn, tn, d, mcc;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		r[i].score = scores[i];
+		r[i].w = wt != NULL ? wt[i] : 1;
 		r[i].y = y[i];
+		if (y[i])
+			P += r[i].w;
+		else
+			N += r[i].w;
 	}
 	qsort(r, n, sizeof(*r), by_score_desc);
 	for (i = 0; i < n; i++) {
 		if (r[i].y)
-			tp++;
+			tp += r[i].w;
 		else
-			fp++;
-		/* Only at the end of a run of equal scores: a threshold takes all of them. */
+			fp += r[i].w;
 		if (i + 1 < n && r[i + 1].score == r[i].score)
 			continue;
-		if ((double)tp / (tp + fp) >= TARGET_PRECISION)
+		fn = P - tp;
+		tn = N - fp;
+		d = (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn);
+		mcc = d > 0 ? (tp * tn - fp * fn) / sqrt(d) : 0;
+		if (mcc > bestm + 1e-12) {
+			bestm = mcc;
 			best = r[i].score;
+		}
 	}
 	free(r);
 	return best;
@@ -489,8 +535,8 @@ fnv1a32(uint32_t h, const void *p, size_t len)
 }
 
 void
-model_train(struct fg_model *m, const struct fg_features *X, const int8_t *y, size_t n,
-    const struct fg_train_opts *opts)
+model_train(struct fg_model *m, const struct fg_features *X, const int8_t *y,
+    const double *wt, size_t n, const struct fg_train_opts *opts)
 {
 	struct fg_train_opts o, inner;
 	double *cv, t;
@@ -504,15 +550,15 @@ model_train(struct fg_model *m, const struct fg_features *X, const int8_t *y, si
 	else
 		o = *opts;
 	memset(m, 0, sizeof(*m));
-	fit_model(m, X, y, n, &o);
+	fit_model(m, X, y, wt, n, &o);
 	m->suspect_threshold = SUSPECT_THRESHOLD;
 	m->fake_threshold = FAKE_NONE;
 	if (o.folds >= 2 && n >= 2 * o.folds) {
 		inner = o;
 		inner.folds = 0;
 		cv = xcalloc(n, sizeof(*cv));
-		model_crossval(X, y, n, &inner, o.folds, cv);
-		t = precise_threshold(cv, y, n);
+		model_crossval(X, y, wt, n, &inner, o.folds, cv);
+		t = mcc_threshold(cv, y, wt, n);
 		free(cv);
 		if (t >= 0)
 			m->fake_threshold = t < FAKE_MIN ? FAKE_MIN : t;
@@ -532,4 +578,23 @@ model_train(struct fg_model *m, const struct fg_features *X, const int8_t *y, si
 	h = fnv1a32(h, buf, (size_t)len);
 	snprintf(m->version, sizeof(m->version), "lr-%08x", h);
 	m->id = fnv1a32(2166136261u, m->version, strlen(m->version));
+}
+
+void
+model_source_weights(const int *src, const int8_t *y, size_t n, const double *source_weight,
+    int nsources, double *wt)
+{
+	size_t *cnt = xcalloc(2 * (size_t)(nsources > 0 ? nsources : 1), sizeof(*cnt));
+	double sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cnt[2 * src[i] + (y[i] != 0)]++;
+	for (i = 0; i < n; i++) {
+		wt[i] = source_weight[src[i]] / (double)cnt[2 * src[i] + (y[i] != 0)];
+		sum += wt[i];
+	}
+	for (i = 0; i < n && sum > 0; i++)
+		wt[i] *= (double)n / sum;
+	free(cnt);
 }
