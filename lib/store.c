@@ -58,6 +58,7 @@ enum {
 	DB_PROFILES, DB_EDGES, DB_ARRIVALS, DB_POLLS, DB_SPIKES, DB_META,
 	/* added later in schema 1: a read-only open of an older file finds them missing */
 	DB_OUTBOX, DB_OUTMSG, DB_ALERTED, DB_PLANS, DB_JOBS, DB_JOURNAL, DB_ALLOWED,
+	DB_TEXTS,
 	NDB
 };
 #define DB_FIRST_ADDED	DB_OUTBOX
@@ -65,7 +66,7 @@ enum {
 
 static const char *const db_names[NDB] = {
 	"profiles", "edges", "arrivals", "polls", "spikes", "meta",
-	"outbox", "outmsg", "alerted", "plans", "jobs", "journal", "allowed"
+	"outbox", "outmsg", "alerted", "plans", "jobs", "journal", "allowed", "texts"
 };
 
 struct fg_store {
@@ -1203,6 +1204,58 @@ key_position(uint8_t *buf, const char *watch)
 	len = strlen(watch);
 	memcpy(buf, "pos", 4);	/* with its NUL */
 	return 4 + len;
+}
+
+int
+store_text_get(struct fg_txn *t, const char *watch, uint64_t key, int64_t *first_seen)
+{
+	uint8_t kbuf[KEY_MAX];
+	MDB_val k, v;
+	size_t plen;
+	int rc;
+
+	TXN_CHECK(t);
+	if (t->st->missing & (1u << DB_TEXTS))
+		return FG_NOTFOUND;
+	if ((plen = key_watch(kbuf, watch)) == 0)
+		return -1;
+	put_u32be(kbuf + plen, (uint32_t)(key >> 32));
+	put_u32be(kbuf + plen + 4, (uint32_t)key);
+	k.mv_data = kbuf;
+	k.mv_size = plen + 8;
+	if ((rc = mdb_get(t->txn, t->st->dbi[DB_TEXTS], &k, &v)) == MDB_NOTFOUND)
+		return FG_NOTFOUND;
+	if (rc != 0)
+		return txn_fail(t, "text get", watch, rc);
+	if (v.mv_size != 8) {
+		log_warnx("store: watch %s: corrupt text record", watch);
+		return -1;
+	}
+	*first_seen = get_time(v.mv_data);
+	return 0;
+}
+
+int
+store_text_put(struct fg_txn *t, const char *watch, uint64_t key, int64_t first_seen)
+{
+	uint8_t kbuf[KEY_MAX], vbuf[8];
+	MDB_val k, v;
+	size_t plen;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((plen = key_watch(kbuf, watch)) == 0)
+		return -1;
+	put_u32be(kbuf + plen, (uint32_t)(key >> 32));
+	put_u32be(kbuf + plen + 4, (uint32_t)key);
+	put_time(vbuf, first_seen);
+	k.mv_data = kbuf;
+	k.mv_size = plen + 8;
+	v.mv_data = vbuf;
+	v.mv_size = 8;
+	if ((rc = mdb_put(t->txn, t->st->dbi[DB_TEXTS], &k, &v, 0)) != 0)
+		return txn_fail(t, "text put", watch, rc);
+	return 0;
 }
 
 int

@@ -17,6 +17,8 @@
  *   jobs      id(be64)                  -> purge job (JSON)
  *   journal   job(be64) seq(be32)       -> one account of a purge job and its fate (JSON)
  *   allowed   watch\0 account           -> never purged (`followguard allow`; a note)
+ *   texts     watch\0 key(be64)          -> when a follower with that profile text (the
+ *                                          cohort text key) was first seen (be64)
  */
 #ifndef FG_STORE_H
 #define FG_STORE_H
@@ -116,6 +118,13 @@ int	store_spike_put(struct fg_txn *, const char *watch, const char *spike_id,
 	    const char *json);
 int	store_spikes_scan(struct fg_txn *, const char *watch,
 	    int (*cb)(void *, const char *spike_id, const char *json), void *arg);
+
+/*
+ * Profile texts already seen among a watch's followers, by their cohort text key: when the
+ * first follower with that text was seen. Copied profiles show as keys seen before.
+ */
+int	store_text_get(struct fg_txn *, const char *watch, uint64_t key, int64_t *first_seen);
+int	store_text_put(struct fg_txn *, const char *watch, uint64_t key, int64_t first_seen);
 
 /* Next follow-order position counter of a watch (0 if none yet). */
 int	store_position_get(struct fg_txn *, const char *watch, uint64_t *);
