@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cohort.h"
 #include "detector.h"
 #include "model.h"
 #include "stats.h"
@@ -41,17 +42,20 @@
 #define PRIOR_FAKE	0.03		/* fake share assumed before any history */
 #define PRIOR_WEIGHT	50.0
 #define BASE_FAKE_MAX	0.25		/* highest usual fake share believed */
+#define PRIOR_BATCH	0.01		/* share in batches assumed before any history */
+#define BATCH_MARGIN	0.25		/* batch share above usual for inorganic */
 
 struct hour {
 	int64_t		hour;		/* t / 3600, or -1 if unused */
 	double		seconds;	/* poll time covered */
-	double		arrivals, fake, fakeish;
+	double		arrivals, fake, fakeish, batch;
 	int		spiky;		/* inside a burst: not baseline */
 };
 
 /* What a cohort is made of; one per recent poll, one per open spike. */
 struct cohort {
 	uint64_t	n, fake, suspect, empty;
+	uint64_t	newcomers, batch, copies;
 	uint64_t	in_runs, id_pairs, dated;
 	uint32_t	month[MONTHS];
 };
@@ -94,12 +98,14 @@ struct fg_detector {
 	unsigned	run_len;
 	uint64_t	prev_id;
 	int		prev_id_ok;
+	struct fg_neighbours nb;	/* recent arrivals in follow order */
 	struct spike_state burst, drip;
 	struct fg_spike	ended;		/* a surge cut short by a purchase, reported once */
 	/* baselines use complete past hours only: computed once an hour */
 	int64_t		cache_hour;
 	int		cache_ok;
 	double		cache_rate, cache_cv, cache_fake, cache_fakeish, cache_fake_rate;
+	double		cache_batch;
 };
 
 void
@@ -181,19 +187,36 @@ detector_arrival(struct fg_detector *d, const struct fg_arrival *a)
 {
 	struct cohort *c = &d->cur;
 	uint64_t id, gap, tol;
-	int64_t y;
+	int64_t y, dt;
 	unsigned m, dd;
-	int fakeish = a->verdict != FG_GENUINE;
+	int newcomer, fakeish, near;
 
+	dt = d->last_t == FG_TIME_UNKNOWN || a->t <= d->last_t ? 300 : a->t - d->last_t;
+	newcomer = cohort_newcomer(a->created_at, a->t, dt);
+	/*
+	 * Someone who joined the platform minutes ago looks empty to the scorer: no photo, no
+	 * bio, no posts. That is a person starting out, not a bought account; newcomers are
+	 * counted apart and are evidence of nothing.
+	 */
+	fakeish = !newcomer && a->verdict != FG_GENUINE;
 	c->n++;
-	c->fake += a->verdict == FG_FAKE;
-	c->suspect += a->verdict == FG_SUSPECT;
-	c->empty += a->empty;
+	c->newcomers += newcomer;
+	c->fake += !newcomer && a->verdict == FG_FAKE;
+	c->suspect += !newcomer && a->verdict == FG_SUSPECT;
+	c->empty += !newcomer && a->empty;
+	/*
+	 * A batch: created together with the arrivals just before it in the follow order, or
+	 * with the name and bio of an earlier follower.
+	 */
+	near = !newcomer && a->created_at != FG_TIME_UNKNOWN &&
+	    cohort_neighbours_next(&d->nb, a->created_at, a->t);
+	c->batch += !newcomer && (a->copy || near);
+	c->copies += !newcomer && a->copy;
 	if (fakeish)
 		d->run_len++;
 	else
 		run_end(d);
-	if (a->created_at != FG_TIME_UNKNOWN) {
+	if (a->created_at != FG_TIME_UNKNOWN && !newcomer) {
 		time_civil_from_days(a->created_at / 86400, &y, &m, &dd);
 		if (y >= MONTH0 && y < MONTH0 + MONTHS / 12) {
 			c->month[(y - MONTH0) * 12 + (m - 1)]++;
@@ -222,6 +245,9 @@ cohort_add(struct cohort *to, const struct cohort *from)
 	to->fake += from->fake;
 	to->suspect += from->suspect;
 	to->empty += from->empty;
+	to->newcomers += from->newcomers;
+	to->batch += from->batch;
+	to->copies += from->copies;
 	to->in_runs += from->in_runs;
 	to->id_pairs += from->id_pairs;
 	to->dated += from->dated;
@@ -286,12 +312,15 @@ baseline(struct fg_detector *d, int64_t t, double *rate, double *cv)
 	return 0;
 }
 
-/* Fake share of baseline arrivals, shrunk towards a prior while history is thin. */
+/*
+ * Fake share (and batch share) of baseline arrivals, shrunk towards a prior while history is
+ * thin.
+ */
 static void
 baseline_fake_share(const struct fg_detector *d, int64_t t, double *fake, double *fakeish,
-    double *fake_rate)
+    double *fake_rate, double *batch)
 {
-	double a = 0, f = 0, fs = 0, secs = 0;
+	double a = 0, f = 0, fs = 0, secs = 0, b = 0;
 	int64_t now_h = t / 3600, oldest = now_h - (int64_t)d->p.baseline_days * 24;
 	size_t i;
 
@@ -303,8 +332,10 @@ baseline_fake_share(const struct fg_detector *d, int64_t t, double *fake, double
 		a += h->arrivals;
 		f += h->fake;
 		fs += h->fakeish;
+		b += h->batch;
 		secs += h->seconds;
 	}
+	*batch = fmin((b + PRIOR_BATCH * PRIOR_WEIGHT) / (a + PRIOR_WEIGHT), BASE_FAKE_MAX);
 	/* Fake arrivals per second, a drip's included: what a burst must add to. */
 	*fake_rate = secs >= 6 * 3600 ? f / secs : -1;
 	*fake = (f + PRIOR_FAKE * PRIOR_WEIGHT) / (a + PRIOR_WEIGHT);
@@ -392,21 +423,28 @@ spike_add_poll(struct spike_state *s, const struct pollrec *r)
 
 static void
 spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double bfakeish,
-    double rate)
+    double bbatch, double rate)
 {
 	struct fg_spike *p = &s->pub;
 	const struct cohort *c = &s->c;
-	double n = c->n > 0 ? (double)c->n : 1, fakeish, excess, fake_excess;
+	double n = c->n > 0 ? (double)c->n : 1, fakeish, excess, fake_excess, batch_excess;
 	size_t i, top = 0;
-	int excess_fake;
+	int excess_fake, batch;
 
 	p->new_followers = c->n;
 	p->fake = c->fake;
 	p->suspect = c->suspect;
 	p->empty = c->empty;
+	p->newcomers = c->newcomers;
+	p->batch = c->batch;
+	p->copies = c->copies;
 	p->fake_share = c->fake / n;
 	p->suspect_share = c->suspect / n;
 	p->empty_share = c->empty / n;
+	p->newcomer_share = c->newcomers / n;
+	p->batch_share = c->batch / n;
+	p->copy_share = c->copies / n;
+	p->baseline_batch = bbatch;
 	p->run_share = (c->fake + c->suspect) > 0 ?
 	    (double)c->in_runs / (double)(c->fake + c->suspect) : 0;
 	p->id_share = c->n > 1 ? (double)c->id_pairs / (double)(c->n - 1) : 0;
@@ -436,6 +474,17 @@ spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double
 	/* While a drip is open, its bursty deliveries are not new purchases: ask a day's worth. */
 	if (d->drip.pub.open && s != &d->drip && s->fake_rate > 0)
 		excess_fake = excess_fake && fake_excess >= s->fake_rate * 86400;
+	/*
+	 * Or, whatever the scores say, the arrivals beyond the baseline are mostly a batch:
+	 * accounts created together with their neighbours in the follow order, or with a profile
+	 * text an earlier follower had. Purchases of real-looking (aged, copied) accounts show
+	 * here; viral growth brings people created at unrelated times, newcomer waves are not
+	 * counted at all.
+	 */
+	batch_excess = (double)c->batch - bbatch * fmax(s->expected, 0);
+	batch = c->batch >= 8 && p->batch_share >= bbatch + BATCH_MARGIN &&
+	    binomial_z((double)c->batch, n, bbatch) >= 4 && batch_excess >= 0.4 * excess &&
+	    s != &d->drip;
 	if (s->reported && s->reported_kind == FG_SPIKE_INORGANIC)
 		p->kind = FG_SPIKE_INORGANIC;	/* a purchase stays one as organic arrivals dilute it */
 	else if (c->fake >= 8 && p->fake_share >= bfake + d->p.inorganic_margin &&
@@ -444,6 +493,8 @@ spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double
 	else if (c->fake + c->suspect >= 10 && c->fake >= 3 && excess_fake &&
 	    fakeish >= bfakeish + d->p.inorganic_margin + 0.1 &&
 	    (p->cluster_share >= 0.3 || p->run_share >= 0.5 || p->id_share >= 0.3))
+		p->kind = FG_SPIKE_INORGANIC;
+	else if (batch)
 		p->kind = FG_SPIKE_INORGANIC;
 	else
 		p->kind = FG_SPIKE_ORGANIC;
@@ -493,7 +544,7 @@ spike_open(struct fg_detector *d, struct spike_state *s, enum fg_pattern pattern
 
 static size_t
 burst_step(struct fg_detector *d, int64_t t, double bfake, double bfakeish, double rate,
-    const struct fg_spike **out)
+    double bbatch, const struct fg_spike **out)
 {
 	struct spike_state *s = &d->burst;
 	const struct pollrec *r = &d->polls[(d->npolls - 1) % WINDOW];
@@ -539,7 +590,7 @@ burst_step(struct fg_detector *d, int64_t t, double bfake, double bfakeish, doub
 	if (excess)
 		s->last_excess = t;
 	hour_slot(d, t)->spiky = 1;
-	spike_publish(d, s, bfake, bfakeish, rate);
+	spike_publish(d, s, bfake, bfakeish, bbatch, rate);
 	if (t - s->last_excess >= d->p.quiet) {
 		s->pub.open = 0;
 		d->burst_end = t;
@@ -622,7 +673,7 @@ drip_step(struct fg_detector *d, int64_t t, double rate, const struct fg_spike *
 		s->pub.followers_before = d->audience > s->c.n ?
 		    (int64_t)(d->audience - s->c.n) : 0;
 	s->pub.last = t;
-	spike_publish(d, s, base, base, rate);
+	spike_publish(d, s, base, base, d->cache_batch, rate);
 	s->pub.kind = FG_SPIKE_INORGANIC;
 	if (spike_report_due(s, 0)) {
 		*out = &s->pub;
@@ -645,7 +696,7 @@ detector_poll_end(struct fg_detector *d, int64_t t, int64_t followers_count,
 	if (d->cache_hour != t / 3600) {
 		d->cache_hour = t / 3600;
 		baseline_fake_share(d, t, &d->cache_fake, &d->cache_fakeish,
-		    &d->cache_fake_rate);
+		    &d->cache_fake_rate, &d->cache_batch);
 		d->cache_ok = baseline(d, t, &d->cache_rate, &d->cache_cv) == 0;
 	}
 	bfake = d->cache_fake;
@@ -675,6 +726,7 @@ detector_poll_end(struct fg_detector *d, int64_t t, int64_t followers_count,
 	h->arrivals += (double)d->cur.n;
 	h->fake += (double)d->cur.fake;
 	h->fakeish += (double)(d->cur.fake + d->cur.suspect);
+	h->batch += (double)d->cur.batch;
 	d->audience += d->cur.n;
 	if (followers_count >= 0) {
 		d->followers = followers_count;
@@ -683,7 +735,7 @@ detector_poll_end(struct fg_detector *d, int64_t t, int64_t followers_count,
 	d->last_t = t;
 	memset(&d->cur, 0, sizeof(d->cur));
 
-	n += burst_step(d, t, bfake, bfakeish, rate, out + n);
+	n += burst_step(d, t, bfake, bfakeish, rate, d->cache_batch, out + n);
 	n += drip_step(d, t, rate, out + n);
 	return n;
 }

@@ -15,10 +15,12 @@
 
 struct fg_arrival {
 	const char	*id;
+	int64_t		 t;		/* the poll that saw it follow */
 	int64_t		 created_at;	/* FG_TIME_UNKNOWN if unknown */
 	double		 score;
 	uint8_t		 verdict;	/* enum fg_verdict */
 	uint8_t		 empty;		/* no bio, no display name or default avatar, no posts */
+	uint8_t		 copy;		/* its profile text was seen on an earlier follower */
 };
 
 enum fg_spike_kind { FG_SPIKE_ORGANIC = 0, FG_SPIKE_INORGANIC = 1 };
@@ -35,8 +37,13 @@ struct fg_spike {
 	int64_t		last;		/* latest poll seen */
 	int64_t		detected;	/* poll at which it was first reported */
 	uint64_t	new_followers;
-	uint64_t	fake, suspect, empty;
+	uint64_t	fake, suspect, empty;	/* newcomers are counted in none */
+	uint64_t	newcomers;	/* created minutes before they followed */
+	uint64_t	batch;		/* created with their neighbours, or copied */
+	uint64_t	copies;
 	double		fake_share, suspect_share, empty_share;
+	double		newcomer_share, batch_share, copy_share;
+	double		baseline_batch;	/* share of usual arrivals in batches */
 	double		baseline_per_hour;	/* expected organic arrivals */
 	double		baseline_fake;		/* share of usual arrivals scored fake */
 	double		cluster_share;		/* share created in the top month */

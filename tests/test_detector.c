@@ -67,52 +67,91 @@ struct run {
 	uint64_t		 largest_organic;
 };
 
+/* Who arrives. */
+enum who {
+	PERSON,		/* created at any time over 11 years, scored genuine (8 % suspect) */
+	SPAM,		/* a person-like spam account: any creation time, scored fake */
+	BOUGHT,		/* vendor stock: consecutive ids, created within a day, scored fake */
+	LOOKALIKE,	/* vendor stock that scores genuine: created within a day, 2 years ago */
+	COPY,		/* scores genuine, any creation time, with an earlier follower's text */
+	NEWCOMER,	/* joined the platform minutes ago: empty, scored fake */
+	NWHO
+};
+
 static void
-arrive(struct run *r, int fake, int batch)
+arrive(struct run *r, enum who who)
 {
-	struct fg_arrival a;
+	struct fg_arrival a = { .t = r->t };
 	char id[32];
 
 	/* Genuine: ids all over; batch fakes: consecutive ids and one creation month. */
-	if (batch)
+	if (who == BOUGHT || who == LOOKALIKE)
 		snprintf(id, sizeof(id), "%llu", (unsigned long long)(900000000 + r->next_id++));
 	else
 		snprintf(id, sizeof(id), "%llu", (unsigned long long)(uniform() * 1e12));
 	a.id = id;
-	a.created_at = batch ? T0 - 400 * 86400 + (int64_t)(uniform() * 86400) :
-	    T0 - (int64_t)(uniform() * 4000 * 86400);
-	a.score = fake ? 0.95 : 0.1;
-	a.verdict = fake ? FG_FAKE : (uniform() < 0.08 ? FG_SUSPECT : FG_GENUINE);
-	a.empty = fake && batch;
+	switch (who) {
+	case BOUGHT:
+		a.created_at = T0 - 400 * 86400 + (int64_t)(uniform() * 86400);
+		break;
+	case LOOKALIKE:
+		a.created_at = T0 - 730 * 86400 + (int64_t)(uniform() * 86400);
+		break;
+	case NEWCOMER:
+		a.created_at = r->t - 60 - (int64_t)(uniform() * 1200);
+		break;
+	default:
+		a.created_at = T0 - (int64_t)(uniform() * 4000 * 86400);
+		break;
+	}
+	if (who == SPAM || who == BOUGHT || who == NEWCOMER) {
+		a.score = 0.95;
+		a.verdict = FG_FAKE;
+	} else {
+		a.score = 0.1;
+		a.verdict = uniform() < 0.08 ? FG_SUSPECT : FG_GENUINE;
+	}
+	a.empty = who == BOUGHT || who == NEWCOMER;
+	a.copy = who == COPY;
 	detector_arrival(r->d, &a);
+}
+
+/* One poll: arrivals of each kind, the purchase's first (the newest in the list). */
+static void
+poll_mix(struct run *r, const unsigned *n)
+{
+	const struct fg_spike *out[FG_DETECTOR_REPORTS];
+	static const enum who order[] = { BOUGHT, LOOKALIKE, COPY, PERSON, SPAM, NEWCOMER };
+	unsigned i, k;
+	size_t nr, j;
+
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		for (i = 0; i < n[order[k]]; i++)
+			arrive(r, order[k]);
+	nr = detector_poll_end(r->d, r->t, -1, out);
+	for (j = 0; j < nr; j++) {
+		r->last = out[j];
+		if (out[j]->kind == FG_SPIKE_INORGANIC) {
+			if (r->inorganic_reports++ == 0)
+				r->first_inorganic = r->t;
+		} else {
+			r->organic_reports++;
+			if (out[j]->new_followers > r->largest_organic)
+				r->largest_organic = out[j]->new_followers;
+		}
+	}
+	r->t += POLL;
 }
 
 static void
 poll(struct run *r, unsigned organic, unsigned spam, unsigned bought)
 {
-	const struct fg_spike *out[FG_DETECTOR_REPORTS];
-	unsigned i;
-	size_t n, k;
+	unsigned n[NWHO] = { 0 };
 
-	for (i = 0; i < bought; i++)
-		arrive(r, 1, 1);
-	for (i = 0; i < organic; i++)
-		arrive(r, 0, 0);
-	for (i = 0; i < spam; i++)
-		arrive(r, 1, 0);
-	n = detector_poll_end(r->d, r->t, -1, out);
-	for (k = 0; k < n; k++) {
-		r->last = out[k];
-		if (out[k]->kind == FG_SPIKE_INORGANIC) {
-			if (r->inorganic_reports++ == 0)
-				r->first_inorganic = r->t;
-		} else {
-			r->organic_reports++;
-			if (out[k]->new_followers > r->largest_organic)
-				r->largest_organic = out[k]->new_followers;
-		}
-	}
-	r->t += POLL;
+	n[PERSON] = organic;
+	n[SPAM] = spam;
+	n[BOUGHT] = bought;
+	poll_mix(r, n);
 }
 
 static void
@@ -202,6 +241,77 @@ test_viral_is_organic(void **state)
 	detector_free(r.d);
 }
 
+/* A platform surge: 4,000 people who joined minutes ago follow within hours. */
+static void
+test_newcomer_wave_is_organic(void **state)
+{
+	unsigned n[NWHO] = { 0 };
+	struct run r;
+	int i;
+
+	(void)state;
+	run_init(&r, 11);
+	organic_days(&r, 10, 100);
+	for (i = 0; i < 72; i++) {
+		n[PERSON] = poisson(organic_rate(r.t, 100));
+		n[SPAM] = poisson(organic_rate(r.t, 100) * 0.02);
+		n[NEWCOMER] = poisson(4000.0 / 72 * 3 * exp(-(double)i / 24));
+		poll_mix(&r, n);
+	}
+	organic_days(&r, 2, 100);
+	assert_true(r.organic_reports > 0);
+	assert_int_equal(r.inorganic_reports, 0);
+	assert_true(r.largest_organic > 2000);
+	assert_true(r.last->newcomer_share > 0.5);
+	assert_true(r.last->fake_share < 0.1);
+	detector_free(r.d);
+}
+
+/*
+ * Purchases that score genuine one by one: aged accounts made together, or accounts carrying
+ * earlier followers' names and bios. +10 % within a day is inorganic all the same.
+ */
+static void
+lookalike_purchase(enum who who, uint64_t seed)
+{
+	unsigned n[NWHO] = { 0 };
+	struct run r;
+	int64_t first;
+	int i;
+
+	run_init(&r, seed);
+	organic_days(&r, 10, 100);
+	first = r.t;
+	for (i = 0; i < 288; i++) {
+		n[PERSON] = poisson(organic_rate(r.t, 100));
+		n[SPAM] = poisson(organic_rate(r.t, 100) * 0.02);
+		n[who] = poisson(2000.0 / 288);
+		poll_mix(&r, n);
+	}
+	assert_true(r.inorganic_reports > 0);
+	assert_true(r.first_inorganic - first <= 36 * POLL);
+	assert_int_equal(r.last->kind, FG_SPIKE_INORGANIC);
+	assert_true(r.last->fake_share < 0.2);
+	assert_true(r.last->batch_share > 0.5);
+	if (who == COPY)
+		assert_true(r.last->copy_share > 0.5);
+	detector_free(r.d);
+}
+
+static void
+test_aged_lookalikes_are_inorganic(void **state)
+{
+	(void)state;
+	lookalike_purchase(LOOKALIKE, 12);
+}
+
+static void
+test_copied_profiles_are_inorganic(void **state)
+{
+	(void)state;
+	lookalike_purchase(COPY, 13);
+}
+
 static void
 test_drip_detected(void **state)
 {
@@ -227,6 +337,9 @@ main(void)
 		cmocka_unit_test(test_purchase_detected_fast),
 		cmocka_unit_test(test_viral_is_organic),
 		cmocka_unit_test(test_drip_detected),
+		cmocka_unit_test(test_newcomer_wave_is_organic),
+		cmocka_unit_test(test_aged_lookalikes_are_inorganic),
+		cmocka_unit_test(test_copied_profiles_are_inorganic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
