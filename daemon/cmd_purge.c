@@ -82,8 +82,9 @@ static void
 print_plan(const struct purge_plan *p, const struct purge_selector *sel, int dry)
 {
 	static const double edges[] = { 0.0, 0.5, 0.8, 0.9, 0.95, 1.01 };
-	size_t hist[5] = { 0 }, i, k, shown = 0;
+	size_t hist[5] = { 0 }, evn[FG_EV_COUNT] = { 0 }, i, k, shown = 0;
 	const struct purge_entry *e;
+	char ev[160];
 	int b;
 
 	printf("Purge plan for watch %s", sel->watch);
@@ -104,11 +105,17 @@ print_plan(const struct purge_plan *p, const struct purge_selector *sel, int dry
 		for (b = 4; b > 0 && e->score < edges[b]; b--)
 			;
 		hist[b]++;
+		for (b = 0; b < FG_EV_COUNT; b++)
+			evn[b] += (e->evidence >> b) & 1;
 	}
 	if (p->planned > 0) {
 		printf("  scores:");
 		for (b = 4; b >= 0; b--)
 			printf("  %.2f-%.2f: %zu", edges[b], b == 4 ? 1.0 : edges[b + 1], hist[b]);
+		printf("\n  evidence:");
+		for (b = 0; b < FG_EV_COUNT; b++)
+			if (evn[b] > 0)
+				printf("  %s %zu", plan_evidence_name(b), evn[b]);
 		printf("\n  sample:\n");
 	}
 	for (i = 0; i < p->n && shown < 10; i++) {
@@ -116,6 +123,8 @@ print_plan(const struct purge_plan *p, const struct purge_selector *sel, int dry
 		if (e->skip != SKIP_NONE)
 			continue;
 		printf("    %-30s %5.2f  ", e->handle != NULL ? e->handle : e->id, e->score);
+		if (e->evidence != 0)
+			printf("%s; ", plan_evidence_format(e->evidence, ", ", ev, sizeof(ev)));
 		for (k = 0; k < e->nreasons; k++)
 			printf("%s%s", k ? ", " : "", feature_name(e->reasons[k]));
 		printf("\n");
@@ -135,6 +144,7 @@ plan_json(const struct purge_plan *p, const struct purge_selector *sel)
 	const struct purge_entry *e;
 	char hash[20];
 	size_t i, k;
+	int b;
 
 	for (i = 0; i < p->n; i++) {
 		e = &p->e[i];
@@ -147,6 +157,13 @@ plan_json(const struct purge_plan *p, const struct purge_selector *sel)
 		for (k = 0; k < e->nreasons; k++)
 			json_array_append_new(r, json_string(feature_name(e->reasons[k])));
 		s = json_pack("{s:s, s:f, s:o}", "id", e->id, "score", e->score, "reasons", r);
+		if (e->evidence != 0) {
+			r = json_array();
+			for (b = 0; b < FG_EV_COUNT; b++)
+				if (e->evidence & (1u << b))
+					json_array_append_new(r, json_string(plan_evidence_name(b)));
+			json_object_set_new(s, "evidence", r);
+		}
 		if (e->handle != NULL)
 			json_object_set_new(s, "handle", json_string(e->handle));
 		json_array_append_new(sample, s);

@@ -45,6 +45,17 @@ count(char *buf, size_t len, int64_t n)
 	return buf;
 }
 
+/* "2019-03-04", of a day counted from 1970-01-01 */
+static const char *
+day(char *buf, size_t len, int64_t d)
+{
+	char r[FG_RFC3339_LEN];
+
+	time_format_rfc3339(d * 86400, r);
+	snprintf(buf, len, "%.10s", r);
+	return buf;
+}
+
 /* "2026-03-01 01:45 UTC" */
 static const char *
 when(char *buf, size_t len, int64_t t)
@@ -76,6 +87,7 @@ static int
 examples(struct fg_txn *txn, const char *watch, const struct fg_plan *p, struct buf *b)
 {
 	struct fg_profile_rec rec;
+	char ev[160];
 	size_t i;
 	int r;
 
@@ -86,8 +98,13 @@ examples(struct fg_txn *txn, const char *watch, const struct fg_plan *p, struct 
 			buf_printf(b, "  @%-28s", rec.profile.handle);
 		else
 			buf_printf(b, "  id %-27s", p->why[i].id);
-		buf_printf(b, " %.2f  ", p->why[i].score);
-		reasons_list(b, &p->why[i], ", ");
+		buf_printf(b, " %.2f  %s", p->why[i].score, plan_evidence_format(
+		    p->why[i].evidence, ", ", ev, sizeof(ev)));
+		if (p->why[i].nreasons > 0) {
+			buf_puts(b, " (");
+			reasons_list(b, &p->why[i], ", ");
+			buf_puts(b, ")");
+		}
 		buf_puts(b, "\n");
 	}
 	if (p->n > ALERT_SAMPLE)
@@ -102,6 +119,7 @@ facts(struct buf *b, const struct fg_watch_conf *w, const struct fg_report *r)
 {
 	const struct fg_spike *s = r->spike;
 	char n1[32], n2[32], t1[40], t2[40];
+	size_t i;
 
 	buf_printf(b, "Watched account:  %s (@%s on %s, %s)\n", w->name, w->account,
 	    w->provider, w->base_url);
@@ -121,6 +139,17 @@ facts(struct buf *b, const struct fg_watch_conf *w, const struct fg_report *r)
 	if (s->pattern == FG_BURST && s->cluster_year > 0)
 		buf_printf(b, "Creation dates:   %.0f%% created in %04d-%02d\n",
 		    100 * s->cluster_share, s->cluster_year, s->cluster_month);
+	buf_printf(b, "Batches:          %.0f%% created with their neighbours or copied "
+	    "(usually %.0f%%); %.0f%% newcomers to the platform\n", 100 * s->batch_share,
+	    100 * s->baseline_batch, 100 * s->newcomer_share);
+	if (r->plan != NULL && r->plan->nwindows > 0) {
+		buf_puts(b, "Made together:    ");
+		for (i = 0; i < r->plan->nwindows; i++)
+			buf_printf(b, "%s%s to %s", i ? ", " : "",
+			    day(t1, sizeof(t1), r->plan->windows[i][0]),
+			    day(t2, sizeof(t2), r->plan->windows[i][1]));
+		buf_puts(b, "\n");
+	}
 	if (r->plan != NULL)
 		buf_printf(b, "Purge plan:       %s followers%s\n", count(n1, sizeof(n1),
 		    (int64_t)r->plan->n), r->plan->skipped_allowlist > 0 ?
@@ -201,11 +230,12 @@ alert_cohort_csv(struct fg_txn *txn, const char *watch, const struct fg_plan *p,
 	struct fg_profile_rec rec;
 	struct fg_edge e;
 	struct buf b = { 0 }, why = { 0 };
-	char t[FG_RFC3339_LEN], sc[16];
+	char t[FG_RFC3339_LEN], sc[16], ev[160];
 	size_t i;
 	int r, re;
 
-	buf_puts(&b, "id,handle,display_name,score,verdict,created_at,followed_at,reasons\r\n");
+	buf_puts(&b, "id,handle,display_name,score,verdict,created_at,followed_at,reasons,"
+	    "evidence\r\n");
 	for (i = 0; i < p->n; i++) {
 		if ((r = store_profile_get(txn, watch, p->ids[i], &rec)) == -1 ||
 		    (re = store_edge_get(txn, watch, p->ids[i], &e)) == -1) {
@@ -229,6 +259,8 @@ alert_cohort_csv(struct fg_txn *txn, const char *watch, const struct fg_plan *p,
 		why.len = 0;
 		reasons_list(&why, &p->why[i], ";");
 		csv_field(&b, why.len > 0 ? why.s : NULL);
+		buf_puts(&b, ",");
+		csv_field(&b, plan_evidence_format(p->why[i].evidence, ";", ev, sizeof(ev)));
 		buf_puts(&b, "\r\n");
 	}
 	buf_free(&why);

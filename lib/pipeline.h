@@ -11,44 +11,11 @@
 
 #include "detector.h"
 #include "model.h"
+#include "plan.h"
 #include "profile.h"
 #include "store.h"
 
 #define FG_PAGE_MAX	1000	/* follows or unfollows written per transaction */
-
-struct fg_policy {
-	double		 min_score;	/* purge only at or above this score */
-	char *const	*allowlist;	/* ids or handles never purged */
-	size_t		 nallowlist;
-};
-
-#define FG_PLAN_MONTHS	8
-#define FG_PLAN_SAMPLE	10	/* planned followers shown to people */
-#define FG_PLAN_REASONS	3
-
-/* A planned follower shown to people: its score and what pushed it up. */
-struct fg_plan_sample {
-	const char	*id;		/* points into the plan's ids */
-	double		 score;
-	size_t		 nreasons;
-	enum fg_feature	 reasons[FG_PLAN_REASONS];
-};
-
-struct fg_plan {
-	char		**ids;
-	size_t		 n;
-	size_t		 skipped_allowlist;
-	size_t		 below_score;	/* cohort members under min_score */
-	/*
-	 * When the cohort is diluted by organic arrivals (a drip over weeks), only followers
-	 * created in the cohort's signature months are planned: months far more common among
-	 * the cohort's fake-scored followers than among the account's usual ones.
-	 */
-	size_t		 nmonths;
-	int		 months[FG_PLAN_MONTHS];	/* year * 12 + month - 1 */
-	size_t		 outside_months;		/* scored high enough, left out */
-	struct fg_plan_sample *why;	/* n entries, one per id, in follow order */
-};
 
 /* One spike report, with its purge plan when inorganic. */
 struct fg_report {
@@ -110,6 +77,5 @@ int		 pipeline_polls_done(struct fg_pipeline *, const char *watch, uint64_t *);
 /* Draws up the purge plan of a spike from the store. 0 or -1. */
 int		 pipeline_plan(struct fg_pipeline *, const char *watch, const struct fg_spike *,
 		    struct fg_plan *);
-void		 plan_free(struct fg_plan *);
 
 #endif

@@ -166,6 +166,7 @@ struct selecting {
 	size_t			 cap;
 	double			 min_score;
 	const char		*spike;		/* looking for this spike's record */
+	const unsigned		*evidence;	/* of the ids selected, from the spike's plan */
 	int			 found, organic;
 	uint64_t		 following;
 };
@@ -286,9 +287,14 @@ select_ids(struct selecting *s, char **ids, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (strmap_add(&s->seen, ids[i], 0, NULL) && consider(s, ids[i]) == -1)
+	for (i = 0; i < n; i++) {
+		if (!strmap_add(&s->seen, ids[i], 0, NULL))
+			continue;
+		if (consider(s, ids[i]) == -1)
 			return -1;
+		if (s->evidence != NULL)
+			s->plan->e[s->plan->n - 1].evidence = s->evidence[i];
+	}
 	return 0;
 }
 
@@ -298,7 +304,8 @@ purge_select(struct fg_txn *txn, const struct fg_config *cfg, const struct fg_mo
 {
 	struct selecting s;
 	const char *text;
-	char **ids = NULL, *copy = NULL, *line, *save;
+	char **ids = NULL, *copy = NULL, *line, *save, *tab;
+	unsigned *ev = NULL;
 	size_t nids = 0, cap = 0, i;
 	uint64_t h = FG_FNV64_BASIS;
 	int rc = 0;
@@ -336,15 +343,21 @@ purge_select(struct fg_txn *txn, const struct fg_config *cfg, const struct fg_mo
 			    sel->spike_id);
 			return 1;
 		}
+		/* One line per follower: its id, then a tab and what put it in the plan. */
 		copy = xstrdup(text);
 		for (line = strtok_r(copy, "\n", &save); line != NULL;
 		    line = strtok_r(NULL, "\n", &save)) {
 			if (nids == cap) {
 				cap = cap ? cap * 2 : 256;
 				ids = xreallocarray(ids, cap, sizeof(*ids));
+				ev = xreallocarray(ev, cap, sizeof(*ev));
 			}
+			if ((tab = strchr(line, '\t')) != NULL)
+				*tab++ = '\0';
+			ev[nids] = tab != NULL ? plan_evidence_parse(tab) : 0;
 			ids[nids++] = line;
 		}
+		s.evidence = ev;
 		rc = select_ids(&s, ids, nids);
 	} else if (sel->since != FG_TIME_UNKNOWN) {
 		plan->spike_start = sel->since;
@@ -356,6 +369,7 @@ purge_select(struct fg_txn *txn, const struct fg_config *cfg, const struct fg_mo
 		rc = select_ids(&s, sel->ids, sel->nids);
 	strmap_free(&s.seen);
 	free(ids);
+	free(ev);
 	free(copy);
 	if (rc != 0) {
 		purge_plan_free(plan);

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "features.h"
 #include "model.h"
+#include "plan.h"
 #include "store.h"
 
 /* Why an account is not removed. */
@@ -53,6 +54,7 @@ struct purge_entry {
 	enum purge_skip	 skip;
 	size_t		 nreasons;
 	enum fg_feature	 reasons[PURGE_REASONS];
+	unsigned	 evidence;	/* what put it in the spike's plan (enum fg_evidence) */
 };
 
 struct purge_plan {

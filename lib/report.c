@@ -57,6 +57,10 @@ report_spike_object(const char *watch, const struct fg_spike *s)
 	if (o == NULL)
 		fatalx("report_spike_object: json_pack failed");
 	json_object_set_new(o, "baseline_fake_share", json_real(round4(s->baseline_fake)));
+	json_object_set_new(o, "newcomer_share", json_real(round4(s->newcomer_share)));
+	json_object_set_new(o, "batch_share", json_real(round4(s->batch_share)));
+	json_object_set_new(o, "baseline_batch_share", json_real(round4(s->baseline_batch)));
+	json_object_set_new(o, "copy_share", json_real(round4(s->copy_share)));
 	json_object_set_new(o, "last", json_string(time_format_rfc3339(s->last, start)));
 	if (s->followers_before >= 0)
 		json_object_set_new(o, "followers_before", json_integer(s->followers_before));
@@ -91,11 +95,27 @@ print_line(FILE *f, json_t *o)
 	fputc('\n', f);
 }
 
+/* A plan's creation windows as [["2019-03-04","2019-03-06"], ...]. */
+json_t *
+report_windows(const struct fg_plan *p)
+{
+	char a[FG_RFC3339_LEN], b[FG_RFC3339_LEN];
+	json_t *w = json_array();
+	size_t i;
+
+	for (i = 0; i < p->nwindows; i++) {
+		time_format_rfc3339(p->windows[i][0] * 86400, a);
+		time_format_rfc3339(p->windows[i][1] * 86400, b);
+		json_array_append_new(w, json_pack("[s#,s#]", a, (size_t)10, b, (size_t)10));
+	}
+	return w;
+}
+
 void
 report_write_jsonl(FILE *f, const struct fg_report *r)
 {
-	char t[FG_RFC3339_LEN];
-	json_t *o, *ids;
+	char t[FG_RFC3339_LEN], evbuf[160];
+	json_t *o, *ids, *ev;
 	size_t i;
 
 	time_format_rfc3339(r->t, t);
@@ -107,11 +127,19 @@ report_write_jsonl(FILE *f, const struct fg_report *r)
 	if (r->plan == NULL)
 		return;
 	ids = json_array();
-	for (i = 0; i < r->plan->n; i++)
+	ev = json_array();
+	for (i = 0; i < r->plan->n; i++) {
 		json_array_append_new(ids, json_string(r->plan->ids[i]));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "t", t, "watch", r->watch,
-	    "event", "purge_plan", "spike_id", r->spike->id, "count", (json_int_t)r->plan->n,
-	    "skipped_allowlist", (json_int_t)r->plan->skipped_allowlist, "ids", ids);
+		json_array_append_new(ev, json_string(plan_evidence_format(
+		    r->plan->why[i].evidence, ",", evbuf, sizeof(evbuf))));
+	}
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:o}", "t", t, "watch",
+	    r->watch, "event", "purge_plan", "spike_id", r->spike->id,
+	    "count", (json_int_t)r->plan->n,
+	    "skipped_allowlist", (json_int_t)r->plan->skipped_allowlist,
+	    "newcomers", (json_int_t)r->plan->newcomers, "ids", ids, "evidence", ev);
+	if (r->plan->nwindows > 0)
+		json_object_set_new(o, "creation_windows", report_windows(r->plan));
 	print_line(f, o);
 	json_decref(o);
 }
@@ -125,7 +153,7 @@ report_write_text(FILE *f, const struct fg_report *r, double min_score, int full
 {
 	const struct fg_spike *s = r->spike;
 	const struct fg_plan *p = r->plan;
-	char t[FG_RFC3339_LEN], start[FG_RFC3339_LEN];
+	char t[FG_RFC3339_LEN], start[FG_RFC3339_LEN], ev[160];
 	size_t i, k;
 
 	time_format_rfc3339(r->t, t);
@@ -156,20 +184,30 @@ report_write_text(FILE *f, const struct fg_report *r, double min_score, int full
 		    100 * s->cluster_share, s->cluster_year, s->cluster_month,
 		    100 * s->run_share);
 	fputc('\n', f);
+	fprintf(f, "    created with their neighbours or copied %.0f%% (usually %.0f%%), copied "
+	    "%.0f%%, newcomers %.0f%%\n", 100 * s->batch_share, 100 * s->baseline_batch,
+	    100 * s->copy_share, 100 * s->newcomer_share);
 	if (p == NULL) {
 		fprintf(f, "    organic: new followers look like people; nothing to remove\n");
 		return;
 	}
-	fprintf(f, "    purge plan: %zu followers would be removed (score >= %.2f", p->n,
+	fprintf(f, "    purge plan: %zu followers would be removed (purge.min_score %.2f", p->n,
 	    min_score);
 	if (p->skipped_allowlist > 0)
 		fprintf(f, "; %zu allowlisted kept", p->skipped_allowlist);
-	fprintf(f, "; %zu below the score kept)\n", p->below_score);
+	fprintf(f, "; %zu without enough evidence kept; %zu newcomers never planned)\n",
+	    p->below_score, p->newcomers);
+	for (i = 0; i < p->nwindows; i++) {
+		time_format_rfc3339(p->windows[i][0] * 86400, t);
+		time_format_rfc3339(p->windows[i][1] * 86400, start);
+		fprintf(f, "    made together: created %.10s to %.10s\n", t, start);
+	}
 	for (i = 0; i < p->n && i < FG_PLAN_SAMPLE; i++) {
-		fprintf(f, "      %s  %.2f ", p->why[i].id, p->why[i].score);
+		fprintf(f, "      %s  %.2f  %s", p->why[i].id, p->why[i].score,
+		    plan_evidence_format(p->why[i].evidence, ", ", ev, sizeof(ev)));
 		for (k = 0; k < p->why[i].nreasons; k++)
-			fprintf(f, "%s%s", k ? ", " : "", feature_name(p->why[i].reasons[k]));
-		fputc('\n', f);
+			fprintf(f, "%s%s", k ? ", " : " (", feature_name(p->why[i].reasons[k]));
+		fprintf(f, "%s\n", p->why[i].nreasons > 0 ? ")" : "");
 	}
 	fprintf(f, "    review: followguard purge --watch %s --spike %s --dry-run\n",
 	    r->watch, s->id);

@@ -727,14 +727,17 @@ plan_init(struct fg_plan *p, struct fg_plan_sample *why)
 	why[0].nreasons = 2;
 	why[0].reasons[0] = F_DEFAULT_AVATAR;
 	why[0].reasons[1] = F_EMPTY_BIO;
+	why[0].evidence = FG_EV_SCORE | FG_EV_WINDOW;
 	why[1].id = plan_ids[1];
 	why[1].score = 0.85;
 	why[1].nreasons = 1;
 	why[1].reasons[0] = F_HANDLE_DIGITS;
+	why[1].evidence = FG_EV_COPY;
 	why[2].id = plan_ids[2];
 	why[2].score = 0.91;
 	why[2].nreasons = 1;
 	why[2].reasons[0] = F_POSTS;
+	why[2].evidence = FG_EV_SCORE;
 }
 
 static void
@@ -814,21 +817,24 @@ test_record(void **state)
 	assert_non_null(strstr(body, "Creation dates:   80% created in 2026-02\n"));
 	assert_non_null(strstr(body, "Purge plan:       3 followers\n"));
 	assert_non_null(strstr(body, "  @spam_bot_0001"));
-	assert_non_null(strstr(body, " 0.97  default_avatar, empty_bio\n"));
+	assert_non_null(strstr(body, " 0.97  creation_window, score (default_avatar, "
+	    "empty_bio)\n"));
 	assert_non_null(strstr(body, "  @cheap.followers42"));
 	assert_non_null(strstr(body, "  id p3 "));
-	assert_non_null(strstr(body, " 0.91  posts\n"));
+	assert_non_null(strstr(body, " 0.91  score (posts)\n"));
+	assert_non_null(strstr(body, " 0.85  copied_profile (handle_digits)\n"));
 	assert_non_null(strstr(body, "followguard purge --watch brand --spike " SPIKE
 	    " --yes\n"));
 	assert_null(strstr(body, "Automatic removal"));
 	free(body);
 	csv = attachment(msg);
 	assert_string_equal(csv,
-	    "id,handle,display_name,score,verdict,created_at,followed_at,reasons\r\n"
+	    "id,handle,display_name,score,verdict,created_at,followed_at,reasons,evidence\r\n"
 	    "p1,spam_bot_0001,Bot One,0.970,fake,2026-02-14T00:00:00Z,2026-03-01T01:30:00Z,"
-	    "default_avatar;empty_bio\r\n"
-	    "p2,cheap.followers42,\"'=cmd, \"\"quoted\"\"\",0.850,suspect,,,handle_digits\r\n"
-	    "p3,,,0.910,,,,posts\r\n");
+	    "default_avatar;empty_bio,creation_window;score\r\n"
+	    "p2,cheap.followers42,\"'=cmd, \"\"quoted\"\"\",0.850,suspect,,,handle_digits,"
+	    "copied_profile\r\n"
+	    "p3,,,0.910,,,,posts,score\r\n");
 	free(csv);
 	free(msg);
 
