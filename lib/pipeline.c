@@ -31,6 +31,7 @@ struct watch_state {
 	uint32_t		 seq;		/* next place in the current poll */
 	struct fg_poll		 poll;		/* the current poll's tallies */
 	uint64_t		 initial_fake;
+	int64_t			 kept_hour;	/* open spikes last stored in this hour */
 };
 
 struct fg_pipeline {
@@ -391,7 +392,12 @@ pipeline_poll_end(struct fg_pipeline *pl, const char *watch, int64_t t,
 		pe.nspikes = detector_poll_end(ws->det, t, followers_count, pe.spikes);
 	for (i = 0; i < pe.nspikes; i++)
 		pe.kept[pe.nkept++] = pe.spikes[i];
-	open_n = detector_open_spikes(ws->det, open);
+	/*
+	 * An open spike's extent is kept current in the store once an hour (and at every
+	 * report): serializing it at every poll cost a quarter of a replay.
+	 */
+	open_n = ws->kept_hour != t / 3600 ? detector_open_spikes(ws->det, open) : 0;
+	ws->kept_hour = t / 3600;
 	for (i = 0; i < open_n; i++)
 		if (!reported(&pe, open[i]))
 			pe.kept[pe.nkept++] = open[i];

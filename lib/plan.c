@@ -160,9 +160,8 @@ struct drafting {
 	struct pollbuf		 pb;
 	struct fg_neighbours	 nb;
 	/* the usual arrivals before the spike: how many, how many fake-looking */
-	double			 ref_n, ref_fakeish;
+	double			 ref_n, ref_fakeish;	/* usual arrivals before the spike */
 	size_t			 block_width;
-	int			 in_ref;
 	/* a drip's plan leaves out the bursts inside it */
 	int64_t			(*bursts)[2];
 	size_t			 nbursts;
@@ -240,6 +239,11 @@ poll_one(void *arg, const struct fg_poll *p)
 		dr->dominated = xreallocarray(dr->dominated, dr->pollcap, 1);
 	}
 	dt = dr->npolls > 0 ? (double)(p->t - dr->polls[dr->npolls - 1]) : 300;
+	/* The usual arrivals before the spike, outside it: how fake-looking they are. */
+	if (p->t < s->start) {
+		dr->ref_n += p->arrivals;
+		dr->ref_fakeish += p->fake + p->suspect;
+	}
 	expected = s->baseline_per_hour * dt / 3600;
 	/* Organic surges are beyond the baseline too: the poll must look like the cohort. */
 	dr->dominated[dr->npolls] = s->pattern == FG_BURST && p->t >= s->start &&
@@ -295,18 +299,6 @@ pollbuf_free(struct pollbuf *b)
 {
 	free(b->fakeish);
 	free(b->member);
-}
-
-/* A usual arrival before the spike: is it fake-looking? */
-static void
-reference_one(struct drafting *dr, int64_t t, const struct fg_profile_rec *rec)
-{
-	const struct fg_profile *p = &rec->profile;
-
-	if (p->created_at != FG_TIME_UNKNOWN && t - p->created_at < FG_YOUNG)
-		return;		/* young accounts never make blocks: see cohort_one */
-	dr->ref_n++;
-	dr->ref_fakeish += rec->verdict != FG_GENUINE;
 }
 
 /*
@@ -410,10 +402,6 @@ arrival_one(void *arg, int64_t t, uint32_t seq, const char *id)
 		return -1;
 	if (r == FG_NOTFOUND)
 		return 0;
-	if (dr->in_ref) {
-		reference_one(dr, t, &rec);
-		return 0;
-	}
 	return cohort_one(dr, t, id, &rec);
 }
 
@@ -611,11 +599,6 @@ read_all(struct drafting *dr)
 	if (s->pattern == FG_DRIP &&
 	    store_spikes_scan(dr->txn, dr->watch, burst_one, dr) != 0)
 		return -1;
-	dr->in_ref = 1;
-	if (store_arrivals_scan(dr->txn, dr->watch, s->start - REF_WINDOW, s->start,
-	    arrival_one, dr) != 0)
-		return -1;
-	dr->in_ref = 0;
 	dr->block_width = block_width(dr);
 	if (store_arrivals_scan(dr->txn, dr->watch, s->start, s->last + 1, arrival_one,
 	    dr) != 0)
