@@ -1,9 +1,11 @@
 /* Evidence that followers came as one batch. See cohort.h. */
+#include <math.h>
 #include <string.h>
 
 #include "cohort.h"
 #include "strmap.h"
 #include "timeutil.h"
+#include "xmalloc.h"
 
 #define DAY		86400
 #define MAX_INTERVAL	DAY	/* a longer gap between polls says nothing more */
@@ -40,7 +42,7 @@ cohort_neighbours_reset(struct fg_neighbours *nb)
 int
 cohort_neighbours_next(struct fg_neighbours *nb, int64_t created, int64_t t)
 {
-	int64_t d, tol = t - created < FG_YOUNG ? 3600 : DAY;
+	int64_t d, age = t - created, tol = age < FG_YOUNG ? 3600 : age < 60 * DAY ? DAY : 3 * DAY;
 	unsigned close = 0;
 	size_t i;
 
@@ -53,6 +55,72 @@ cohort_neighbours_next(struct fg_neighbours *nb, int64_t created, int64_t t)
 	if (nb->n < FG_NEIGH_WIDTH)
 		nb->n++;
 	return close >= FG_NEIGH_MIN;
+}
+
+#define WINDOW_P	1e-6
+#define WINDOW_SPREAD	(20 * 365.0)
+
+/* log P(X >= k) for X ~ Poisson(lambda), k > lambda: the first term and a geometric tail. */
+static double
+poisson_log_sf(double k, double lambda)
+{
+	double r = lambda / (k + 1);
+
+	return k * log(lambda) - lambda - lgamma(k + 1) - log1p(-(r < 0.999 ? r : 0.999));
+}
+
+size_t
+cohort_windows(const int64_t *days, size_t n, int64_t (*w)[2], size_t max, size_t *members)
+{
+	int64_t d, *sig = xcalloc(n ? n : 1, sizeof(*sig));
+	size_t i, j, lo, hi, alo, ahi, distinct = 0, nsig = 0, nw = 0;
+	double k, around, lambda, floor, limit;
+
+	for (i = 0; i < n; i++)
+		distinct += i == 0 || days[i] != days[i - 1];
+	limit = log(WINDOW_P) - log(distinct > 0 ? (double)distinct : 1);
+	floor = (double)n * FG_WINDOW_DAYS / WINDOW_SPREAD;
+	lo = hi = alo = ahi = 0;
+	for (i = 0; i < n; i++) {
+		if (i > 0 && days[i] == days[i - 1])
+			continue;
+		d = days[i];
+		/* the window centred on d, and the days around it */
+		while (lo < n && days[lo] < d - FG_WINDOW_DAYS / 2)
+			lo++;
+		while (hi < n && days[hi] <= d + FG_WINDOW_DAYS / 2)
+			hi++;
+		while (alo < n && days[alo] < d - FG_WINDOW_AROUND)
+			alo++;
+		while (ahi < n && days[ahi] <= d + FG_WINDOW_AROUND)
+			ahi++;
+		k = (double)(hi - lo);
+		if (k < FG_WINDOW_MIN)
+			continue;
+		around = (double)(ahi - alo) - k;
+		lambda = around * FG_WINDOW_DAYS / (2.0 * FG_WINDOW_AROUND + 1 - FG_WINDOW_DAYS);
+		if (lambda < floor)
+			lambda = floor;
+		if (k > lambda && poisson_log_sf(k, lambda) <= limit)
+			sig[nsig++] = d;
+	}
+	/* Merged into spans of days. */
+	for (i = 0; i < nsig; i = j) {
+		for (j = i + 1; j < nsig && sig[j] - sig[j - 1] <= FG_WINDOW_DAYS; j++)
+			;
+		if (nw < max) {
+			w[nw][0] = sig[i] - FG_WINDOW_DAYS / 2;
+			w[nw++][1] = sig[j - 1] + FG_WINDOW_DAYS / 2;
+		}
+	}
+	*members = 0;
+	for (i = 0, j = 0; i < n; i++) {
+		while (j < nw && days[i] > w[j][1])
+			j++;
+		*members += j < nw && days[i] >= w[j][0];
+	}
+	free(sig);
+	return nw;
 }
 
 /* Appends s folded (ASCII case, runs of white space as one space, trimmed); its length. */

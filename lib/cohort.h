@@ -33,10 +33,10 @@ int		cohort_newcomer(int64_t created, int64_t t, int64_t dt);
 /*
  * Neighbours in the follow order: fed every counted arrival (dated, not a newcomer) in the
  * order the platform listed them, poll after poll, it tells whether each was created close
- * to at least FG_NEIGH_MIN of the FG_NEIGH_WIDTH counted arrivals before it: within a day,
- * or within an hour for a young account (same date for date-only times). People who follow
- * one after another were created years apart; a vendor's run of accounts was created
- * together.
+ * to at least FG_NEIGH_MIN of the FG_NEIGH_WIDTH counted arrivals before it: within three
+ * days for an account older than two months, a day for a younger one, an hour for a young
+ * one (FG_YOUNG), where people are more often created close together. People who follow one
+ * after another were created years apart; a vendor's run of accounts was created together.
  */
 #define FG_NEIGH_WIDTH	10
 #define FG_NEIGH_MIN	3
@@ -48,6 +48,24 @@ struct fg_neighbours {
 
 void		cohort_neighbours_reset(struct fg_neighbours *);
 int		cohort_neighbours_next(struct fg_neighbours *, int64_t created, int64_t t);
+
+/*
+ * Creation windows: spans of days in which far more of a cohort was created than the days
+ * around make likely. days[] are creation days (since 1970) of the cohort's members old
+ * enough to count (FG_WINDOW_MIN_AGE at their follow), sorted. A window is FG_WINDOW_DAYS days
+ * holding at least FG_WINDOW_MIN members, a sharp peak over the FG_WINDOW_AROUND days on each
+ * side: the chance of it, were the creation dates as smooth there as around, is below 1e-6
+ * over all the windows tried (Poisson), the days around never taken as emptier than the
+ * cohort spread over twenty years. People's creation dates spread over years; a vendor makes
+ * its stock in a day or a few. Fills up to max windows (first and last day), merged where
+ * they touch; returns how many, and in *members how many of days[] fall in them.
+ */
+#define FG_WINDOW_MIN_AGE	(60 * 86400)
+#define FG_WINDOW_DAYS		3
+#define FG_WINDOW_MIN		5
+#define FG_WINDOW_AROUND	90
+size_t		cohort_windows(const int64_t *days, size_t n, int64_t (*windows)[2], size_t max,
+		    size_t *members);
 
 /*
  * The key of a profile's own words: display name and bio, case and white space folded. 0

@@ -67,6 +67,8 @@ struct pollrec {
 	double		expected_fake;	/* fake-scored arrivals expected, -1 if unknown */
 	double		cv;		/* relative spread of the baseline */
 	struct cohort	c;
+	int64_t		*days;		/* creation days of the poll's arrivals old enough */
+	size_t		 ndays, capdays;
 };
 
 struct spike_state {
@@ -99,6 +101,11 @@ struct fg_detector {
 	uint64_t	prev_id;
 	int		prev_id_ok;
 	struct fg_neighbours nb;	/* recent arrivals in follow order */
+	/* creation days: of the current poll's arrivals, and of the open burst's cohort */
+	int64_t		*cur_days, *bdays;
+	size_t		 ncur, capcur, nbdays, capbdays;
+	size_t		 win_at;	/* cohort size when its windows were last found */
+	size_t		 win_members;	/* members created in them */
 	struct spike_state burst, drip;
 	struct fg_spike	ended;		/* a surge cut short by a purchase, reported once */
 	/* baselines use complete past hours only: computed once an hour */
@@ -145,7 +152,25 @@ detector_new(const char *watch, const struct fg_detector_params *p)
 void
 detector_free(struct fg_detector *d)
 {
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < WINDOW; i++)
+		free(d->polls[i].days);
+	free(d->cur_days);
+	free(d->bdays);
 	free(d);
+}
+
+static void
+days_push(int64_t **v, size_t *n, size_t *cap, int64_t day)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	(*v)[(*n)++] = day;
 }
 
 void
@@ -212,6 +237,9 @@ detector_arrival(struct fg_detector *d, const struct fg_arrival *a)
 	    cohort_neighbours_next(&d->nb, a->created_at, a->t);
 	c->batch += !newcomer && (a->copy || near);
 	c->copies += !newcomer && a->copy;
+	if (!newcomer && a->created_at != FG_TIME_UNKNOWN &&
+	    a->t - a->created_at >= FG_WINDOW_MIN_AGE)
+		days_push(&d->cur_days, &d->ncur, &d->capcur, a->created_at / 86400);
 	if (fakeish)
 		d->run_len++;
 	else
@@ -411,15 +439,30 @@ burst_window(struct fg_detector *d, double bfake)
 }
 
 static void
-spike_add_poll(struct spike_state *s, const struct pollrec *r)
+spike_add_poll(struct fg_detector *d, struct spike_state *s, const struct pollrec *r)
 {
+	size_t i;
+
 	cohort_add(&s->c, &r->c);
+	if (s == &d->burst)
+		for (i = 0; i < r->ndays; i++)
+			days_push(&d->bdays, &d->nbdays, &d->capbdays, r->days[i]);
 	s->fake_rate = r->expected_fake >= 0 && r->dt > 0 ? r->expected_fake / r->dt : 0;
 	s->expected += r->expected > 0 ? r->expected : 0;
 	/* Without history, the usual share of whatever arrived. */
 	s->expected_fake += r->expected_fake >= 0 ? r->expected_fake :
 	    PRIOR_FAKE * (double)r->c.n;
 }
+
+static int
+by_day(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+#define FG_DETECTOR_WINDOWS	8
 
 static void
 spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double bfakeish,
@@ -429,7 +472,7 @@ spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double
 	const struct cohort *c = &s->c;
 	double n = c->n > 0 ? (double)c->n : 1, fakeish, excess, fake_excess, batch_excess;
 	size_t i, top = 0;
-	int excess_fake, batch;
+	int excess_fake, batch, windows;
 
 	p->new_followers = c->n;
 	p->fake = c->fake;
@@ -482,6 +525,22 @@ spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double
 	 * counted at all.
 	 */
 	batch_excess = (double)c->batch - bbatch * fmax(s->expected, 0);
+	/*
+	 * Or a large part of the excess was created in a few days of its own (creation windows,
+	 * cohort_windows): found again whenever the cohort has grown by a tenth.
+	 */
+	if (s == &d->burst && d->nbdays >= FG_WINDOW_MIN &&
+	    d->nbdays >= d->win_at + (d->win_at / 10 > 8 ? d->win_at / 10 : 8)) {
+		int64_t w[FG_DETECTOR_WINDOWS][2];
+
+		qsort(d->bdays, d->nbdays, sizeof(*d->bdays), by_day);
+		cohort_windows(d->bdays, d->nbdays, w, FG_DETECTOR_WINDOWS, &d->win_members);
+		d->win_at = d->nbdays;
+	}
+	p->made_together = s == &d->burst ? d->win_members : 0;
+	p->made_together_share = (double)p->made_together / n;
+	windows = p->made_together >= 8 && (double)p->made_together >= 0.4 * excess &&
+	    p->made_together_share >= BATCH_MARGIN;
 	batch = c->batch >= 8 && p->batch_share >= bbatch + BATCH_MARGIN &&
 	    binomial_z((double)c->batch, n, bbatch) >= 4 && batch_excess >= 0.4 * excess &&
 	    s != &d->drip;
@@ -494,7 +553,7 @@ spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double
 	    fakeish >= bfakeish + d->p.inorganic_margin + 0.1 &&
 	    (p->cluster_share >= 0.3 || p->run_share >= 0.5 || p->id_share >= 0.3))
 		p->kind = FG_SPIKE_INORGANIC;
-	else if (batch)
+	else if (batch || windows)
 		p->kind = FG_SPIKE_INORGANIC;
 	else
 		p->kind = FG_SPIKE_ORGANIC;
@@ -530,6 +589,11 @@ spike_open(struct fg_detector *d, struct spike_state *s, enum fg_pattern pattern
 	char ts[FG_RFC3339_LEN];
 
 	memset(s, 0, sizeof(*s));
+	if (s == &d->burst) {
+		d->nbdays = 0;
+		d->win_at = 0;
+		d->win_members = 0;
+	}
 	s->pub.open = 1;
 	s->pub.pattern = pattern;
 	s->pub.start = start;
@@ -564,7 +628,7 @@ burst_step(struct fg_detector *d, int64_t t, double bfake, double bfakeish, doub
 		}
 		spike_open(d, s, FG_BURST, d->polls[(d->npolls - w) % WINDOW].t, t);
 		for (i = w; i > 0; i--)
-			spike_add_poll(s, &d->polls[(d->npolls - i) % WINDOW]);
+			spike_add_poll(d, s, &d->polls[(d->npolls - i) % WINDOW]);
 		s->pub.followers_before = d->audience > s->c.n ?
 		    (int64_t)(d->audience - s->c.n) : 0;
 	} else if (s->reported && s->pub.kind == FG_SPIKE_ORGANIC &&
@@ -579,11 +643,11 @@ burst_step(struct fg_detector *d, int64_t t, double bfake, double bfakeish, doub
 		*out++ = &d->ended;
 		nout = 1;
 		spike_open(d, s, FG_BURST, t, t);
-		spike_add_poll(s, r);
+		spike_add_poll(d, s, r);
 		s->pub.followers_before = d->audience > s->c.n ?
 		    (int64_t)(d->audience - s->c.n) : 0;
 	} else
-		spike_add_poll(s, r);
+		spike_add_poll(d, s, r);
 	s->pub.last = t;
 	excess = (double)r->c.n > r->expected + 3 * sqrt(r->expected + 1) ||
 	    (r->c.fake >= 3 && (double)r->c.fake > 3 * bfake * (double)r->c.n + 2);
@@ -689,7 +753,8 @@ detector_poll_end(struct fg_detector *d, int64_t t, int64_t followers_count,
 	struct pollrec *r = &d->polls[d->npolls % WINDOW];
 	struct hour *h;
 	double rate = -1, cv = 1, bfake, bfakeish, fake_rate;
-	size_t n = 0;
+	int64_t *days;
+	size_t n = 0, cap;
 
 	run_end(d);
 	d->prev_id_ok = 0;
@@ -705,7 +770,16 @@ detector_poll_end(struct fg_detector *d, int64_t t, int64_t followers_count,
 	/* The cap on the usual fake share depends on the drip, which may open any poll. */
 	if (d->drip.pub.open)
 		bfake = fmin(bfake, d->drip.drip_base);
+	/* The slot's day list is reused: the current poll's days go in, its old ones out. */
+	days = r->days;
+	cap = r->capdays;
 	memset(r, 0, sizeof(*r));
+	r->days = d->cur_days;
+	r->ndays = d->ncur;
+	r->capdays = d->capcur;
+	d->cur_days = days;
+	d->capcur = cap;
+	d->ncur = 0;
 	r->t = t;
 	r->dt = d->last_t == FG_TIME_UNKNOWN || t <= d->last_t ? 300 : (double)(t - d->last_t);
 	rate = d->cache_ok ? d->cache_rate : -1;

@@ -41,8 +41,9 @@ struct fg_spike {
 	uint64_t	newcomers;	/* created minutes before they followed */
 	uint64_t	batch;		/* created with their neighbours, or copied */
 	uint64_t	copies;
+	uint64_t	made_together;	/* created in the cohort's creation windows */
 	double		fake_share, suspect_share, empty_share;
-	double		newcomer_share, batch_share, copy_share;
+	double		newcomer_share, batch_share, copy_share, made_together_share;
 	double		baseline_batch;	/* share of usual arrivals in batches */
 	double		baseline_per_hour;	/* expected organic arrivals */
 	double		baseline_fake;		/* share of usual arrivals scored fake */

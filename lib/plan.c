@@ -51,26 +51,6 @@
  */
 #define DOMINATED	0.01
 #define COHORT_ODDS	19.0
-/*
- * A creation window: WINDOW_DAYS days holding at least WINDOW_MIN members of the cohort, a
- * sharp peak over the days around it (WINDOW_AROUND on each side): so many that the chance of
- * it, were the cohort's creation dates as smooth there as around, is below WINDOW_P over all
- * the windows tried. People's creation dates spread over years; a vendor makes its stock in a
- * day or a few. The days around are never taken as emptier than a cohort spread evenly over
- * WINDOW_SPREAD days.
- */
-#define WINDOW_DAYS	3
-#define WINDOW_MIN	5
-#define WINDOW_P	1e-6
-#define WINDOW_AROUND	90
-#define WINDOW_SPREAD	(20 * 365.0)
-/*
- * Only accounts at least this old when they followed: how many young accounts a burst
- * brings depends on the platform's own growth (a viral post on a young platform brings many
- * created last week), which the usual followers' creation months do not measure.
- */
-#define WINDOW_MIN_AGE	(60 * DAY)
-
 static const char *const evidence_names[FG_EV_COUNT] = {
 	"score", "block", "cohort_prior", "creation_window", "created_with_neighbours",
 	"copied_profile",
@@ -490,75 +470,25 @@ mark_copies(struct drafting *dr)
 	return 0;
 }
 
-/* log P(X >= k) for X ~ Poisson(lambda), k > lambda: the first term and a geometric tail. */
-static double
-poisson_log_sf(double k, double lambda)
-{
-	double r = lambda / (k + 1);
-
-	return k * log(lambda) - lambda - lgamma(k + 1) - log1p(-(r < 0.999 ? r : 0.999));
-}
-
 static int
 old_enough(const struct member *m)
 {
-	return m->month >= 0 && m->t - m->created >= WINDOW_MIN_AGE;
+	return m->month >= 0 && m->t - m->created >= FG_WINDOW_MIN_AGE;
 }
 
-/*
- * Creation windows of a burst: days around which far more established members were created
- * than the usual followers' creation months make likely for a cohort of that size.
- */
+/* The creation windows of the cohort (cohort_windows); members created in them are marked. */
 static void
 mark_windows(struct drafting *dr)
 {
 	struct fg_plan *plan = dr->plan;
-	int64_t *days = xcalloc(dr->nm ? dr->nm : 1, sizeof(*days)), d, *sig;
-	size_t i, j, n = 0, lo, hi, alo, ahi, distinct = 0, nsig = 0;
-	double k, around, lambda, floor, limit;
+	int64_t *days = xcalloc(dr->nm ? dr->nm : 1, sizeof(*days)), d;
+	size_t i, j, n = 0, members;
 
 	for (i = 0; i < dr->nm; i++)
 		if (old_enough(&dr->m[i]))
 			days[n++] = dr->m[i].created / DAY;
 	qsort(days, n, sizeof(*days), by_i64);
-	for (i = 0; i < n; i++)
-		distinct += i == 0 || days[i] != days[i - 1];
-	limit = log(WINDOW_P) - log(distinct > 0 ? (double)distinct : 1);
-	floor = (double)n * WINDOW_DAYS / WINDOW_SPREAD;
-	sig = xcalloc(n ? n : 1, sizeof(*sig));
-	lo = hi = alo = ahi = 0;
-	for (i = 0; i < n; i++) {
-		if (i > 0 && days[i] == days[i - 1])
-			continue;
-		d = days[i];
-		/* the window centred on d, and the days around it */
-		while (lo < n && days[lo] < d - WINDOW_DAYS / 2)
-			lo++;
-		while (hi < n && days[hi] <= d + WINDOW_DAYS / 2)
-			hi++;
-		while (alo < n && days[alo] < d - WINDOW_AROUND)
-			alo++;
-		while (ahi < n && days[ahi] <= d + WINDOW_AROUND)
-			ahi++;
-		k = (double)(hi - lo);
-		if (k < WINDOW_MIN)
-			continue;
-		around = (double)(ahi - alo) - k;
-		lambda = around * WINDOW_DAYS / (2.0 * WINDOW_AROUND + 1 - WINDOW_DAYS);
-		if (lambda < floor)
-			lambda = floor;
-		if (k > lambda && poisson_log_sf(k, lambda) <= limit)
-			sig[nsig++] = d;
-	}
-	/* Merged into spans of days; members created in them are marked. */
-	for (i = 0; i < nsig; i = j) {
-		for (j = i + 1; j < nsig && sig[j] - sig[j - 1] <= WINDOW_DAYS; j++)
-			;
-		if (plan->nwindows < FG_PLAN_WINDOWS) {
-			plan->windows[plan->nwindows][0] = sig[i] - WINDOW_DAYS / 2;
-			plan->windows[plan->nwindows++][1] = sig[j - 1] + WINDOW_DAYS / 2;
-		}
-	}
+	plan->nwindows = cohort_windows(days, n, plan->windows, FG_PLAN_WINDOWS, &members);
 	for (i = 0; i < dr->nm; i++) {
 		if (!old_enough(&dr->m[i]))
 			continue;
@@ -568,7 +498,6 @@ mark_windows(struct drafting *dr)
 				dr->m[i].ev |= FG_EV_WINDOW;
 	}
 	free(days);
-	free(sig);
 }
 
 /*

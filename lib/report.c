@@ -61,6 +61,7 @@ report_spike_object(const char *watch, const struct fg_spike *s)
 	json_object_set_new(o, "batch_share", json_real(round4(s->batch_share)));
 	json_object_set_new(o, "baseline_batch_share", json_real(round4(s->baseline_batch)));
 	json_object_set_new(o, "copy_share", json_real(round4(s->copy_share)));
+	json_object_set_new(o, "made_together_share", json_real(round4(s->made_together_share)));
 	json_object_set_new(o, "last", json_string(time_format_rfc3339(s->last, start)));
 	if (s->followers_before >= 0)
 		json_object_set_new(o, "followers_before", json_integer(s->followers_before));
