@@ -1,0 +1,232 @@
+/*
+ * The simulator's insides, shared by its files: random numbers, one generated profile, a
+ * vendor's stock and the generators of people (simulate_people.c) and of purchased accounts
+ * (simulate_vendor.c). Not an API: lib/simulate.h is.
+ */
+#ifndef FG_SIMULATE_INT_H
+#define FG_SIMULATE_INT_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DAY		86400.0
+#define YEAR		(365.25 * DAY)
+#define PLATFORM_EPOCH	INT64_C(1199145600)	/* 2008-01-01: oldest account */
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define PICK(r, a)	((a)[rng_below((r), NELEM(a))])
+
+/* ---- random numbers: xoshiro256** seeded by splitmix64, plus counter-based hashes ---- */
+
+struct rng {
+	uint64_t	s[4];
+};
+
+static inline uint64_t
+splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* A hash of (seed, counter): lets schedules be evaluated in any order, statelessly. */
+static inline uint64_t
+mix64(uint64_t seed, uint64_t n)
+{
+	uint64_t x = seed ^ (n * UINT64_C(0xd1b54a32d192ed03));
+
+	return splitmix64(&x);
+}
+
+static inline double
+hunif(uint64_t seed, uint64_t n)
+{
+	return (double)(mix64(seed, n) >> 11) * 0x1.0p-53;
+}
+
+static inline void
+rng_seed(struct rng *r, uint64_t seed)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&seed);
+}
+
+static inline uint64_t
+rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static inline uint64_t
+rng_next(struct rng *r)
+{
+	uint64_t *s = r->s, res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return res;
+}
+
+static inline double
+rng_unif(struct rng *r)
+{
+	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+static inline double
+rng_range(struct rng *r, double a, double b)
+{
+	return a + (b - a) * rng_unif(r);
+}
+
+static inline double
+rng_logunif(struct rng *r, double a, double b)
+{
+	return exp(rng_range(r, log(a), log(b)));
+}
+
+/* Uniform integer in [0, n). */
+static inline uint64_t
+rng_below(struct rng *r, uint64_t n)
+{
+	return n == 0 ? 0 : (uint64_t)(rng_unif(r) * (double)n) % n;
+}
+
+static inline int
+rng_int(struct rng *r, int lo, int hi)
+{
+	return lo + (int)rng_below(r, (uint64_t)(hi - lo + 1));
+}
+
+static inline int
+rng_bern(struct rng *r, double p)
+{
+	return rng_unif(r) < p;
+}
+
+static inline double
+rng_normal(struct rng *r)
+{
+	double u1 = 1.0 - rng_unif(r), u2 = rng_unif(r);
+
+	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+static inline double
+rng_lognormal(struct rng *r, double median, double sigma)
+{
+	return median * exp(sigma * rng_normal(r));
+}
+
+static inline int64_t
+rng_poisson(struct rng *r, double mean)
+{
+	double l, p;
+	int64_t k;
+
+	if (!(mean > 0))
+		return 0;
+	if (mean < 30) {
+		l = exp(-mean);
+		k = 0;
+		p = rng_unif(r);
+		while (p > l) {
+			k++;
+			p *= rng_unif(r);
+		}
+		return k;
+	}
+	/* Normal approximation: error is invisible next to the model's own noise. */
+	p = floor(mean + sqrt(mean) * rng_normal(r) + 0.5);
+	return p < 0 ? 0 : (int64_t)p;
+}
+
+/* ---- one generated profile ---- */
+
+struct name {
+	const char	*disp;	/* may be UTF-8 */
+	const char	*ascii;	/* lower case, for handles */
+};
+
+/* ---- one generated profile ---- */
+
+struct sprof {
+	uint64_t	id;
+	int64_t		created, last_post;
+	int64_t		followers, following, posts, likes, listed;
+	int		avatar_default, bot, verified, locked, fake;
+	char		handle[64];
+	char		name[128];
+	char		bio[512];
+	char		url[160];
+	char		loc[64];
+};
+
+/* A vendor's stock: how one order's accounts were made. */
+struct stock {
+	uint64_t	seed;
+	int		style, style2;	/* style2: the share mix of the order is another style */
+	double		mix;
+	double		p_avd, p_nobio, p_name;
+	int64_t		fresh_ms;	/* fresh: creation of the batch, in sequence */
+	double		fresh_gap_ms;
+	uint64_t	seq0;
+	int64_t		win[5];		/* aged windows, copycat clusters: creation times */
+	int		nwin;
+	double		win_span;
+};
+
+static inline int64_t
+clampi(double v, int64_t lo, int64_t hi)
+{
+	if (!(v >= (double)lo))
+		return lo;
+	if (v > (double)hi)
+		return hi;
+	return (int64_t)v;
+}
+
+/* Snowflake-style id: creation time in ms above 16 low bits, so ids sort by creation. */
+static inline uint64_t
+make_id(int64_t created_ms, uint64_t low)
+{
+	return ((uint64_t)created_ms << 16) | (low & 0xffff);
+}
+
+/* Word lists the vendors draw from too. */
+enum sim_words { SIM_W_TAILS, SIM_W_INTERESTS, SIM_W_FOREIGN, SIM_W_CITIES };
+
+/* simulate_people.c */
+const char	*sim_word(struct rng *, enum sim_words);
+void		 sim_pick_names(struct rng *, const struct name **, const struct name **);
+void		 sim_handle_genuine(struct rng *, const struct name *, const struct name *,
+		    char *, size_t);
+void		 sim_handle_fake(struct rng *, const struct name *, const struct name *, char *,
+		    size_t);
+void		 sim_display_name(struct rng *, const struct name *, const struct name *, char *,
+		    size_t);
+void		 sim_bio_genuine(struct rng *, char *, size_t);
+int64_t		 sim_last_post(struct rng *, int64_t posts, int64_t created, int64_t obs,
+		    double p_dormant, double mean_gap);
+int64_t		 sim_clamp_created(struct rng *, double created, double tf);
+void		 sim_genuine(struct rng *, struct sprof *, double tf, int64_t obs,
+		    double newshare);
+void		 sim_spam(struct rng *, struct sprof *, double tf, int64_t obs);
+
+/* simulate_vendor.c */
+void		 sim_stock_init(struct stock *, struct rng *, int style, int64_t t0,
+		    int64_t size);
+void		 sim_purchased(const struct stock *, uint64_t j, struct sprof *, double tf,
+		    int64_t obs);
+
+#endif
