@@ -41,6 +41,7 @@ struct sevent {
 	double		acc, dur, cap, rate, w[24], wsum;
 	int		nslot, run_min, run_max;
 	struct stock	stock;
+	int64_t		copied;		/* accounts that copy a follower of the watch */
 	/* ground truth */
 	double		first, last;
 	int64_t		arrived;
@@ -82,6 +83,7 @@ struct sim {
 	uint64_t	*res;
 	size_t		 nres;
 	uint64_t	*unf;
+	struct textres	 tres;		/* followers whose texts a vendor could copy */
 	struct sevent	*ev;
 	size_t		 nev;
 	struct bump	 bumps[NBUMP_MAX];
@@ -105,7 +107,8 @@ static const unsigned platform_fields[] = {
 };
 
 static const char *const speed_names[] = { "hour", "day", "capped", "weeks" };
-static const char *const style_names[] = { "fresh", "aged", "empty", "copycat" };
+static const char *const style_names[] = { "fresh", "aged", "empty", "copycat", "lived",
+    "copied" };
 static const char *const platform_names[] = { "generic", "mastodon", "x", "bluesky" };
 
 /* ---- output: one buffer, flushed in large writes ---- */
@@ -322,6 +325,33 @@ reservoir_add(struct sim *s, uint64_t id)
 		s->res[s->nres++] = id;
 	else if (rng_below(&s->g, (uint64_t)(s->count > 0 ? s->count : 1)) < RESERVOIR_MAX)
 		s->res[rng_below(&s->g, RESERVOIR_MAX)] = id;
+}
+
+/* Offers a follower to the sample a vendor copies from: people who show a photo and a name. */
+static void
+textres_add(struct textres *tr, const struct sprof *p)
+{
+	uint64_t k;
+
+	if (p->avatar_default || p->name[0] == '\0')
+		return;
+	tr->seen++;
+	if (tr->n < TEXTRES_MAX)
+		tr->v[tr->n++] = *p;
+	else if ((k = mix64(tr->seed, tr->seen) % tr->seen) < TEXTRES_MAX)
+		tr->v[k] = *p;
+}
+
+static void
+textres_remove(struct textres *tr, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < tr->n; i++)
+		if (tr->v[i].id == id) {
+			tr->v[i] = tr->v[--tr->n];
+			return;
+		}
 }
 
 static int
@@ -739,13 +769,14 @@ schedule(struct sim *s)
 		if (o->force && n == 0)
 			n = 1;
 		speed = rng_int(&s->g, FG_SIM_HOUR, FG_SIM_CAPPED);
-		style = rng_int(&s->g, FG_SIM_FRESH, FG_SIM_COPYCAT);
+		style = rng_int(&s->g, FG_SIM_FRESH, FG_SIM_NSTYLES - 1);
 		for (i = 0; i < n; i++) {
 			/* Successive orders differ in speed and style. */
 			e = event_new(s, FG_SIM_PURCHASE, speed, style, -1);
 			e->t0 = random_start(s, lo, hi, 1);
 			speed = (speed + rng_int(&s->g, 1, 2)) % 3;
-			style = (style + rng_int(&s->g, 1, 3)) % 4;
+			style = (style + rng_int(&s->g, 1, FG_SIM_NSTYLES - 1)) %
+			    FG_SIM_NSTYLES;
 		}
 	}
 	if ((o->events & FG_SIM_DRIP) && !expl_drip) {
@@ -754,7 +785,7 @@ schedule(struct sim *s)
 			n = 1;
 		for (i = 0; i < n; i++) {
 			e = event_new(s, FG_SIM_DRIP, FG_SIM_WEEKS,
-			    rng_int(&s->g, FG_SIM_FRESH, FG_SIM_COPYCAT), -1);
+			    rng_int(&s->g, FG_SIM_FRESH, FG_SIM_NSTYLES - 1), -1);
 			e->t0 = random_start(s, lo * 0.5, days > 20 ? days - 14 : lo * 0.5, 0);
 		}
 	}
@@ -808,7 +839,7 @@ initial_scan(struct sim *s)
 		l0 = (int64_t)rng_below(&s->g, (uint64_t)(n - l1 + 1));
 		l1 += l0;
 		tf = (double)t - age * ((double)l0 + 0.5) / (double)n;
-		sim_stock_init(&legacy, &s->g, rng_int(&s->g, FG_SIM_FRESH, FG_SIM_COPYCAT),
+		sim_stock_init(&legacy, &s->g, rng_int(&s->g, FG_SIM_FRESH, FG_SIM_NSTYLES - 1),
 		    (int64_t)tf, l1 - l0);
 	}
 	poll_begin(s, t);
@@ -816,7 +847,7 @@ initial_scan(struct sim *s)
 		tf = (double)t - age * ((double)i + rng_unif(&s->g)) / (double)n;
 		if (i >= l0 && i < l1) {
 			/* Listed newest first: the vendor's last account comes first. */
-			sim_purchased(&legacy, (uint64_t)(l1 - 1 - i), &p, tf, t);
+			sim_purchased(&legacy, NULL, (uint64_t)(l1 - 1 - i), &p, tf, t);
 		} else {
 			rng_seed(&r, rng_next(&s->g));
 			if (rng_bern(&r, spam))
@@ -829,6 +860,7 @@ initial_scan(struct sim *s)
 		if (!p.fake)
 			s->gcount += 1;
 		reservoir_add(s, p.id);
+		textres_add(&s->tres, &p);
 	}
 	out_count(s);
 }
@@ -871,7 +903,7 @@ poll_run(struct sim *s, int64_t tb)
 	if (o->events & FG_SIM_CHURN) {
 		n = rng_poisson(&s->g, base * s->churn);
 		while (nunf < n && reservoir_take(s, &s->unf[nunf]) == 0)
-			nunf++;
+			textres_remove(&s->tres, s->unf[nunf++]);
 	}
 	poll_begin(s, tb);
 	for (i = s->nitems; i-- > 0 && !s->err;) {
@@ -882,7 +914,8 @@ poll_run(struct sim *s, int64_t tb)
 			if (t > b)
 				t = b;
 			if (e != NULL && e->kind != FG_SIM_VIRAL)
-				sim_purchased(&e->stock, it->seed + j, &p, t, tb);
+				e->copied += sim_purchased(&e->stock, &s->tres, it->seed + j, &p,
+				    t, tb);
 			else {
 				rng_seed(&r, it->seed);
 				if (rng_bern(&r, s->spam))
@@ -907,6 +940,9 @@ poll_run(struct sim *s, int64_t tb)
 			if (!p.fake)
 				s->gcount += 1;
 			reservoir_add(s, p.id);
+			/* Vendors copy what they scraped before the order: not its own. */
+			if (e == NULL || e->kind == FG_SIM_VIRAL)
+				textres_add(&s->tres, &p);
 		}
 	}
 	for (k = 0; k < nunf; k++) {
@@ -939,6 +975,13 @@ viral_end90(const struct sevent *e)
 	return (double)e->t0 + hi;
 }
 
+/* Whether an order's accounts include some of that style. */
+static int
+has_style(const struct sevent *e, int style)
+{
+	return e->style == style || (e->stock.mix > 0 && e->stock.style2 == style);
+}
+
 static void
 truth_write(struct sim *s, FILE *f)
 {
@@ -966,6 +1009,11 @@ truth_write(struct sim *s, FILE *f)
 			    "\"mix\":%.3f,\"mix_style\":\"%s\",",
 			    speed_names[e->speed], style_names[e->style], (long long)e->target,
 			    e->stock.mix, style_names[e->stock.style2]);
+		if (e->kind != FG_SIM_VIRAL && has_style(e, FG_SIM_LIVED))
+			fprintf(f, "\"farmed\":%.3f,", e->stock.farm);
+		if (e->kind != FG_SIM_VIRAL && has_style(e, FG_SIM_COPIED))
+			fprintf(f, "\"targeted\":%.3f,\"copied_followers\":%lld,",
+			    e->stock.targeted, (long long)e->copied);
 		fprintf(f, "\"size_pct\":%.2f,\"scheduled\":\"%s\",\"started\":%s}\n",
 		    e->pct < 0 ? 0 : e->pct, t3, e->started ? "true" : "false");
 	}
@@ -1008,7 +1056,7 @@ simulate_run(const struct fg_sim_opts *o, FILE *out)
 	for (i = 0; i < o->ninject; i++)
 		if (!(o->inject[i].size_pct >= 0) || o->inject[i].speed < 0 ||
 		    o->inject[i].speed > FG_SIM_WEEKS || o->inject[i].style < 0 ||
-		    o->inject[i].style > FG_SIM_COPYCAT) {
+		    o->inject[i].style >= FG_SIM_NSTYLES) {
 			log_warnx("simulate: bad injected event %zu", i + 1);
 			return -1;
 		}
@@ -1026,6 +1074,8 @@ simulate_run(const struct fg_sim_opts *o, FILE *out)
 	}
 	s.fields = platform_fields[o->platform];
 	s.res = xreallocarray(NULL, RESERVOIR_MAX, sizeof(*s.res));
+	s.tres.v = xreallocarray(NULL, TEXTRES_MAX, sizeof(*s.tres.v));
+	s.tres.seed = mix64(o->seed, UINT64_C(0x7e57));
 	s.unf = xreallocarray(NULL, RESERVOIR_MAX, sizeof(*s.unf));
 	rng_seed(&s.g, o->seed);
 	params_draw(&s);
@@ -1052,6 +1102,7 @@ simulate_run(const struct fg_sim_opts *o, FILE *out)
 	free(s.items);
 	free(s.ev);
 	free(s.unf);
+	free(s.tres.v);
 	free(s.res);
 	free(s.watch);
 	free(s.buf);
@@ -1146,7 +1197,8 @@ simulate_parse_order(const char *s, struct fg_sim_inject *in, char *err, size_t 
 	}
 	in->style = name_index(c2 + 1, (size_t)(end - c2 - 1), style_names, NELEM(style_names));
 	if (in->style < 0) {
-		snprintf(err, errlen, "bad style \"%.*s\" (fresh, aged, empty, copycat)",
+		snprintf(err, errlen, "bad style \"%.*s\" (fresh, aged, empty, copycat, lived, "
+		    "copied)",
 		    (int)(end - c2 - 1), c2 + 1);
 		return -1;
 	}

@@ -21,7 +21,8 @@ enum {
 /* How fast a purchased order is delivered. FG_SIM_WEEKS orders are drip-fed (kind "drip"). */
 enum fg_sim_speed { FG_SIM_HOUR, FG_SIM_DAY, FG_SIM_CAPPED, FG_SIM_WEEKS };
 /* What the vendor's accounts look like. */
-enum fg_sim_style { FG_SIM_FRESH, FG_SIM_AGED, FG_SIM_EMPTY, FG_SIM_COPYCAT };
+enum fg_sim_style { FG_SIM_FRESH, FG_SIM_AGED, FG_SIM_EMPTY, FG_SIM_COPYCAT, FG_SIM_LIVED,
+    FG_SIM_COPIED, FG_SIM_NSTYLES };
 /* Which contract-2 fields the simulated platform exposes. */
 enum fg_sim_platform { FG_SIM_GENERIC, FG_SIM_MASTODON, FG_SIM_X, FG_SIM_BLUESKY };
 

@@ -184,6 +184,16 @@ struct stock {
 	int64_t		win[5];		/* aged windows, copycat clusters: creation times */
 	int		nwin;
 	double		win_span;
+	/* lived: a share farmed in batches (look-alike counts), the rest bought old accounts */
+	double		farm, l_avd, l_nobio;
+	int64_t		lwin[4];
+	int		nlwin;
+	double		lwin_span, lfol[4], lfing[4], lposts[4];
+	/* copied: clones made in runs; a share copies the watched account's followers */
+	double		targeted;
+	int64_t		cwin[4];
+	int		ncwin;
+	double		cwin_span;
 };
 
 static inline int64_t
@@ -203,6 +213,19 @@ make_id(int64_t created_ms, uint64_t low)
 	return ((uint64_t)created_ms << 16) | (low & 0xffff);
 }
 
+/*
+ * Followers a vendor could copy (style copied): a bounded uniform sample of the watched
+ * account's followers that show a photo and a name, kept with their texts.
+ */
+#define TEXTRES_MAX	2048
+
+struct textres {
+	struct sprof	*v;
+	size_t		 n;
+	uint64_t	 seen;		/* eligible followers offered so far */
+	uint64_t	 seed;
+};
+
 /* Word lists the vendors draw from too. */
 enum sim_words { SIM_W_TAILS, SIM_W_INTERESTS, SIM_W_FOREIGN, SIM_W_CITIES };
 
@@ -216,6 +239,7 @@ void		 sim_handle_fake(struct rng *, const struct name *, const struct name *, c
 void		 sim_display_name(struct rng *, const struct name *, const struct name *, char *,
 		    size_t);
 void		 sim_bio_genuine(struct rng *, char *, size_t);
+void		 sim_url(struct rng *, const char *handle, char *, size_t);
 int64_t		 sim_last_post(struct rng *, int64_t posts, int64_t created, int64_t obs,
 		    double p_dormant, double mean_gap);
 int64_t		 sim_clamp_created(struct rng *, double created, double tf);
@@ -226,7 +250,11 @@ void		 sim_spam(struct rng *, struct sprof *, double tf, int64_t obs);
 /* simulate_vendor.c */
 void		 sim_stock_init(struct stock *, struct rng *, int style, int64_t t0,
 		    int64_t size);
-void		 sim_purchased(const struct stock *, uint64_t j, struct sprof *, double tf,
-		    int64_t obs);
+/*
+ * Account j of an order from stock s, delivered at tf and observed at obs. tr: followers to
+ * copy (may be NULL). Returns 1 if the account copies one of them, else 0.
+ */
+int		 sim_purchased(const struct stock *, const struct textres *tr, uint64_t j,
+		    struct sprof *, double tf, int64_t obs);
 
 #endif

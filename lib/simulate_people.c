@@ -255,8 +255,8 @@ sim_bio_genuine(struct rng *r, char *out, size_t sz)
 	}
 }
 
-static void
-url_for(struct rng *r, const char *handle, char *out, size_t sz)
+void
+sim_url(struct rng *r, const char *handle, char *out, size_t sz)
 {
 	size_t i = rng_below(r, NELEM(url_fmts));
 
@@ -369,7 +369,7 @@ sim_genuine(struct rng *r, struct sprof *p, double tf, int64_t obs, double newsh
 	else
 		sim_bio_genuine(r, p->bio, sizeof(p->bio));
 	if (rng_bern(r, p_url[c]))
-		url_for(r, p->handle, p->url, sizeof(p->url));
+		sim_url(r, p->handle, p->url, sizeof(p->url));
 	if (rng_bern(r, p_loc[c]))
 		snprintf(p->loc, sizeof(p->loc), "%s", PICK(r, cities));
 	p->id = make_id(p->created * 1000 + (int64_t)rng_below(r, 1000), rng_next(r));

@@ -303,6 +303,225 @@ test_drip_spread(void **state)
 	hist_free(&h);
 }
 
+/* Follows of one source, with their profiles, in history order. */
+struct prof_list {
+	const char	*src;		/* exact src, or a prefix ending in ':' */
+	json_t		**v;
+	int64_t		*t;
+	size_t		 n;
+};
+
+static void
+collect_line(json_t *o, void *arg)
+{
+	struct prof_list *pl = arg;
+	const char *src = json_string_value(json_object_get(o, "src"));
+	int64_t t;
+
+	if (src == NULL || strcmp(src, pl->src) != 0)
+		return;
+	assert_int_equal(time_parse_rfc3339(json_string_value(json_object_get(o, "t")), &t), 0);
+	pl->v = realloc(pl->v, (pl->n + 1) * sizeof(*pl->v));
+	pl->t = realloc(pl->t, (pl->n + 1) * sizeof(*pl->t));
+	assert_non_null(pl->v);
+	assert_non_null(pl->t);
+	pl->v[pl->n] = json_incref(json_object_get(o, "profile"));
+	pl->t[pl->n++] = t;
+}
+
+static void
+prof_list_free(struct prof_list *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n; i++)
+		json_decref(pl->v[i]);
+	free(pl->v);
+	free(pl->t);
+}
+
+static int64_t
+ptime(json_t *prof, const char *key)
+{
+	int64_t t;
+
+	if (json_object_get(prof, key) == NULL)
+		return INT64_MIN;
+	assert_int_equal(time_parse_rfc3339(json_string_value(json_object_get(prof, key)), &t), 0);
+	return t;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of a count over the list. */
+static int64_t
+median_count(const struct prof_list *pl, const char *key)
+{
+	int64_t *v = calloc(pl->n, sizeof(*v)), m;
+	size_t i;
+
+	assert_non_null(v);
+	for (i = 0; i < pl->n; i++)
+		v[i] = json_integer_value(json_object_get(pl->v[i], key));
+	qsort(v, pl->n, sizeof(*v), cmp_i64);
+	m = v[pl->n / 2];
+	free(v);
+	return m;
+}
+
+/* An order of a style, alone beside organic growth and churn. */
+static void
+run_order(const char *spec, uint64_t seed, struct hist *h, struct prof_list *pl)
+{
+	struct fg_sim_opts o;
+	struct fg_sim_inject in;
+	char err[128];
+
+	simulate_defaults(&o);
+	o.seed = seed;
+	o.audience = 5000;
+	o.days = 10;
+	o.events = FG_SIM_ORGANIC | FG_SIM_CHURN;
+	assert_int_equal(simulate_parse_order(spec, &in, err, sizeof(err)), 0);
+	o.inject = &in;
+	o.ninject = 1;
+	run(&o, h);
+	pl->src = "order:1";
+	each_line(h, collect_line, pl);
+}
+
+static void
+test_order_lived(void **state)
+{
+	struct hist h = { 0 };
+	struct prof_list pl = { 0 };
+	size_t i, photo = 0, bio = 0, old = 0, recent = 0;
+	int64_t fol;
+	json_t *p;
+
+	(void)state;
+	run_order("20:day:lived@8", 7, &h, &pl);
+	assert_true(pl.n >= 900 && pl.n <= 1200);
+	for (i = 0; i < pl.n; i++) {
+		p = pl.v[i];
+		assert_string_equal(json_string_value(json_object_get(p, "label")), "fake");
+		photo += json_is_false(json_object_get(p, "avatar_default"));
+		bio += json_string_length(json_object_get(p, "bio")) > 0;
+		old += pl.t[i] - ptime(p, "created_at") > 365 * 86400;
+		/* Lived in: posts, some of them in the last weeks. */
+		assert_true(json_integer_value(json_object_get(p, "posts_count")) >= 10);
+		assert_true(ptime(p, "last_post_at") != INT64_MIN);
+		recent += pl.t[i] - ptime(p, "last_post_at") < 14 * 86400;
+		assert_true(json_string_length(json_object_get(p, "display_name")) > 0 ||
+		    json_string_length(json_object_get(p, "handle")) > 0);
+	}
+	/* Up to 20 % of the order may be another style padding it. */
+	assert_true(photo * 100 >= pl.n * 75);
+	assert_true(bio * 100 >= pl.n * 70);
+	assert_true(old * 100 >= pl.n * 75);
+	assert_true(recent * 100 >= pl.n * 60);
+	fol = median_count(&pl, "followers_count");
+	assert_true(fol >= 20 && fol <= 500);
+	assert_non_null(strstr(h.truth, "\"style\":\"lived\""));
+	assert_non_null(strstr(h.truth, "\"farmed\":"));
+	prof_list_free(&pl);
+	hist_free(&h);
+}
+
+/* Texts of the followers before the order, to find what its clones copied. */
+struct texts {
+	char	**v;
+	size_t	  n;
+	int64_t	  before;
+};
+
+static void
+texts_line(json_t *o, void *arg)
+{
+	struct texts *tx = arg;
+	const char *src = json_string_value(json_object_get(o, "src"));
+	json_t *p = json_object_get(o, "profile");
+	int64_t t;
+	size_t n;
+
+	if (src == NULL || strncmp(src, "order:", 6) == 0)
+		return;
+	assert_int_equal(time_parse_rfc3339(json_string_value(json_object_get(o, "t")), &t), 0);
+	if (t >= tx->before || json_is_true(json_object_get(p, "avatar_default")))
+		return;
+	tx->v = realloc(tx->v, (tx->n + 1) * sizeof(*tx->v));
+	assert_non_null(tx->v);
+	n = json_string_length(json_object_get(p, "display_name")) +
+	    json_string_length(json_object_get(p, "bio")) +
+	    json_string_length(json_object_get(p, "handle")) + 3;
+	assert_non_null(tx->v[tx->n] = malloc(n));
+	snprintf(tx->v[tx->n++], n, "%s\n%s\n%s",
+	    json_string_value(json_object_get(p, "display_name")),
+	    json_string_value(json_object_get(p, "bio")),
+	    json_string_value(json_object_get(p, "handle")));
+}
+
+static void
+test_order_copied(void **state)
+{
+	struct hist h = { 0 };
+	struct prof_list pl = { 0 };
+	struct texts tx = { 0 };
+	const char *name, *bio, *handle, *q;
+	char key[2048], *c;
+	size_t i, k, hits = 0, klen;
+	long long copied;
+	uint64_t seed;
+	json_t *p;
+
+	(void)state;
+	/* A targeted order: the first seed whose vendor copies the watch's followers. */
+	for (seed = 1;; seed++) {
+		run_order("10:hour:copied@8", seed, &h, &pl);
+		if ((q = strstr(h.truth, "\"copied_followers\":")) != NULL &&
+		    atoll(q + 19) > 50)
+			break;
+		assert_true(seed < 20);
+		prof_list_free(&pl);
+		memset(&pl, 0, sizeof(pl));
+		hist_free(&h);
+		memset(&h, 0, sizeof(h));
+	}
+	copied = atoll(q + 19);
+	tx.before = pl.t[0];
+	each_line(&h, texts_line, &tx);
+	for (i = 0; i < pl.n; i++) {
+		p = pl.v[i];
+		name = json_string_value(json_object_get(p, "display_name"));
+		bio = json_string_value(json_object_get(p, "bio"));
+		handle = json_string_value(json_object_get(p, "handle"));
+		klen = (size_t)snprintf(key, sizeof(key), "%s\n%s\n", name, bio);
+		for (k = 0; k < tx.n; k++) {
+			if (strncmp(tx.v[k], key, klen) != 0)
+				continue;
+			/* The same texts under a handle made from the person's. */
+			c = tx.v[k] + klen;
+			assert_string_not_equal(c, handle);
+			hits++;
+			break;
+		}
+	}
+	/* Every clone of a follower copies an earlier follower's name and bio. */
+	assert_true((long long)hits >= copied);
+	assert_true(copied * 10 >= (long long)pl.n * 4);
+	for (k = 0; k < tx.n; k++)
+		free(tx.v[k]);
+	free(tx.v);
+	prof_list_free(&pl);
+	hist_free(&h);
+}
+
 static void
 test_none(void **state)
 {
@@ -351,6 +570,12 @@ test_parse(void **state)
 	assert_int_equal(simulate_parse_order("5:weeks:empty", &in, err, sizeof(err)), 0);
 	assert_int_equal(in.kind, FG_SIM_DRIP);
 	assert_true(in.day < 0);
+	assert_int_equal(simulate_parse_order("5:day:lived@3", &in, err, sizeof(err)), 0);
+	assert_int_equal(in.style, FG_SIM_LIVED);
+	assert_int_equal(simulate_parse_order("5:hour:copied", &in, err, sizeof(err)), 0);
+	assert_int_equal(in.style, FG_SIM_COPIED);
+	assert_int_equal(simulate_parse_order("5:hour:copy", &in, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "copied"));
 	assert_int_equal(simulate_parse_order("5:fast:empty", &in, err, sizeof(err)), -1);
 	assert_int_equal(simulate_parse_order("5:hour:weird", &in, err, sizeof(err)), -1);
 	assert_int_equal(simulate_parse_order("x:hour:aged", &in, err, sizeof(err)), -1);
@@ -369,6 +594,8 @@ main(void)
 		cmocka_unit_test(test_order_hour_fresh),
 		cmocka_unit_test(test_viral_genuine),
 		cmocka_unit_test(test_drip_spread),
+		cmocka_unit_test(test_order_lived),
+		cmocka_unit_test(test_order_copied),
 		cmocka_unit_test(test_none),
 		cmocka_unit_test(test_parse),
 	};
