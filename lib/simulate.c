@@ -23,19 +23,20 @@
 
 /* ---- events and the history's state ---- */
 
-/* An injected event: a viral burst or a purchased order. */
+/* An injected event: a viral burst, a newcomer wave or a purchased order. */
 struct sevent {
-	unsigned	kind;		/* FG_SIM_VIRAL, FG_SIM_PURCHASE or FG_SIM_DRIP */
+	unsigned	kind;		/* FG_SIM_VIRAL, FG_SIM_WAVE, FG_SIM_PURCHASE or FG_SIM_DRIP */
 	int		num;		/* N in "viral:N", numbered by start time */
 	int		speed, style;
 	double		pct;		/* size, % of the count at the start; < 0: drawn */
 	int64_t		t0;		/* scheduled start */
 	int		started, done;
 	uint64_t	seed;
-	/* viral: a main wave and maybe a second one (reshares) */
+	/* viral and waves: a main wave and maybe a second one (reshares, time zones) */
 	int		nwave;
 	double		vsize[2], vt[2], vtr[2], vtd[2];
 	double		newshare;
+	struct wavepack	pack;
 	/* orders */
 	int64_t		target, delivered;
 	double		acc, dur, cap, rate, w[24], wsum;
@@ -75,7 +76,7 @@ struct sim {
 	struct rng	 g;
 	/* per-history parameters of the organic process */
 	double		 base_frac, amp1, amp2, ph2, peak, tz, weekend, wkday, churn, spam,
-			 newshare;
+			 newshare, settle;
 	double		 nrho, nsig, z, drho, dsig, zd;
 	int64_t		 zhour, zday;
 	double		 gcount;
@@ -512,6 +513,28 @@ event_start(struct sim *s, struct sevent *e)
 		}
 		return;
 	}
+	if (e->kind == FG_SIM_WAVE) {
+		/* The platform surges: sign-ups rise within the hour and fade over hours. */
+		if (e->pct < 0)
+			e->pct = rng_logunif(&r, 5, 40);
+		e->expected = cnt * e->pct / 100;
+		e->nwave = rng_bern(&r, 0.3) ? 2 : 1;
+		for (i = 0; i < e->nwave; i++) {
+			e->vt[i] = (double)e->t0 + (i == 0 ? 0 : rng_range(&r, 1, 8) * 3600);
+			e->vtr[i] = rng_range(&r, 600, 2400);
+			e->vtd[i] = rng_logunif(&r, 3600, 6 * 3600);
+			e->vsize[i] = e->expected;
+		}
+		if (e->nwave == 2) {
+			e->vsize[1] = e->expected * rng_range(&r, 0.2, 0.5);
+			e->vsize[0] = e->expected - e->vsize[1];
+		}
+		e->pack.n = rng_int(&r, 0, 3);
+		for (i = 0; i < e->pack.n; i++)
+			e->pack.size[i] = (int)rng_logunif(&r, 20, 150);
+		e->pack.share = e->pack.n > 0 ? rng_range(&r, 0.4, 0.8) : 0;
+		return;
+	}
 	if (e->speed == FG_SIM_WEEKS) {
 		days = rng_range(&r, 14, 42);
 		if (e->pct < 0) {
@@ -627,11 +650,12 @@ event_arrivals(struct sim *s, struct sevent *e, int32_t idx, double a, double b)
 	size_t first, i;
 	int w;
 
-	if (e->kind == FG_SIM_VIRAL) {
+	if (e->kind == FG_SIM_VIRAL || e->kind == FG_SIM_WAVE) {
 		for (w = 0, x = 0; w < e->nwave; w++)
 			x += e->vsize[w] * (burst_cdf(b - e->vt[w], e->vtr[w], e->vtd[w]) -
 			    burst_cdf(a - e->vt[w], e->vtr[w], e->vtd[w]));
-		n = rng_poisson(&s->g, x * diurnal(s, (a + b) / 2));
+		/* A platform's surge follows the news, not this audience's evening. */
+		n = rng_poisson(&s->g, e->kind == FG_SIM_WAVE ? x : x * diurnal(s, (a + b) / 2));
 		for (k = 0; k < n; k++)
 			item_add(s, a + (b - a) * rng_unif(&s->g), rng_next(&s->g), 1, idx);
 		for (w = 0, e->done = 1; w < e->nwave; w++)
@@ -670,6 +694,22 @@ event_arrivals(struct sim *s, struct sevent *e, int32_t idx, double a, double b)
 	}
 	if (e->delivered >= e->target)
 		e->done = 1;
+}
+
+/* The event's kind as in src and truth lines. */
+static const char *
+event_name(const struct sevent *e)
+{
+	switch (e->kind) {
+	case FG_SIM_VIRAL:
+		return "viral";
+	case FG_SIM_WAVE:
+		return "wave";
+	case FG_SIM_DRIP:
+		return "drip";
+	default:
+		return "order";
+	}
 }
 
 /* ---- the schedule of events ---- */
@@ -733,7 +773,7 @@ schedule(struct sim *s)
 	const struct fg_sim_inject *in;
 	struct sevent *e;
 	double days = o->days, lo, hi;
-	int expl_viral = 0, expl_order = 0, expl_drip = 0, n, i, speed, style;
+	int expl_viral = 0, expl_wave = 0, expl_order = 0, expl_drip = 0, n, i, speed, style;
 	size_t k;
 
 	lo = days >= 10 ? 7 : days * 0.3;
@@ -743,6 +783,9 @@ schedule(struct sim *s)
 		if (in->kind == FG_SIM_VIRAL) {
 			e = event_new(s, FG_SIM_VIRAL, -1, -1, in->size_pct);
 			expl_viral = 1;
+		} else if (in->kind == FG_SIM_WAVE) {
+			e = event_new(s, FG_SIM_WAVE, -1, -1, in->size_pct);
+			expl_wave = 1;
 		} else if (in->speed == FG_SIM_WEEKS || in->kind == FG_SIM_DRIP) {
 			e = event_new(s, FG_SIM_DRIP, FG_SIM_WEEKS, in->style, in->size_pct);
 			expl_drip = 1;
@@ -761,6 +804,14 @@ schedule(struct sim *s)
 			n = 1;
 		for (i = 0; i < n; i++) {
 			e = event_new(s, FG_SIM_VIRAL, -1, -1, -1);
+			e->t0 = random_start(s, lo, hi, 1);
+		}
+	}
+	/* A surge of the platform is rarer, and no history is owed one. */
+	if ((o->events & FG_SIM_WAVE) && !expl_wave) {
+		n = (int)rng_poisson(&s->g, days / 30 * 0.5);
+		for (i = 0; i < n; i++) {
+			e = event_new(s, FG_SIM_WAVE, -1, -1, -1);
 			e->t0 = random_start(s, lo, hi, 1);
 		}
 	}
@@ -814,6 +865,7 @@ params_draw(struct sim *s)
 	s->churn = rng_range(r, 0.2, 0.7);
 	s->spam = rng_range(r, 0.01, 0.03);
 	s->newshare = rng_range(r, 0.03, 0.08);
+	s->settle = rng_range(r, 0.01, 0.03);
 	s->nrho = rng_range(r, 0.8, 0.97);
 	s->nsig = rng_range(r, 0.2, 0.5);
 	s->drho = rng_range(r, 0.7, 0.95);
@@ -913,22 +965,22 @@ poll_run(struct sim *s, int64_t tb)
 			t = it->t + 0.8 * j;
 			if (t > b)
 				t = b;
-			if (e != NULL && e->kind != FG_SIM_VIRAL)
+			rng_seed(&r, it->seed);
+			if (e != NULL && e->kind == FG_SIM_WAVE)
+				sim_wave_member(&r, &e->pack, &p, t, tb);
+			else if (e != NULL && e->kind != FG_SIM_VIRAL)
 				e->copied += sim_purchased(&e->stock, &s->tres, it->seed + j, &p,
 				    t, tb);
-			else {
-				rng_seed(&r, it->seed);
-				if (rng_bern(&r, s->spam))
-					sim_spam(&r, &p, t, tb);
-				else
-					sim_genuine(&r, &p, t, tb,
-					    e != NULL ? e->newshare : s->newshare);
-			}
+			else if (rng_bern(&r, s->spam))
+				sim_spam(&r, &p, t, tb);
+			else if (e == NULL && rng_bern(&r, s->settle))
+				sim_settler(&r, &p, t, tb);
+			else
+				sim_genuine(&r, &p, t, tb, e != NULL ? e->newshare : s->newshare);
 			if (e == NULL)
 				out_follow(s, &p, tb, "organic", 0);
 			else {
-				out_follow(s, &p, tb, e->kind == FG_SIM_VIRAL ? "viral" :
-				    e->kind == FG_SIM_DRIP ? "drip" : "order", e->num);
+				out_follow(s, &p, tb, event_name(e), e->num);
 				if (e->first < 0 || t < e->first)
 					e->first = t;
 				if (t > e->last)
@@ -941,7 +993,7 @@ poll_run(struct sim *s, int64_t tb)
 				s->gcount += 1;
 			reservoir_add(s, p.id);
 			/* Vendors copy what they scraped before the order: not its own. */
-			if (e == NULL || e->kind == FG_SIM_VIRAL)
+			if (e == NULL || e->kind == FG_SIM_VIRAL || e->kind == FG_SIM_WAVE)
 				textres_add(&s->tres, &p);
 		}
 	}
@@ -989,17 +1041,17 @@ truth_write(struct sim *s, FILE *f)
 	const struct sevent *e;
 	const char *kind;
 	size_t i;
+	int k;
 
 	for (i = 0; i < s->nev; i++) {
 		e = &s->ev[i];
-		kind = e->kind == FG_SIM_VIRAL ? "viral" : e->kind == FG_SIM_DRIP ? "drip" :
-		    "order";
+		kind = event_name(e);
 		time_format_rfc3339(e->arrived > 0 ? (int64_t)e->first : e->t0, t1);
 		time_format_rfc3339(e->arrived > 0 ? (int64_t)ceil(e->last) : e->t0, t2);
 		time_format_rfc3339(e->t0, t3);
 		fprintf(f, "{\"event\":%d,\"kind\":\"%s\",\"start\":\"%s\",\"end\":\"%s\","
 		    "\"size\":%lld,", e->num, kind, t1, t2, (long long)e->arrived);
-		if (e->kind == FG_SIM_VIRAL) {
+		if (e->kind == FG_SIM_VIRAL || e->kind == FG_SIM_WAVE) {
 			time_format_rfc3339(e->started ? (int64_t)viral_end90(e) : e->t0, t4);
 			fprintf(f, "\"speed\":null,\"style\":null,\"end90\":\"%s\","
 			    "\"expected\":%.0f,\"waves\":%d,\"decay_s\":%.0f,",
@@ -1009,9 +1061,17 @@ truth_write(struct sim *s, FILE *f)
 			    "\"mix\":%.3f,\"mix_style\":\"%s\",",
 			    speed_names[e->speed], style_names[e->style], (long long)e->target,
 			    e->stock.mix, style_names[e->stock.style2]);
-		if (e->kind != FG_SIM_VIRAL && has_style(e, FG_SIM_LIVED))
+		if (e->kind == FG_SIM_WAVE) {
+			fprintf(f, "\"packs\":[");
+			for (k = 0; k < e->pack.n; k++)
+				fprintf(f, "%s%d", k > 0 ? "," : "", e->pack.size[k]);
+			fprintf(f, "],\"pack_share\":%.3f,", e->pack.share);
+		}
+		if (e->kind != FG_SIM_VIRAL && e->kind != FG_SIM_WAVE &&
+		    has_style(e, FG_SIM_LIVED))
 			fprintf(f, "\"farmed\":%.3f,", e->stock.farm);
-		if (e->kind != FG_SIM_VIRAL && has_style(e, FG_SIM_COPIED))
+		if (e->kind != FG_SIM_VIRAL && e->kind != FG_SIM_WAVE &&
+		    has_style(e, FG_SIM_COPIED))
 			fprintf(f, "\"targeted\":%.3f,\"copied_followers\":%lld,",
 			    e->stock.targeted, (long long)e->copied);
 		fprintf(f, "\"size_pct\":%.2f,\"scheduled\":\"%s\",\"started\":%s}\n",
@@ -1126,7 +1186,7 @@ int
 simulate_parse_events(const char *s, unsigned *ev, char *err, size_t errlen)
 {
 	static const char *const names[] = { "organic", "churn", "viral", "purchase", "drip",
-	    "all", "none" };
+	    "wave", "all", "none" };
 	unsigned v = 0;
 	const char *p = s, *q;
 	int i;
@@ -1137,10 +1197,10 @@ simulate_parse_events(const char *s, unsigned *ev, char *err, size_t errlen)
 			q = p + strlen(p);
 		if ((i = name_index(p, (size_t)(q - p), names, NELEM(names))) < 0) {
 			snprintf(err, errlen, "unknown event kind \"%.*s\" (organic, churn, "
-			    "viral, purchase, drip, all, none)", (int)(q - p), p);
+			    "viral, purchase, drip, wave, all, none)", (int)(q - p), p);
 			return -1;
 		}
-		v |= i == 5 ? FG_SIM_ALL : i == 6 ? 0 : 1u << i;
+		v |= i == 6 ? FG_SIM_ALL : i == 7 ? 0 : 1u << i;
 		if (*q == '\0')
 			break;
 		p = q + 1;
@@ -1215,6 +1275,15 @@ simulate_parse_viral(const char *s, struct fg_sim_inject *in, char *err, size_t 
 	in->kind = FG_SIM_VIRAL;
 	return parse_size_day(s, at != NULL ? at : s + strlen(s), &in->size_pct, at, &in->day,
 	    err, errlen);
+}
+
+int
+simulate_parse_wave(const char *s, struct fg_sim_inject *in, char *err, size_t errlen)
+{
+	int rc = simulate_parse_viral(s, in, err, errlen);
+
+	in->kind = FG_SIM_WAVE;
+	return rc;
 }
 
 int

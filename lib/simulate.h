@@ -15,7 +15,8 @@ enum {
 	FG_SIM_VIRAL	= 1 << 2,	/* organic viral bursts, small and huge */
 	FG_SIM_PURCHASE	= 1 << 3,	/* purchased orders delivered within an hour or a day */
 	FG_SIM_DRIP	= 1 << 4,	/* purchased orders drip-fed over weeks */
-	FG_SIM_ALL	= 0x1f,
+	FG_SIM_WAVE	= 1 << 5,	/* newcomer waves: brand-new real accounts in a surge */
+	FG_SIM_ALL	= 0x3f,
 };
 
 /* How fast a purchased order is delivered. FG_SIM_WEEKS orders are drip-fed (kind "drip"). */
@@ -26,9 +27,9 @@ enum fg_sim_style { FG_SIM_FRESH, FG_SIM_AGED, FG_SIM_EMPTY, FG_SIM_COPYCAT, FG_
 /* Which contract-2 fields the simulated platform exposes. */
 enum fg_sim_platform { FG_SIM_GENERIC, FG_SIM_MASTODON, FG_SIM_X, FG_SIM_BLUESKY };
 
-/* One event injected on request (--order, --viral). */
+/* One event injected on request (--order, --viral, --wave). */
 struct fg_sim_inject {
-	unsigned	kind;		/* FG_SIM_VIRAL, FG_SIM_PURCHASE or FG_SIM_DRIP */
+	unsigned	kind;		/* FG_SIM_VIRAL, FG_SIM_WAVE, FG_SIM_PURCHASE or FG_SIM_DRIP */
 	double		size_pct;	/* % of the follower count when the event starts */
 	int		speed;		/* enum fg_sim_speed; orders only */
 	int		style;		/* enum fg_sim_style; orders only */
@@ -62,6 +63,7 @@ int	simulate_parse_events(const char *, unsigned *, char *err, size_t errlen);
 int	simulate_parse_order(const char *, struct fg_sim_inject *, char *err, size_t errlen);
 /* "SIZE_PCT[@DAY]" */
 int	simulate_parse_viral(const char *, struct fg_sim_inject *, char *err, size_t errlen);
+int	simulate_parse_wave(const char *, struct fg_sim_inject *, char *err, size_t errlen);
 int	simulate_parse_platform(const char *, int *);
 
 #endif

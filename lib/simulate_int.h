@@ -226,6 +226,13 @@ struct textres {
 	uint64_t	 seed;
 };
 
+/* A newcomer wave's starter packs: a share of its people followed one of them whole. */
+struct wavepack {
+	int		n;
+	int		size[3];
+	double		share;
+};
+
 /* Word lists the vendors draw from too. */
 enum sim_words { SIM_W_TAILS, SIM_W_INTERESTS, SIM_W_FOREIGN, SIM_W_CITIES };
 
@@ -246,6 +253,9 @@ int64_t		 sim_clamp_created(struct rng *, double created, double tf);
 void		 sim_genuine(struct rng *, struct sprof *, double tf, int64_t obs,
 		    double newshare);
 void		 sim_spam(struct rng *, struct sprof *, double tf, int64_t obs);
+void		 sim_settler(struct rng *, struct sprof *, double tf, int64_t obs);
+void		 sim_wave_member(struct rng *, const struct wavepack *, struct sprof *,
+		    double tf, int64_t obs);
 
 /* simulate_vendor.c */
 void		 sim_stock_init(struct stock *, struct rng *, int style, int64_t t0,

@@ -1,6 +1,6 @@
 /*
- * People of the simulator: the genuine population and the spam accounts that follow everyone,
- * with the names, handles and bios they choose. docs/simulator.md describes the model.
+ * People of the simulator: the genuine population, newcomers, and the spam accounts that follow
+ * everyone, with the names, handles and bios they choose. docs/simulator.md describes the model.
  */
 #include <ctype.h>
 #include <math.h>
@@ -410,4 +410,67 @@ sim_spam(struct rng *r, struct sprof *p, double tf, int64_t obs)
 		snprintf(p->url, sizeof(p->url), "https://bit.ly/%s", rs);
 	}
 	p->id = make_id(p->created * 1000 + (int64_t)rng_below(r, 1000), rng_next(r));
+}
+
+/* A real person a few days in: no photo yet, a bio, a few posts, a small circle. */
+void
+sim_settler(struct rng *r, struct sprof *p, double tf, int64_t obs)
+{
+	const struct name *f, *l;
+
+	memset(p, 0, sizeof(*p));
+	p->created = sim_clamp_created(r, tf - rng_range(r, 1, 10) * DAY, tf);
+	p->id = make_id(p->created * 1000 + (int64_t)rng_below(r, 1000), rng_next(r));
+	p->posts = clampi(rng_lognormal(r, 4, 0.7), 1, 30);
+	p->followers = clampi(rng_lognormal(r, 6, 0.9), 0, 60);
+	p->following = clampi(rng_lognormal(r, 60, 0.8), 5, 400);
+	p->likes = clampi((double)p->posts * rng_lognormal(r, 3, 0.8), 0, 1000);
+	p->avatar_default = rng_bern(r, 0.8);
+	p->last_post = sim_last_post(r, p->posts, p->created, obs, 0, DAY);
+	p->locked = rng_bern(r, 0.02);
+	sim_pick_names(r, &f, &l);
+	sim_handle_genuine(r, f, l, p->handle, sizeof(p->handle));
+	if (rng_bern(r, 0.9))
+		sim_display_name(r, f, l, p->name, sizeof(p->name));
+	if (rng_bern(r, 0.85))
+		sim_bio_genuine(r, p->bio, sizeof(p->bio));
+	if (rng_bern(r, 0.05))
+		sim_url(r, p->handle, p->url, sizeof(p->url));
+	if (rng_bern(r, 0.2))
+		snprintf(p->loc, sizeof(p->loc), "%s", PICK(r, cities));
+}
+
+/*
+ * A newcomer of a wave: a real person who signed up minutes ago and at once followed a starter
+ * pack whole, or dozens to hundreds of the suggested accounts. Mostly nothing filled in yet.
+ */
+void
+sim_wave_member(struct rng *r, const struct wavepack *wp, struct sprof *p, double tf,
+    int64_t obs)
+{
+	const struct name *f, *l;
+
+	memset(p, 0, sizeof(*p));
+	p->created = sim_clamp_created(r, tf - rng_range(r, 60, 30 * 60), tf);
+	p->id = make_id(p->created * 1000 + (int64_t)rng_below(r, 1000), rng_next(r));
+	if (wp->n > 0 && rng_bern(r, wp->share))
+		p->following = wp->size[rng_below(r, (uint64_t)wp->n)] + rng_int(r, 0, 5);
+	else
+		p->following = clampi(rng_logunif(r, 20, 500), 20, 500);
+	p->followers = rng_bern(r, 0.5) ? 0 : rng_int(r, 1, 5);
+	p->posts = rng_bern(r, 0.9) ? 0 : rng_int(r, 1, 3);
+	p->likes = rng_bern(r, 0.7) ? 0 : rng_int(r, 1, 10);
+	p->avatar_default = rng_bern(r, 0.85);
+	if (p->posts > 0)
+		p->last_post = p->created + (int64_t)(rng_unif(r) * (double)(obs - p->created));
+	else
+		p->last_post = FG_TIME_UNKNOWN;
+	p->locked = rng_bern(r, 0.005);
+	sim_pick_names(r, &f, &l);
+	sim_handle_genuine(r, f, l, p->handle, sizeof(p->handle));
+	if (rng_bern(r, 0.6))
+		sim_display_name(r, f, l, p->name, sizeof(p->name));
+	if (rng_bern(r, 0.15))
+		snprintf(p->bio, sizeof(p->bio), "%s", rng_bern(r, 0.5) ? PICK(r, tails) :
+		    PICK(r, roles));
 }

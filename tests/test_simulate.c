@@ -140,9 +140,11 @@ check_line(json_t *o, void *arg)
 			assert_true(t > c->first_t);
 			assert_true(strcmp(src, "organic") == 0 ||
 			    strncmp(src, "viral:", 6) == 0 || strncmp(src, "order:", 6) == 0 ||
-			    strncmp(src, "drip:", 5) == 0);
+			    strncmp(src, "drip:", 5) == 0 || strncmp(src, "wave:", 5) == 0);
 			if (strncmp(src, "order:", 6) == 0 || strncmp(src, "drip:", 5) == 0)
 				assert_int_equal(p.label, FG_LABEL_FAKE);
+			if (strncmp(src, "wave:", 5) == 0)
+				assert_int_equal(p.label, FG_LABEL_GENUINE);
 			c->follows++;
 		}
 		c->fakes += p.label == FG_LABEL_FAKE;
@@ -523,6 +525,125 @@ test_order_copied(void **state)
 }
 
 static void
+test_wave(void **state)
+{
+	struct fg_sim_opts o;
+	struct fg_sim_inject in;
+	struct hist h = { 0 };
+	struct prof_list pl = { .src = "wave:1" };
+	size_t i, nobio = 0, avd = 0, noposts = 0, day = 0;
+	int64_t age, fing;
+	char err[128];
+	json_t *p;
+
+	(void)state;
+	simulate_defaults(&o);
+	o.audience = 10000;
+	o.days = 6;
+	o.events = FG_SIM_ORGANIC | FG_SIM_CHURN;
+	assert_int_equal(simulate_parse_wave("20@3", &in, err, sizeof(err)), 0);
+	o.inject = &in;
+	o.ninject = 1;
+	run(&o, &h);
+	each_line(&h, collect_line, &pl);
+	/* +20 % of the audience, most of it within the day. */
+	assert_true(pl.n >= 1500 && pl.n <= 2600);
+	for (i = 0; i < pl.n; i++) {
+		p = pl.v[i];
+		assert_string_equal(json_string_value(json_object_get(p, "label")), "genuine");
+		/* Signed up minutes before the follow (a poll is 5 minutes). */
+		age = pl.t[i] - ptime(p, "created_at");
+		assert_true(age >= 60 && age <= 35 * 60);
+		assert_true(pl.t[i] > o.start + 3 * 86400);
+		day += pl.t[i] <= o.start + 4 * 86400;
+		assert_true(json_integer_value(json_object_get(p, "followers_count")) <= 5);
+		fing = json_integer_value(json_object_get(p, "following_count"));
+		assert_true(fing >= 20 && fing <= 505);
+		nobio += json_string_length(json_object_get(p, "bio")) == 0;
+		avd += json_is_true(json_object_get(p, "avatar_default"));
+		noposts += json_integer_value(json_object_get(p, "posts_count")) == 0;
+	}
+	assert_true(nobio * 100 >= pl.n * 75);
+	assert_true(avd * 100 >= pl.n * 75);
+	assert_true(noposts * 100 >= pl.n * 80);
+	assert_true(day * 100 >= pl.n * 85);
+	assert_non_null(strstr(h.truth, "\"event\":1,\"kind\":\"wave\""));
+	prof_list_free(&pl);
+	hist_free(&h);
+}
+
+/* Organic arrivals seen during an order's delivery, and newcomers a few days old among them. */
+struct inside {
+	int64_t	 first, last;		/* the order's first and last poll */
+	int64_t	 organic, settlers, settlers_inside;
+	int	 pass;
+};
+
+static void
+inside_line(json_t *o, void *arg)
+{
+	struct inside *in = arg;
+	const char *src = json_string_value(json_object_get(o, "src"));
+	json_t *p = json_object_get(o, "profile");
+	int64_t t, age;
+	int settler;
+
+	if (src == NULL)
+		return;
+	assert_int_equal(time_parse_rfc3339(json_string_value(json_object_get(o, "t")), &t), 0);
+	if (in->pass == 0) {
+		if (strcmp(src, "order:1") == 0) {
+			if (in->first == 0)
+				in->first = t;
+			in->last = t;
+		}
+		return;
+	}
+	if (strcmp(src, "organic") != 0 ||
+	    strcmp(json_string_value(json_object_get(p, "label")), "genuine") != 0)
+		return;
+	age = t - ptime(p, "created_at");
+	settler = age >= 86400 && age <= 10 * 86400 + 300 &&
+	    json_is_true(json_object_get(p, "avatar_default")) &&
+	    json_string_length(json_object_get(p, "bio")) > 0 &&
+	    json_integer_value(json_object_get(p, "posts_count")) >= 1;
+	in->settlers += settler;
+	if (t >= in->first && t <= in->last) {
+		in->organic++;
+		in->settlers_inside += settler;
+	}
+}
+
+static void
+test_interleave(void **state)
+{
+	struct fg_sim_opts o;
+	struct fg_sim_inject in;
+	struct hist h = { 0 };
+	struct inside ins = { 0 };
+	char err[128];
+
+	(void)state;
+	simulate_defaults(&o);
+	o.audience = 20000;
+	o.days = 10;
+	o.events = FG_SIM_ORGANIC | FG_SIM_CHURN;
+	assert_int_equal(simulate_parse_order("3:capped:fresh@2", &in, err, sizeof(err)), 0);
+	o.inject = &in;
+	o.ninject = 1;
+	run(&o, &h);
+	each_line(&h, inside_line, &ins);
+	ins.pass = 1;
+	each_line(&h, inside_line, &ins);
+	/* Real people keep following while a vendor delivers, a few days-old newcomers too. */
+	assert_true(ins.first > 0 && ins.last > ins.first);
+	assert_true(ins.organic >= 20);
+	assert_true(ins.settlers >= 5);
+	assert_true(ins.settlers_inside >= 1);
+	hist_free(&h);
+}
+
+static void
 test_none(void **state)
 {
 	struct fg_sim_opts o;
@@ -559,6 +680,8 @@ test_parse(void **state)
 	assert_int_equal(ev, 0);
 	assert_int_equal(simulate_parse_events("all", &ev, err, sizeof(err)), 0);
 	assert_int_equal(ev, FG_SIM_ALL);
+	assert_int_equal(simulate_parse_events("wave,viral", &ev, err, sizeof(err)), 0);
+	assert_int_equal(ev, FG_SIM_WAVE | FG_SIM_VIRAL);
 	assert_int_equal(simulate_parse_events("organic,bogus", &ev, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "bogus"));
 	assert_int_equal(simulate_parse_order("2.5:capped:copycat@7.25", &in, err,
@@ -583,6 +706,10 @@ test_parse(void **state)
 	assert_int_equal(simulate_parse_viral("30@4", &in, err, sizeof(err)), 0);
 	assert_int_equal(in.kind, FG_SIM_VIRAL);
 	assert_int_equal(simulate_parse_viral("30@", &in, err, sizeof(err)), -1);
+	assert_int_equal(simulate_parse_wave("12.5@9.25", &in, err, sizeof(err)), 0);
+	assert_int_equal(in.kind, FG_SIM_WAVE);
+	assert_true(in.size_pct == 12.5 && in.day == 9.25);
+	assert_int_equal(simulate_parse_wave("-3", &in, err, sizeof(err)), -1);
 }
 
 int
@@ -596,6 +723,8 @@ main(void)
 		cmocka_unit_test(test_drip_spread),
 		cmocka_unit_test(test_order_lived),
 		cmocka_unit_test(test_order_copied),
+		cmocka_unit_test(test_wave),
+		cmocka_unit_test(test_interleave),
 		cmocka_unit_test(test_none),
 		cmocka_unit_test(test_parse),
 	};
