@@ -49,6 +49,9 @@ simulate_usage(FILE *f)
 "                      platform surge follow within hours; replaces the random ones\n"
 "  --platform NAME     fields the platform exposes: generic (default), mastodon, x,\n"
 "                      bluesky\n"
+"  --plain-text        no hostile text: by default 0.5 %% of the accounts have control\n"
+"                      characters (\\u0000, ESC, C1), odd but valid escapes or texts of\n"
+"                      5-20 KB, as real platforms serve them\n"
 "  --truth FILE        write one JSON line per injected event: event, kind, start, end,\n"
 "                      size, speed, style and more (see docs/simulator.md)\n"
 "  -o, --output FILE   write the history to FILE instead of standard output\n"
@@ -75,7 +78,7 @@ int
 cmd_simulate(int argc, char **argv)
 {
 	enum { O_SEED = 256, O_DAYS, O_AUDIENCE, O_START, O_INTERVAL, O_WATCH, O_EVENTS,
-	    O_TRUTH, O_ORDER, O_VIRAL, O_WAVE, O_NOFORCE, O_PLATFORM };
+	    O_TRUTH, O_ORDER, O_VIRAL, O_WAVE, O_NOFORCE, O_PLATFORM, O_PLAIN };
 	static const struct option longopts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "days", required_argument, NULL, O_DAYS },
@@ -90,6 +93,7 @@ cmd_simulate(int argc, char **argv)
 		{ "wave", required_argument, NULL, O_WAVE },
 		{ "no-force", no_argument, NULL, O_NOFORCE },
 		{ "platform", required_argument, NULL, O_PLATFORM },
+		{ "plain-text", no_argument, NULL, O_PLAIN },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -176,6 +180,9 @@ cmd_simulate(int argc, char **argv)
 				    "bluesky", optarg);
 				goto usage;
 			}
+			break;
+		case O_PLAIN:
+			o.plain_text = 1;
 			break;
 		case 'o':
 			output = optarg;

@@ -19,7 +19,8 @@
 
 #define RESERVOIR_MAX	100000			/* follower ids remembered for unfollows */
 #define NBUMP_MAX	16
-#define OUTBUF_SIZE	(1 << 16)
+#define HOSTILE_SHARE	0.005	/* of all accounts: control characters, odd escapes, long */
+#define HOSTILE_NEWEST	0.5	/* of orders: the newest account of the first poll */
 
 /* ---- events and the history's state ---- */
 
@@ -43,6 +44,7 @@ struct sevent {
 	int		nslot, run_min, run_max;
 	struct stock	stock;
 	int64_t		copied;		/* accounts that copy a follower of the watch */
+	int		delivering;	/* a poll has listed its accounts */
 	/* ground truth */
 	double		first, last;
 	int64_t		arrived;
@@ -65,10 +67,8 @@ struct item {
 
 struct sim {
 	const struct fg_sim_opts *o;
-	FILE		*out;
-	char		*buf;
-	size_t		 len;
-	int		 err;
+	struct simout	 w;
+	uint64_t	 hseed;		/* hostile text: which accounts, how */
 	char		*watch;		/* JSON-escaped, quoted */
 	char		 pre[128];	/* {"t":"…","watch":"…","type":" */
 	size_t		 prelen;
@@ -112,29 +112,12 @@ static const char *const style_names[] = { "fresh", "aged", "empty", "copycat", 
     "copied" };
 static const char *const platform_names[] = { "generic", "mastodon", "x", "bluesky" };
 
-/* ---- output: one buffer, flushed in large writes ---- */
-
-static void
-out_flush(struct sim *s)
-{
-	if (s->len > 0 && fwrite(s->buf, 1, s->len, s->out) != s->len)
-		s->err = 1;
-	s->len = 0;
-}
-
-static inline void
-out_reserve(struct sim *s, size_t n)
-{
-	if (s->len + n > OUTBUF_SIZE)
-		out_flush(s);
-}
+/* ---- output (the buffer and JSON strings are in simulate_text.c) ---- */
 
 static inline void
 out_mem(struct sim *s, const char *p, size_t n)
 {
-	out_reserve(s, n);
-	memcpy(s->buf + s->len, p, n);
-	s->len += n;
+	simout_mem(&s->w, p, n);
 }
 
 #define out_lit(s, lit)	out_mem((s), (lit), sizeof(lit) - 1)
@@ -143,38 +126,6 @@ static void
 out_str(struct sim *s, const char *p)
 {
 	out_mem(s, p, strlen(p));
-}
-
-/* A JSON string: quotes, backslashes and control characters escaped; UTF-8 passes. */
-static size_t
-json_escape(char *dst, const char *p)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *d = dst;
-	unsigned char c;
-
-	*d++ = '"';
-	for (; (c = (unsigned char)*p) != '\0'; p++) {
-		if (c == '"' || c == '\\') {
-			*d++ = '\\';
-			*d++ = (char)c;
-		} else if (c < 0x20) {
-			memcpy(d, "\\u00", 4);
-			d[4] = hex[c >> 4];
-			d[5] = hex[c & 15];
-			d += 6;
-		} else
-			*d++ = (char)c;
-	}
-	*d++ = '"';
-	return (size_t)(d - dst);
-}
-
-static void
-out_json(struct sim *s, const char *p)
-{
-	out_reserve(s, strlen(p) * 6 + 2);
-	s->len += json_escape(s->buf + s->len, p);
 }
 
 static void
@@ -233,16 +184,19 @@ static void
 out_follow(struct sim *s, const struct sprof *p, int64_t obs, const char *src, int num)
 {
 	unsigned f = s->fields;
+	int showloc = (f & F_LOC) && p->loc[0] != '\0';
 
 	out_prefix(s, "follow");
 	out_lit(s, ",\"profile\":{\"id\":\"");
 	out_uint(s, p->id);
 	out_lit(s, "\",\"handle\":");
-	out_json(s, p->handle);
+	simout_json(&s->w, p->handle);
 	out_lit(s, ",\"display_name\":");
-	out_json(s, p->name);
+	simout_text(&s->w, p->name, p, SIM_T_NAME);
 	out_lit(s, ",\"bio\":");
-	out_json(s, p->bio);
+	/* A hostile place the platform does not show goes to the bio. */
+	simout_text(&s->w, p->bio, p, !showloc && p->hfield == SIM_T_LOC ? SIM_T_LOC :
+	    SIM_T_BIO);
 	out_lit(s, ",\"created_at\":");
 	out_time(s, p->created);
 	out_lit(s, ",\"observed_at\":");
@@ -269,11 +223,11 @@ out_follow(struct sim *s, const struct sprof *p, int64_t obs, const char *src, i
 	}
 	if ((f & F_URL) && p->url[0] != '\0') {
 		out_lit(s, ",\"url\":");
-		out_json(s, p->url);
+		simout_json(&s->w, p->url);
 	}
-	if ((f & F_LOC) && p->loc[0] != '\0') {
+	if (showloc) {
 		out_lit(s, ",\"location\":");
-		out_json(s, p->loc);
+		simout_text(&s->w, p->loc, p, SIM_T_LOC);
 	}
 	if (f & F_BOT) {
 		out_lit(s, ",\"bot\":");
@@ -315,6 +269,25 @@ out_count(struct sim *s)
 	out_lit(s, ",\"followers_count\":");
 	out_uint(s, (uint64_t)s->count);
 	out_lit(s, "}\n");
+}
+
+/*
+ * Whether an account's text is hostile: a hash of its id, so that --plain-text changes
+ * nothing else. newest: the account is the newest of an order's first poll, where a reader
+ * that fails on it may lose the page. Rare enough that hostile text tells nothing about
+ * who bought: about 0.5 % of either kind of account.
+ */
+static void
+hostile_assign(struct sim *s, struct sprof *p, int newest)
+{
+	uint64_t h = mix64(s->hseed, p->id);
+
+	if (s->o->plain_text || p->hostile != SIM_H_NONE)
+		return;		/* a clone keeps the hostile text it copied */
+	if (hunif(h, 0) < HOSTILE_SHARE)
+		sim_hostile_pick(p, h, 0);
+	else if (newest && hunif(h, 1) < HOSTILE_NEWEST)
+		sim_hostile_pick(p, h, 1);
 }
 
 /* ---- followers remembered for unfollows: a bounded uniform sample ---- */
@@ -895,11 +868,12 @@ initial_scan(struct sim *s)
 		    (int64_t)tf, l1 - l0);
 	}
 	poll_begin(s, t);
-	for (i = 0; i < n && !s->err; i++) {
+	for (i = 0; i < n && !s->w.err; i++) {
 		tf = (double)t - age * ((double)i + rng_unif(&s->g)) / (double)n;
 		if (i >= l0 && i < l1) {
 			/* Listed newest first: the vendor's last account comes first. */
 			sim_purchased(&legacy, NULL, (uint64_t)(l1 - 1 - i), &p, tf, t);
+			hostile_assign(s, &p, i == l0);
 		} else {
 			rng_seed(&r, rng_next(&s->g));
 			if (rng_bern(&r, spam))
@@ -907,6 +881,8 @@ initial_scan(struct sim *s)
 			else
 				sim_genuine(&r, &p, tf, t, 0.01);
 		}
+		if (i < l0 || i >= l1)
+			hostile_assign(s, &p, 0);
 		out_follow(s, &p, t, "initial", 0);
 		s->count++;
 		if (!p.fake)
@@ -927,6 +903,7 @@ poll_run(struct sim *s, int64_t tb)
 	struct sprof p;
 	struct rng r;
 	int64_t n, k, nunf, follows = 0;
+	int newest;
 	uint32_t j;
 	size_t i;
 
@@ -958,7 +935,7 @@ poll_run(struct sim *s, int64_t tb)
 			textres_remove(&s->tres, s->unf[nunf++]);
 	}
 	poll_begin(s, tb);
-	for (i = s->nitems; i-- > 0 && !s->err;) {
+	for (i = s->nitems; i-- > 0 && !s->w.err;) {
 		it = &s->items[i];
 		e = it->ev >= 0 ? &s->ev[it->ev] : NULL;
 		for (j = it->n; j-- > 0;) {
@@ -977,6 +954,12 @@ poll_run(struct sim *s, int64_t tb)
 				sim_settler(&r, &p, t, tb);
 			else
 				sim_genuine(&r, &p, t, tb, e != NULL ? e->newshare : s->newshare);
+			/* The top of the first page a delivery shows up on. */
+			newest = e != NULL && e->kind != FG_SIM_VIRAL &&
+			    e->kind != FG_SIM_WAVE && !e->delivering;
+			if (newest)
+				e->delivering = 1;
+			hostile_assign(s, &p, newest);
 			if (e == NULL)
 				out_follow(s, &p, tb, "organic", 0);
 			else {
@@ -1095,6 +1078,7 @@ simulate_defaults(struct fg_sim_opts *o)
 	o->ninject = 0;
 	o->force = 1;
 	o->platform = FG_SIM_GENERIC;
+	o->plain_text = 0;
 }
 
 int
@@ -1102,7 +1086,7 @@ simulate_run(const struct fg_sim_opts *o, FILE *out)
 {
 	struct sim s;
 	int64_t k, npoll;
-	size_t i;
+	size_t i, n;
 	int rc;
 
 	if (o->days < 0 || o->audience < 0 || o->poll_interval <= 0 ||
@@ -1122,20 +1106,23 @@ simulate_run(const struct fg_sim_opts *o, FILE *out)
 		}
 	memset(&s, 0, sizeof(s));
 	s.o = o;
-	s.out = out;
-	s.buf = xmalloc(OUTBUF_SIZE);
+	s.w.f = out;
+	s.w.buf = xmalloc(SIMOUT_SIZE);
 	s.watch = xmalloc(strlen(o->watch) * 6 + 3);
-	s.watch[json_escape(s.watch, o->watch)] = '\0';
+	n = sim_json_escape(s.watch + 1, o->watch, strlen(o->watch));
+	s.watch[0] = s.watch[n + 1] = '"';
+	s.watch[n + 2] = '\0';
 	if (strlen(s.watch) > 4 * 1024) {
 		log_warnx("simulate: watch name too long");
 		free(s.watch);
-		free(s.buf);
+		free(s.w.buf);
 		return -1;
 	}
 	s.fields = platform_fields[o->platform];
 	s.res = xreallocarray(NULL, RESERVOIR_MAX, sizeof(*s.res));
 	s.tres.v = xreallocarray(NULL, TEXTRES_MAX, sizeof(*s.tres.v));
 	s.tres.seed = mix64(o->seed, UINT64_C(0x7e57));
+	s.hseed = mix64(o->seed, UINT64_C(0x4057));
 	s.unf = xreallocarray(NULL, RESERVOIR_MAX, sizeof(*s.unf));
 	rng_seed(&s.g, o->seed);
 	params_draw(&s);
@@ -1146,18 +1133,18 @@ simulate_run(const struct fg_sim_opts *o, FILE *out)
 
 	initial_scan(&s);
 	npoll = (int64_t)o->days * 86400 / o->poll_interval;
-	for (k = 1; k <= npoll && !s.err; k++)
+	for (k = 1; k <= npoll && !s.w.err; k++)
 		poll_run(&s, o->start + k * o->poll_interval);
-	out_flush(&s);
+	simout_flush(&s.w);
 	if (fflush(out) == EOF)
-		s.err = 1;
+		s.w.err = 1;
 	if (o->truth != NULL) {
 		truth_write(&s, o->truth);
 		if (fflush(o->truth) == EOF)
-			s.err = 1;
+			s.w.err = 1;
 	}
-	rc = s.err ? -1 : 0;
-	if (s.err)
+	rc = s.w.err ? -1 : 0;
+	if (s.w.err)
 		log_warnx("simulate: write error");
 	free(s.items);
 	free(s.ev);
@@ -1165,7 +1152,7 @@ simulate_run(const struct fg_sim_opts *o, FILE *out)
 	free(s.tres.v);
 	free(s.res);
 	free(s.watch);
-	free(s.buf);
+	free(s.w.buf);
 	return rc;
 }
 

@@ -51,6 +51,8 @@ struct fg_sim_opts {
 	size_t		ninject;
 	int		force;		/* random schedule has >= 1 event of each enabled kind */
 	int		platform;	/* enum fg_sim_platform */
+	int		plain_text;	/* no hostile text (control characters, odd escapes,
+					   texts of many kilobytes) */
 };
 
 void	simulate_defaults(struct fg_sim_opts *);

@@ -9,6 +9,8 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #define DAY		86400.0
 #define YEAR		(365.25 * DAY)
@@ -170,7 +172,13 @@ struct sprof {
 	char		bio[512];
 	char		url[160];
 	char		loc[64];
+	int		hostile, hfield;	/* enum sim_hostile, enum sim_field */
+	uint64_t	hseed;
 };
+
+/* Hostile text: which of an account's texts misbehaves on output, and how. */
+enum sim_hostile { SIM_H_NONE, SIM_H_CTRL, SIM_H_ESCAPES, SIM_H_LONG };
+enum sim_field { SIM_T_NAME = 1, SIM_T_BIO, SIM_T_LOC };
 
 /* A vendor's stock: how one order's accounts were made. */
 struct stock {
@@ -232,6 +240,44 @@ struct wavepack {
 	int		size[3];
 	double		share;
 };
+
+/* The output: one buffer, flushed in large writes (simulate_text.c). */
+#define SIMOUT_SIZE	(1 << 16)
+
+struct simout {
+	FILE	*f;
+	char	*buf;		/* SIMOUT_SIZE bytes */
+	size_t	 len;
+	int	 err;
+};
+
+void	simout_flush(struct simout *);
+
+/* Makes room for n <= SIMOUT_SIZE bytes. */
+static inline void
+simout_reserve(struct simout *w, size_t n)
+{
+	if (w->len + n > SIMOUT_SIZE)
+		simout_flush(w);
+}
+
+static inline void
+simout_mem(struct simout *w, const char *p, size_t n)
+{
+	simout_reserve(w, n);
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+}
+
+/* simulate_text.c */
+/* The body of a JSON string for n bytes of UTF-8 (at most 6n bytes, no quotes). */
+size_t	sim_json_escape(char *dst, const char *, size_t n);
+/* A quoted JSON string. */
+void	simout_json(struct simout *, const char *);
+/* A profile's text (field SIM_T_*), hostile if the profile's text is. */
+void	simout_text(struct simout *, const char *, const struct sprof *, int field);
+/* Makes the profile's text hostile, drawn from hash h; newest: the top of a delivery. */
+void	sim_hostile_pick(struct sprof *, uint64_t h, int newest);
 
 /* Word lists the vendors draw from too. */
 enum sim_words { SIM_W_TAILS, SIM_W_INTERESTS, SIM_W_FOREIGN, SIM_W_CITIES };

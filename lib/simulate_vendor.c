@@ -214,6 +214,9 @@ copied(const struct stock *s, const struct textres *tr, uint64_t j, struct rng *
 	memcpy(p->loc, src->loc, sizeof(p->loc));
 	memcpy(p->url, src->url, sizeof(p->url));
 	p->avatar_default = src->avatar_default;
+	p->hostile = src->hostile;	/* a text that breaks things, copied too */
+	p->hfield = src->hfield;
+	p->hseed = src->hseed;
 	if (p->name[0] == '\0')
 		sim_display_name(r, f, l, p->name, sizeof(p->name));
 	derive_handle(r, src->handle, p->handle, sizeof(p->handle));

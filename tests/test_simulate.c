@@ -1,4 +1,5 @@
 /* Tests of the simulator: determinism, the replay format, ground truth and event shapes. */
+#define _GNU_SOURCE	/* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,7 +63,8 @@ each_line(const struct hist *h, void (*fn)(json_t *, void *), void *arg)
 	while (p < h->buf + h->len) {
 		nl = memchr(p, '\n', (size_t)(h->buf + h->len - p));
 		assert_non_null(nl);
-		o = json_loadb(p, (size_t)(nl - p), JSON_REJECT_DUPLICATES, &jerr);
+		/* Hostile texts carry \u0000: valid JSON that jansson takes only when asked. */
+		o = json_loadb(p, (size_t)(nl - p), JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 		if (o == NULL)
 			fail_msg("bad JSON line: %s: %.200s", jerr.text, p);
 		fn(o, arg);
@@ -97,9 +99,32 @@ struct check {
 	int64_t	 audience;
 	int64_t	 last_t, first_t;
 	int64_t	 count;		/* initial + follows - unfollows */
-	int64_t	 initial, follows, unfollows, counts, fakes;
+	int64_t	 initial, follows, unfollows, counts, fakes, hostile;
 	const char *watch;
 };
+
+/*
+ * A copy of the profile with the texts the landed profile parser refuses (NUL, longer than
+ * FG_TEXT_MAX) emptied, so that every other field is still checked against contract 2.
+ */
+static json_t *
+tame(json_t *prof, int64_t *hostile)
+{
+	static const char *const keys[] = { "display_name", "bio", "location" };
+	json_t *copy = json_deep_copy(prof), *v;
+	size_t i, n;
+
+	for (i = 0; i < 3; i++) {
+		if ((v = json_object_get(copy, keys[i])) == NULL)
+			continue;
+		n = json_string_length(v);
+		if (n > FG_TEXT_MAX || memchr(json_string_value(v), '\0', n) != NULL) {
+			json_object_set_new(copy, keys[i], json_string(""));
+			(*hostile)++;
+		}
+	}
+	return copy;
+}
 
 static void
 check_line(json_t *o, void *arg)
@@ -122,7 +147,7 @@ check_line(json_t *o, void *arg)
 	type = json_string_value(json_object_get(o, "type"));
 	assert_non_null(type);
 	if (strcmp(type, "follow") == 0) {
-		prof = json_object_get(o, "profile");
+		prof = tame(json_object_get(o, "profile"), &c->hostile);
 		if (profile_from_json(prof, &p, err, sizeof(err)) == -1)
 			fail_msg("bad profile: %s", err);
 		assert_true(p.label == FG_LABEL_FAKE || p.label == FG_LABEL_GENUINE);
@@ -149,6 +174,7 @@ check_line(json_t *o, void *arg)
 		}
 		c->fakes += p.label == FG_LABEL_FAKE;
 		c->count++;
+		json_decref(prof);
 	} else if (strcmp(type, "unfollow") == 0) {
 		assert_true(json_is_string(json_object_get(o, "id")));
 		c->unfollows++;
@@ -643,6 +669,107 @@ test_interleave(void **state)
 	hist_free(&h);
 }
 
+/* Hostile texts in a history: what kinds, and where. */
+struct hostile {
+	int64_t	 profiles, nul, esc, c1, del, escaped, longbio, longname, fake, genuine;
+};
+
+static void
+hostile_line(json_t *o, void *arg)
+{
+	struct hostile *hs = arg;
+	json_t *p = json_object_get(o, "profile"), *v;
+	const char *s;
+	size_t n;
+	int any = 0, k;
+
+	if (p == NULL)
+		return;
+	hs->profiles++;
+	for (k = 0; k < 3; k++) {
+		v = json_object_get(p, k == 0 ? "display_name" : k == 1 ? "bio" : "location");
+		if (v == NULL)
+			continue;
+		s = json_string_value(v);
+		n = json_string_length(v);
+		any |= memchr(s, '\0', n) != NULL;
+		hs->nul += memchr(s, '\0', n) != NULL;
+		hs->esc += memchr(s, 0x1b, n) != NULL;
+		hs->c1 += memmem(s, n, "\xc2\x85", 2) != NULL;
+		hs->del += memchr(s, 0x7f, n) != NULL;
+		any |= memchr(s, 0x1b, n) != NULL || memmem(s, n, "\xc2\x85", 2) != NULL ||
+		    memchr(s, 0x7f, n) != NULL;
+		if (n > 2048) {
+			any = 1;
+			if (k == 1) {
+				assert_true(n >= 5120 && n <= 21000);
+				hs->longbio++;
+			} else
+				hs->longname++;
+		}
+	}
+	if (any) {
+		if (strcmp(json_string_value(json_object_get(p, "label")), "fake") == 0)
+			hs->fake++;
+		else
+			hs->genuine++;
+	}
+}
+
+static void
+test_hostile_text(void **state)
+{
+	struct fg_sim_opts o;
+	struct hist h = { 0 }, plain = { 0 };
+	struct hostile hs = { 0 }, hp = { 0 };
+	const char *a, *b, *ea, *eb;
+	size_t diff = 0;
+
+	(void)state;
+	simulate_defaults(&o);
+	o.audience = 20000;
+	o.days = 3;
+	run(&o, &h);
+	/* Every line is valid JSON (each_line fails on any other) and some texts misbehave. */
+	each_line(&h, hostile_line, &hs);
+	assert_true(hs.nul > 0 && hs.esc > 0 && hs.c1 > 0 && hs.del > 0);
+	assert_true(hs.longbio > 0);
+	assert_non_null(strstr(h.buf, "\\/"));		/* "\/" and \uXXXX */
+	assert_true(strstr(h.buf, "\\ud83d\\ude80") != NULL ||
+	    strstr(h.buf, "\\uD83D\\uDE80") != NULL);
+	/* About 0.5 % of the accounts, genuine and bought alike. */
+	assert_true((hs.fake + hs.genuine) * 1000 >= hs.profiles * 2);
+	assert_true((hs.fake + hs.genuine) * 1000 <= hs.profiles * 8);
+	assert_true(hs.genuine > 0 && hs.fake > 0);
+
+	/* --plain-text: the same history line for line, only the hostile texts differ. */
+	o.plain_text = 1;
+	run(&o, &plain);
+	each_line(&plain, hostile_line, &hp);
+	assert_int_equal(hp.nul + hp.esc + hp.c1 + hp.del + hp.longbio + hp.longname, 0);
+	assert_int_equal(hp.profiles, hs.profiles);
+	assert_null(strstr(plain.buf, "\\u"));
+	assert_int_equal(h.tlen, plain.tlen);
+	assert_memory_equal(h.truth, plain.truth, h.tlen);
+	for (a = h.buf, b = plain.buf; a < h.buf + h.len; a = ea + 1, b = eb + 1) {
+		ea = memchr(a, '\n', (size_t)(h.buf + h.len - a));
+		eb = memchr(b, '\n', (size_t)(plain.buf + plain.len - b));
+		assert_non_null(ea);
+		assert_non_null(eb);
+		if (ea - a != eb - b || memcmp(a, b, (size_t)(ea - a)) != 0) {
+			/* Same id, same src: the same account. */
+			assert_memory_equal(a, b, 100);
+			assert_memory_equal(ea - 30, eb - 30, 30);
+			diff++;
+		}
+	}
+	assert_int_equal(b, plain.buf + plain.len);
+	assert_true(diff >= (size_t)(hs.fake + hs.genuine));
+	assert_true(diff * 1000 <= (size_t)hs.profiles * 8);
+	hist_free(&h);
+	hist_free(&plain);
+}
+
 static void
 test_none(void **state)
 {
@@ -725,6 +852,7 @@ main(void)
 		cmocka_unit_test(test_order_copied),
 		cmocka_unit_test(test_wave),
 		cmocka_unit_test(test_interleave),
+		cmocka_unit_test(test_hostile_text),
 		cmocka_unit_test(test_none),
 		cmocka_unit_test(test_parse),
 	};
