@@ -47,6 +47,9 @@ simulate_usage(FILE *f)
 "  --wave SIZE_PCT[@DAY]\n"
 "                      inject a newcomer wave (repeatable): brand-new real accounts of a\n"
 "                      platform surge follow within hours; replaces the random ones\n"
+"  --styles LIST       vendor styles of random orders and drips, of the padding of\n"
+"                      orders and of old purchases in the audience: comma-separated\n"
+"                      styles or all (default all)\n"
 "  --platform NAME     fields the platform exposes: generic (default), mastodon, x,\n"
 "                      bluesky\n"
 "  --plain-text        no hostile text: by default 0.5 %% of the accounts have control\n"
@@ -78,7 +81,8 @@ int
 cmd_simulate(int argc, char **argv)
 {
 	enum { O_SEED = 256, O_DAYS, O_AUDIENCE, O_START, O_INTERVAL, O_WATCH, O_EVENTS,
-	    O_TRUTH, O_ORDER, O_VIRAL, O_WAVE, O_NOFORCE, O_PLATFORM, O_PLAIN };
+	    O_TRUTH, O_ORDER, O_VIRAL, O_WAVE, O_NOFORCE, O_PLATFORM, O_PLAIN,
+	    O_STYLES };
 	static const struct option longopts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "days", required_argument, NULL, O_DAYS },
@@ -94,6 +98,7 @@ cmd_simulate(int argc, char **argv)
 		{ "no-force", no_argument, NULL, O_NOFORCE },
 		{ "platform", required_argument, NULL, O_PLATFORM },
 		{ "plain-text", no_argument, NULL, O_PLAIN },
+		{ "styles", required_argument, NULL, O_STYLES },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -183,6 +188,12 @@ cmd_simulate(int argc, char **argv)
 			break;
 		case O_PLAIN:
 			o.plain_text = 1;
+			break;
+		case O_STYLES:
+			if (simulate_parse_styles(optarg, &o.styles, err, sizeof(err)) == -1) {
+				log_warnx("--styles: %s", err);
+				goto usage;
+			}
 			break;
 		case 'o':
 			output = optarg;

@@ -557,7 +557,7 @@ event_start(struct sim *s, struct sevent *e)
 		e->run_max = 120;
 		break;
 	}
-	sim_stock_init(&e->stock, &r, e->style, e->t0, e->target);
+	sim_stock_init(&e->stock, &r, e->style, s->o->styles, e->t0, e->target);
 }
 
 static double
@@ -793,14 +793,13 @@ schedule(struct sim *s)
 		if (o->force && n == 0)
 			n = 1;
 		speed = rng_int(&s->g, FG_SIM_HOUR, FG_SIM_CAPPED);
-		style = rng_int(&s->g, FG_SIM_FRESH, FG_SIM_NSTYLES - 1);
+		style = sim_style_pick(&s->g, o->styles, -1);
 		for (i = 0; i < n; i++) {
 			/* Successive orders differ in speed and style. */
 			e = event_new(s, FG_SIM_PURCHASE, speed, style, -1);
 			e->t0 = random_start(s, lo, hi, 1);
 			speed = (speed + rng_int(&s->g, 1, 2)) % 3;
-			style = (style + rng_int(&s->g, 1, FG_SIM_NSTYLES - 1)) %
-			    FG_SIM_NSTYLES;
+			style = sim_style_pick(&s->g, o->styles, style);
 		}
 	}
 	if ((o->events & FG_SIM_DRIP) && !expl_drip) {
@@ -809,7 +808,7 @@ schedule(struct sim *s)
 			n = 1;
 		for (i = 0; i < n; i++) {
 			e = event_new(s, FG_SIM_DRIP, FG_SIM_WEEKS,
-			    rng_int(&s->g, FG_SIM_FRESH, FG_SIM_NSTYLES - 1), -1);
+			    sim_style_pick(&s->g, o->styles, -1), -1);
 			e->t0 = random_start(s, lo * 0.5, days > 20 ? days - 14 : lo * 0.5, 0);
 		}
 	}
@@ -864,7 +863,7 @@ initial_scan(struct sim *s)
 		l0 = (int64_t)rng_below(&s->g, (uint64_t)(n - l1 + 1));
 		l1 += l0;
 		tf = (double)t - age * ((double)l0 + 0.5) / (double)n;
-		sim_stock_init(&legacy, &s->g, rng_int(&s->g, FG_SIM_FRESH, FG_SIM_NSTYLES - 1),
+		sim_stock_init(&legacy, &s->g, sim_style_pick(&s->g, o->styles, -1), o->styles,
 		    (int64_t)tf, l1 - l0);
 	}
 	poll_begin(s, t);
@@ -1079,6 +1078,7 @@ simulate_defaults(struct fg_sim_opts *o)
 	o->force = 1;
 	o->platform = FG_SIM_GENERIC;
 	o->plain_text = 0;
+	o->styles = FG_SIM_ALL_STYLES;
 }
 
 int
@@ -1092,9 +1092,10 @@ simulate_run(const struct fg_sim_opts *o, FILE *out)
 	if (o->days < 0 || o->audience < 0 || o->poll_interval <= 0 ||
 	    o->start < INT64_C(1262304000) || o->start > INT64_C(7000000000) ||
 	    o->platform < 0 || o->platform > FG_SIM_BLUESKY || o->watch == NULL ||
+	    (o->styles & FG_SIM_ALL_STYLES) == 0 ||
 	    (int64_t)o->days * 86400 > INT64_C(7000000000) - o->start) {
-		log_warnx("simulate: bad options (days, audience, interval, or a start "
-		    "before 2010)");
+		log_warnx("simulate: bad options (days, audience, interval, styles, or a "
+		    "start before 2010)");
 		return -1;
 	}
 	for (i = 0; i < o->ninject; i++)
@@ -1271,6 +1272,35 @@ simulate_parse_wave(const char *s, struct fg_sim_inject *in, char *err, size_t e
 
 	in->kind = FG_SIM_WAVE;
 	return rc;
+}
+
+int
+simulate_parse_styles(const char *s, unsigned *styles, char *err, size_t errlen)
+{
+	const char *p = s, *q;
+	unsigned v = 0;
+	int i;
+
+	for (;;) {
+		q = strchr(p, ',');
+		if (q == NULL)
+			q = p + strlen(p);
+		if ((size_t)(q - p) == 3 && strncmp(p, "all", 3) == 0)
+			v |= FG_SIM_ALL_STYLES;
+		else if ((i = name_index(p, (size_t)(q - p), style_names,
+		    NELEM(style_names))) >= 0)
+			v |= 1u << i;
+		else {
+			snprintf(err, errlen, "unknown style \"%.*s\" (fresh, aged, empty, "
+			    "copycat, lived, copied, all)", (int)(q - p), p);
+			return -1;
+		}
+		if (*q == '\0')
+			break;
+		p = q + 1;
+	}
+	*styles = v;
+	return 0;
 }
 
 int

@@ -53,7 +53,11 @@ struct fg_sim_opts {
 	int		platform;	/* enum fg_sim_platform */
 	int		plain_text;	/* no hostile text (control characters, odd escapes,
 					   texts of many kilobytes) */
+	unsigned	styles;		/* 1 << enum fg_sim_style: what random orders, drips,
+					   padding and old purchases are made of */
 };
+
+#define FG_SIM_ALL_STYLES	((1u << FG_SIM_NSTYLES) - 1)
 
 void	simulate_defaults(struct fg_sim_opts *);
 /* Writes the history to out. 0, or -1 on a write error or bad options. */
@@ -67,5 +71,7 @@ int	simulate_parse_order(const char *, struct fg_sim_inject *, char *err, size_t
 int	simulate_parse_viral(const char *, struct fg_sim_inject *, char *err, size_t errlen);
 int	simulate_parse_wave(const char *, struct fg_sim_inject *, char *err, size_t errlen);
 int	simulate_parse_platform(const char *, int *);
+/* "fresh,aged,..." or "all" into a mask of styles. */
+int	simulate_parse_styles(const char *, unsigned *, char *err, size_t errlen);
 
 #endif

@@ -304,8 +304,11 @@ void		 sim_wave_member(struct rng *, const struct wavepack *, struct sprof *,
 		    double tf, int64_t obs);
 
 /* simulate_vendor.c */
-void		 sim_stock_init(struct stock *, struct rng *, int style, int64_t t0,
-		    int64_t size);
+/* A style of the mask other than `except` (-1: any); `except` if there is no other. */
+int		 sim_style_pick(struct rng *, unsigned styles, int except);
+/* The stock of an order of a style; its padding is another style of the mask. */
+void		 sim_stock_init(struct stock *, struct rng *, int style, unsigned styles,
+		    int64_t t0, int64_t size);
 /*
  * Account j of an order from stock s, delivered at tf and observed at obs. tr: followers to
  * copy (may be NULL). Returns 1 if the account copies one of them, else 0.

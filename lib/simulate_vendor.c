@@ -10,8 +10,25 @@
 #include "simulate_int.h"
 #include "timeutil.h"
 
+int
+sim_style_pick(struct rng *r, unsigned styles, int except)
+{
+	int i, n = 0, k;
+
+	for (i = 0; i < FG_SIM_NSTYLES; i++)
+		n += (styles >> i & 1) && i != except;
+	if (n == 0)
+		return except >= 0 ? except : FG_SIM_FRESH;
+	k = rng_int(r, 0, n - 1);
+	for (i = 0; i < FG_SIM_NSTYLES; i++)
+		if ((styles >> i & 1) && i != except && k-- == 0)
+			break;
+	return i;
+}
+
 void
-sim_stock_init(struct stock *s, struct rng *r, int style, int64_t t0, int64_t size)
+sim_stock_init(struct stock *s, struct rng *r, int style, unsigned styles, int64_t t0,
+    int64_t size)
 {
 	struct rng r2;
 	int i;
@@ -20,7 +37,7 @@ sim_stock_init(struct stock *s, struct rng *r, int style, int64_t t0, int64_t si
 	s->seed = rng_next(r);
 	s->style = style;
 	/* Vendors pad orders with whatever they have: a minority of another style. */
-	s->style2 = (style + rng_int(r, 1, FG_SIM_NSTYLES - 1)) % FG_SIM_NSTYLES;
+	s->style2 = sim_style_pick(r, styles, style);
 	s->mix = rng_bern(r, 0.5) ? rng_range(r, 0, 0.2) : 0;
 	s->seq0 = rng_next(r);
 	switch (style) {

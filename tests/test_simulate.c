@@ -771,6 +771,29 @@ test_hostile_text(void **state)
 }
 
 static void
+test_styles(void **state)
+{
+	struct fg_sim_opts o;
+	struct hist h = { 0 };
+	const char *p;
+	char err[128];
+	int n = 0;
+
+	(void)state;
+	simulate_defaults(&o);
+	o.audience = 2000;
+	o.days = 40;
+	o.plain_text = 1;
+	assert_int_equal(simulate_parse_styles("empty,lived", &o.styles, err, sizeof(err)), 0);
+	run(&o, &h);
+	/* Random orders, drips and their padding only of the styles asked for. */
+	for (p = h.truth; (p = strstr(p, "style\":\"")) != NULL; p++, n++)
+		assert_true(strncmp(p + 8, "empty\"", 6) == 0 || strncmp(p + 8, "lived\"", 6) == 0);
+	assert_true(n >= 4);
+	hist_free(&h);
+}
+
+static void
 test_none(void **state)
 {
 	struct fg_sim_opts o;
@@ -837,6 +860,13 @@ test_parse(void **state)
 	assert_int_equal(in.kind, FG_SIM_WAVE);
 	assert_true(in.size_pct == 12.5 && in.day == 9.25);
 	assert_int_equal(simulate_parse_wave("-3", &in, err, sizeof(err)), -1);
+	assert_int_equal(simulate_parse_styles("all", &ev, err, sizeof(err)), 0);
+	assert_int_equal(ev, FG_SIM_ALL_STYLES);
+	assert_int_equal(simulate_parse_styles("copied,fresh", &ev, err, sizeof(err)), 0);
+	assert_int_equal(ev, 1u << FG_SIM_COPIED | 1u << FG_SIM_FRESH);
+	assert_int_equal(simulate_parse_styles("fresh,", &ev, err, sizeof(err)), -1);
+	assert_int_equal(simulate_parse_styles("bogus", &ev, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "bogus"));
 }
 
 int
@@ -853,6 +883,7 @@ main(void)
 		cmocka_unit_test(test_wave),
 		cmocka_unit_test(test_interleave),
 		cmocka_unit_test(test_hostile_text),
+		cmocka_unit_test(test_styles),
 		cmocka_unit_test(test_none),
 		cmocka_unit_test(test_parse),
 	};
