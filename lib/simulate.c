@@ -1054,8 +1054,8 @@ truth_write(struct sim *s, FILE *f)
 			fprintf(f, "\"farmed\":%.3f,", e->stock.farm);
 		if (e->kind != FG_SIM_VIRAL && e->kind != FG_SIM_WAVE &&
 		    has_style(e, FG_SIM_COPIED))
-			fprintf(f, "\"targeted\":%.3f,\"copied_followers\":%lld,",
-			    e->stock.targeted, (long long)e->copied);
+			fprintf(f, "\"targeted\":%.3f,\"copied_followers\":%lld,\"full\":%.3f,",
+			    e->stock.targeted, (long long)e->copied, e->stock.full);
 		fprintf(f, "\"size_pct\":%.2f,\"scheduled\":\"%s\",\"started\":%s}\n",
 		    e->pct < 0 ? 0 : e->pct, t3, e->started ? "true" : "false");
 	}

@@ -197,8 +197,9 @@ struct stock {
 	int64_t		lwin[4];
 	int		nlwin;
 	double		lwin_span, lfol[4], lfing[4], lposts[4];
-	/* copied: clones made in runs; a share copies the watched account's followers */
-	double		targeted;
+	/* copied: clones made in runs; a share copies the watched account's followers, a share
+	   also the person's posts, with followers from the vendor's network */
+	double		targeted, full;
 	int64_t		cwin[4];
 	int		ncwin;
 	double		cwin_span;

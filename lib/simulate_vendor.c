@@ -85,6 +85,8 @@ sim_stock_init(struct stock *s, struct rng *r, int style, unsigned styles, int64
 	}
 	/* Targeted orders copy the client's own followers; clones are made for the order. */
 	s->targeted = rng_bern(&r2, 0.5) ? rng_range(&r2, 0.5, 1.0) : 0;
+	/* Cheap clones follow many and post little; full ones repost the person's posts. */
+	s->full = rng_bern(&r2, 0.5) ? rng_range(&r2, 0.6, 1.0) : rng_range(&r2, 0, 0.2);
 	s->ncwin = rng_int(&r2, 1, 4);
 	s->cwin_span = rng_range(&r2, 1, 12) * 3600;
 	for (i = 0; i < s->ncwin; i++)
@@ -205,8 +207,10 @@ derive_handle(struct rng *r, const char *src, char *out, size_t sz)
 
 /*
  * A clone: the display name, bio, place, link and photo of a person, on an account made in
- * one of the vendor's runs that follows many and posts little. A share of the order copies
- * the watched account's own followers (tr), the rest people from elsewhere.
+ * one of the vendor's runs. A cheap clone follows many and posts little; a full one also
+ * reposts the person's posts and has followers from the vendor's network of clones. A share
+ * of the order copies the watched account's own followers (tr), the rest people from
+ * elsewhere.
  */
 static int
 copied(const struct stock *s, const struct textres *tr, uint64_t j, struct rng *r,
@@ -240,11 +244,22 @@ copied(const struct stock *s, const struct textres *tr, uint64_t j, struct rng *
 	w = (double)s->cwin[rng_below(r, (uint64_t)s->ncwin)] + rng_unif(r) * s->cwin_span;
 	p->created = sim_clamp_created(r, w, tf);
 	p->id = make_id(p->created * 1000 + (int64_t)rng_below(r, 1000), rng_next(r));
-	p->posts = rng_bern(r, 0.4) ? 0 : clampi(rng_lognormal(r, 6, 1.0), 1, 1000);
-	p->followers = clampi(rng_lognormal(r, 20, 1.0), 0, 5000);
-	p->following = clampi(rng_lognormal(r, 700, 0.8), 10, 7500);
-	p->likes = clampi(rng_lognormal(r, 15, 1.3), 0, 100000);
-	p->last_post = sim_last_post(r, p->posts, p->created, obs, 0.3, 7 * DAY);
+	if (rng_bern(r, s->full)) {
+		p->posts = clampi((double)src->posts * rng_range(r, 0.05, 0.5) +
+		    rng_lognormal(r, 20, 0.8), 5, (int64_t)(((double)obs - w) / DAY * 30) + 5);
+		p->followers = clampi(rng_lognormal(r, 80, 0.9), 0, 5000);
+		p->following = clampi(rng_lognormal(r, 450, 0.8), 10, 7500);
+		p->likes = clampi((double)p->posts * rng_lognormal(r, 2, 0.8), 0, 100000);
+		p->last_post = obs - (int64_t)(-log(1 - rng_unif(r)) * 2 * DAY);
+		if (p->last_post < p->created)
+			p->last_post = p->created;
+	} else {
+		p->posts = rng_bern(r, 0.4) ? 0 : clampi(rng_lognormal(r, 6, 1.0), 1, 1000);
+		p->followers = clampi(rng_lognormal(r, 20, 1.0), 0, 5000);
+		p->following = clampi(rng_lognormal(r, 700, 0.8), 10, 7500);
+		p->likes = clampi(rng_lognormal(r, 15, 1.3), 0, 100000);
+		p->last_post = sim_last_post(r, p->posts, p->created, obs, 0.3, 7 * DAY);
+	}
 	return fromf;
 }
 
