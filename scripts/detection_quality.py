@@ -81,7 +81,7 @@ def main():
     purchased = {i for o in orders.values() for i in o["ids"]}
     planned = set()
     false_alarms = []
-    inorganic_first = []   # (time of first inorganic report, start, end, spike)
+    inorganic_first = []   # (time of first inorganic report, start, end, spike, drip pattern)
     for sid, sp in spikes.items():
         inorg = [r for r in sp["reports"] if r["kind"] == "inorganic"]
         if not inorg:
@@ -93,7 +93,8 @@ def main():
         overlaps = any(o["first"] <= end and o["last"] >= start for o in orders.values())
         if (plan and bought < len(plan) / 2) or (not plan and not overlaps):
             false_alarms.append(sid)
-        inorganic_first.append((ts(inorg[0]["t"]), start, end, sid))
+        inorganic_first.append((ts(inorg[0]["t"]), start, end, sid,
+                                any(r.get("pattern") == "drip" for r in inorg)))
 
     genuine.sort()
     gkeys = [g[0] for g in genuine]
@@ -101,6 +102,9 @@ def main():
     for name, o in sorted(orders.items()):
         hits = [f for f in inorganic_first if f[1] <= o["last"] and f[2] >= o["first"]]
         detected_at = min((f[0] for f in hits), default=None)
+        # Stricter: a burst spike that started during the delivery (not a drip open for weeks,
+        # not a spike that began before the order).
+        own = [f for f in hits if not f[4] and o["first"] - interval <= f[1] <= o["last"]]
         # Real people whose first follow falls inside the delivery.
         inside = genuine[bisect.bisect_right(gkeys, o["kfirst"]):
                          bisect.bisect_left(gkeys, o["klast"])]
@@ -108,6 +112,7 @@ def main():
             "order": name, "size": len(o["ids"]),
             "delivery_hours": round((o["last"] - o["first"]) / 3600, 2),
             "detected": detected_at is not None,
+            "detected_burst": bool(own),
             "latency_polls": None if detected_at is None else
                 round(max(0, detected_at - o["first"]) / interval) + 1,
             "recall": round(len(planned & o["ids"]) / len(o["ids"]), 4),

@@ -54,9 +54,11 @@ def by_style(orders, fast):
         res[style] = {
             "orders": len(mine),
             "detected_share": share(sum(o["detected"] for o in mine), len(mine)),
+            "detected_burst_share": share(sum(o["detected_burst"] for o in mine), len(mine)),
             "plan_recall": share(sum(planned_of(o) for o in mine), sum(o["size"] for o in mine)),
             "fast_orders": len(f),
             "fast_detected_share": share(sum(o["detected"] for o in f), len(f)),
+            "fast_detected_burst_share": share(sum(o["detected_burst"] for o in f), len(f)),
             "fast_plan_recall": share(sum(planned_of(o) for o in f), sum(o["size"] for o in f)),
         }
     return res
