@@ -3,9 +3,9 @@
  * seasonality and noise, churn, viral bursts, purchased orders of several speeds and vendor
  * styles), written as a replay history (DESIGN.md contract 4) with ground truth.
  * docs/simulator.md describes the model; the people and the vendors' accounts are made in
- * simulate_people.c and simulate_vendor.c.
+ * simulate_people.c and simulate_vendor.c, texts are written by simulate_text.c, options
+ * parsed by simulate_opts.c.
  */
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,10 +107,6 @@ static const unsigned platform_fields[] = {
 	[FG_SIM_BLUESKY] = 0,
 };
 
-static const char *const speed_names[] = { "hour", "day", "capped", "weeks" };
-static const char *const style_names[] = { "fresh", "aged", "empty", "copycat", "lived",
-    "copied" };
-static const char *const platform_names[] = { "generic", "mastodon", "x", "bluesky" };
 
 /* ---- output (the buffer and JSON strings are in simulate_text.c) ---- */
 
@@ -1041,8 +1037,8 @@ truth_write(struct sim *s, FILE *f)
 		} else
 			fprintf(f, "\"speed\":\"%s\",\"style\":\"%s\",\"ordered\":%lld,"
 			    "\"mix\":%.3f,\"mix_style\":\"%s\",",
-			    speed_names[e->speed], style_names[e->style], (long long)e->target,
-			    e->stock.mix, style_names[e->stock.style2]);
+			    sim_speed_names[e->speed], sim_style_names[e->style], (long long)e->target,
+			    e->stock.mix, sim_style_names[e->stock.style2]);
 		if (e->kind == FG_SIM_WAVE) {
 			fprintf(f, "\"packs\":[");
 			for (k = 0; k < e->pack.n; k++)
@@ -1155,161 +1151,4 @@ simulate_run(const struct fg_sim_opts *o, FILE *out)
 	free(s.watch);
 	free(s.w.buf);
 	return rc;
-}
-
-/* ---- option parsing ---- */
-
-static int
-name_index(const char *s, size_t n, const char *const *names, size_t nnames)
-{
-	size_t i;
-
-	for (i = 0; i < nnames; i++)
-		if (strlen(names[i]) == n && strncmp(s, names[i], n) == 0)
-			return (int)i;
-	return -1;
-}
-
-int
-simulate_parse_events(const char *s, unsigned *ev, char *err, size_t errlen)
-{
-	static const char *const names[] = { "organic", "churn", "viral", "purchase", "drip",
-	    "wave", "all", "none" };
-	unsigned v = 0;
-	const char *p = s, *q;
-	int i;
-
-	for (;;) {
-		q = strchr(p, ',');
-		if (q == NULL)
-			q = p + strlen(p);
-		if ((i = name_index(p, (size_t)(q - p), names, NELEM(names))) < 0) {
-			snprintf(err, errlen, "unknown event kind \"%.*s\" (organic, churn, "
-			    "viral, purchase, drip, wave, all, none)", (int)(q - p), p);
-			return -1;
-		}
-		v |= i == 6 ? FG_SIM_ALL : i == 7 ? 0 : 1u << i;
-		if (*q == '\0')
-			break;
-		p = q + 1;
-	}
-	*ev = v;
-	return 0;
-}
-
-/* "SIZE_PCT" then optional "@DAY" at end. */
-static int
-parse_size_day(const char *s, const char *end, double *pct, const char *at, double *day,
-    char *err, size_t errlen)
-{
-	char *e;
-
-	*pct = strtod(s, &e);
-	if (e != end || e == s || !(*pct >= 0) || *pct > 1000) {
-		snprintf(err, errlen, "bad size \"%.*s\" (a percentage, e.g. 20)",
-		    (int)(end - s), s);
-		return -1;
-	}
-	*day = -1;
-	if (at != NULL) {
-		*day = strtod(at + 1, &e);
-		if (*e != '\0' || e == at + 1 || !(*day >= 0) || *day > 100000) {
-			snprintf(err, errlen, "bad day \"%s\" (days after the start, e.g. 10.5)",
-			    at + 1);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-int
-simulate_parse_order(const char *s, struct fg_sim_inject *in, char *err, size_t errlen)
-{
-	const char *c1, *c2, *at, *end;
-
-	memset(in, 0, sizeof(*in));
-	at = strchr(s, '@');
-	end = at != NULL ? at : s + strlen(s);
-	if ((c1 = memchr(s, ':', (size_t)(end - s))) == NULL ||
-	    (c2 = memchr(c1 + 1, ':', (size_t)(end - c1 - 1))) == NULL) {
-		snprintf(err, errlen, "\"%s\": expected SIZE_PCT:SPEED:STYLE[@DAY]", s);
-		return -1;
-	}
-	if (parse_size_day(s, c1, &in->size_pct, at, &in->day, err, errlen) == -1)
-		return -1;
-	in->speed = name_index(c1 + 1, (size_t)(c2 - c1 - 1), speed_names, NELEM(speed_names));
-	if (in->speed < 0) {
-		snprintf(err, errlen, "bad speed \"%.*s\" (hour, day, capped, weeks)",
-		    (int)(c2 - c1 - 1), c1 + 1);
-		return -1;
-	}
-	in->style = name_index(c2 + 1, (size_t)(end - c2 - 1), style_names, NELEM(style_names));
-	if (in->style < 0) {
-		snprintf(err, errlen, "bad style \"%.*s\" (fresh, aged, empty, copycat, lived, "
-		    "copied)",
-		    (int)(end - c2 - 1), c2 + 1);
-		return -1;
-	}
-	in->kind = in->speed == FG_SIM_WEEKS ? FG_SIM_DRIP : FG_SIM_PURCHASE;
-	return 0;
-}
-
-int
-simulate_parse_viral(const char *s, struct fg_sim_inject *in, char *err, size_t errlen)
-{
-	const char *at = strchr(s, '@');
-
-	memset(in, 0, sizeof(*in));
-	in->kind = FG_SIM_VIRAL;
-	return parse_size_day(s, at != NULL ? at : s + strlen(s), &in->size_pct, at, &in->day,
-	    err, errlen);
-}
-
-int
-simulate_parse_wave(const char *s, struct fg_sim_inject *in, char *err, size_t errlen)
-{
-	int rc = simulate_parse_viral(s, in, err, errlen);
-
-	in->kind = FG_SIM_WAVE;
-	return rc;
-}
-
-int
-simulate_parse_styles(const char *s, unsigned *styles, char *err, size_t errlen)
-{
-	const char *p = s, *q;
-	unsigned v = 0;
-	int i;
-
-	for (;;) {
-		q = strchr(p, ',');
-		if (q == NULL)
-			q = p + strlen(p);
-		if ((size_t)(q - p) == 3 && strncmp(p, "all", 3) == 0)
-			v |= FG_SIM_ALL_STYLES;
-		else if ((i = name_index(p, (size_t)(q - p), style_names,
-		    NELEM(style_names))) >= 0)
-			v |= 1u << i;
-		else {
-			snprintf(err, errlen, "unknown style \"%.*s\" (fresh, aged, empty, "
-			    "copycat, lived, copied, all)", (int)(q - p), p);
-			return -1;
-		}
-		if (*q == '\0')
-			break;
-		p = q + 1;
-	}
-	*styles = v;
-	return 0;
-}
-
-int
-simulate_parse_platform(const char *s, int *platform)
-{
-	int i = name_index(s, strlen(s), platform_names, NELEM(platform_names));
-
-	if (i < 0)
-		return -1;
-	*platform = i;
-	return 0;
 }

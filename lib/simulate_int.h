@@ -283,6 +283,11 @@ void	sim_hostile_pick(struct sprof *, uint64_t h, int newest);
 /* Word lists the vendors draw from too. */
 enum sim_words { SIM_W_TAILS, SIM_W_INTERESTS, SIM_W_FOREIGN, SIM_W_CITIES };
 
+/* simulate_opts.c: names of enum fg_sim_speed, fg_sim_style and fg_sim_platform */
+extern const char *const sim_speed_names[];
+extern const char *const sim_style_names[];
+extern const char *const sim_platform_names[];
+
 /* simulate_people.c */
 const char	*sim_word(struct rng *, enum sim_words);
 void		 sim_pick_names(struct rng *, const struct name **, const struct name **);
