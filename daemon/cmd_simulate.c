@@ -21,7 +21,7 @@ simulate_usage(FILE *f)
 "Writes a synthetic follower history of one watched account in the replay format\n"
 "(one JSON event per line, in time order): the initial full scan, then every poll's\n"
 "new followers (newest first), unfollows and a closing follower count. Follow events\n"
-"carry ground truth: \"src\" (initial, organic, viral:N, order:N, drip:N) and the\n"
+"carry ground truth: \"src\" (initial, organic, viral:N, wave:N, order:N, drip:N) and the\n"
 "profile's \"label\" (fake or genuine). The same seed and options give the same bytes.\n"
 "\n"
 "  --seed N            random seed (default 1)\n"
@@ -30,21 +30,31 @@ simulate_usage(FILE *f)
 "  --start RFC3339     time of the first poll (default 2026-03-01T00:00:00Z)\n"
 "  --interval DURATION poll interval: 90s, 5m, 1h (default 5m)\n"
 "  --watch NAME        watch name in every event (default brand)\n"
-"  --events LIST       comma-separated: organic, churn, viral, purchase, drip, all,\n"
-"                      none (default all). Random events of each enabled kind are\n"
+"  --events LIST       comma-separated: organic, churn, viral, purchase, drip, wave,\n"
+"                      all, none (default all). Random events of each enabled kind are\n"
 "                      scheduled after day 7 (30 %% into shorter histories), at least\n"
-"                      one of each kind unless --no-force\n"
+"                      one of each kind but wave unless --no-force\n"
 "  --no-force          random event counts may be zero\n"
 "  --order SIZE_PCT:SPEED:STYLE[@DAY]\n"
 "                      inject a purchased order (repeatable): SIZE_PCT of the follower\n"
 "                      count, SPEED hour|day|capped|weeks (weeks is a drip order),\n"
-"                      STYLE fresh|aged|empty|copycat, starting DAY days after the start\n"
-"                      (fractions allowed; random if omitted). Replaces the random\n"
-"                      orders (or drips) and works even if the kind is not in --events\n"
+"                      STYLE fresh|aged|empty|copycat|lived|copied, starting DAY days\n"
+"                      after the start (fractions allowed; random if omitted). Replaces\n"
+"                      the random orders (or drips) and works even if the kind is not\n"
+"                      in --events\n"
 "  --viral SIZE_PCT[@DAY]\n"
 "                      inject a viral burst (repeatable); replaces the random ones\n"
+"  --wave SIZE_PCT[@DAY]\n"
+"                      inject a newcomer wave (repeatable): brand-new real accounts of a\n"
+"                      platform surge follow within hours; replaces the random ones\n"
+"  --styles LIST       vendor styles of random orders and drips, of the padding of\n"
+"                      orders and of old purchases in the audience: comma-separated\n"
+"                      styles or all (default all)\n"
 "  --platform NAME     fields the platform exposes: generic (default), mastodon, x,\n"
 "                      bluesky\n"
+"  --plain-text        no hostile text: by default 0.5 %% of the accounts have control\n"
+"                      characters (\\u0000, ESC, C1), odd but valid escapes or texts of\n"
+"                      5-20 KB, as real platforms serve them\n"
 "  --truth FILE        write one JSON line per injected event: event, kind, start, end,\n"
 "                      size, speed, style and more (see docs/simulator.md)\n"
 "  -o, --output FILE   write the history to FILE instead of standard output\n"
@@ -71,7 +81,8 @@ int
 cmd_simulate(int argc, char **argv)
 {
 	enum { O_SEED = 256, O_DAYS, O_AUDIENCE, O_START, O_INTERVAL, O_WATCH, O_EVENTS,
-	    O_TRUTH, O_ORDER, O_VIRAL, O_NOFORCE, O_PLATFORM };
+	    O_TRUTH, O_ORDER, O_VIRAL, O_WAVE, O_NOFORCE, O_PLATFORM, O_PLAIN,
+	    O_STYLES };
 	static const struct option longopts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "days", required_argument, NULL, O_DAYS },
@@ -83,8 +94,11 @@ cmd_simulate(int argc, char **argv)
 		{ "truth", required_argument, NULL, O_TRUTH },
 		{ "order", required_argument, NULL, O_ORDER },
 		{ "viral", required_argument, NULL, O_VIRAL },
+		{ "wave", required_argument, NULL, O_WAVE },
 		{ "no-force", no_argument, NULL, O_NOFORCE },
 		{ "platform", required_argument, NULL, O_PLATFORM },
+		{ "plain-text", no_argument, NULL, O_PLAIN },
+		{ "styles", required_argument, NULL, O_STYLES },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -154,10 +168,13 @@ cmd_simulate(int argc, char **argv)
 			break;
 		case O_ORDER:
 		case O_VIRAL:
+		case O_WAVE:
 			inj = xreallocarray(inj, ninj + 1, sizeof(*inj));
-			if ((ch == O_ORDER ? simulate_parse_order : simulate_parse_viral)(optarg,
-			    &inj[ninj], err, sizeof(err)) == -1) {
-				log_warnx("%s: %s", ch == O_ORDER ? "--order" : "--viral", err);
+			if ((ch == O_ORDER ? simulate_parse_order : ch == O_VIRAL ?
+			    simulate_parse_viral : simulate_parse_wave)(optarg, &inj[ninj], err,
+			    sizeof(err)) == -1) {
+				log_warnx("%s: %s", ch == O_ORDER ? "--order" : ch == O_VIRAL ?
+				    "--viral" : "--wave", err);
 				goto usage;
 			}
 			ninj++;
@@ -166,6 +183,15 @@ cmd_simulate(int argc, char **argv)
 			if (simulate_parse_platform(optarg, &o.platform) == -1) {
 				log_warnx("--platform: \"%s\" is not generic, mastodon, x or "
 				    "bluesky", optarg);
+				goto usage;
+			}
+			break;
+		case O_PLAIN:
+			o.plain_text = 1;
+			break;
+		case O_STYLES:
+			if (simulate_parse_styles(optarg, &o.styles, err, sizeof(err)) == -1) {
+				log_warnx("--styles: %s", err);
 				goto usage;
 			}
 			break;

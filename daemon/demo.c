@@ -619,6 +619,7 @@ sim_initial(struct demo *d, char *err, size_t errlen)
 	so.force = 0;
 	so.watch = DEMO_HANDLE;
 	so.platform = FG_SIM_MASTODON;
+	so.plain_text = 1;	/* the quick start shows a purchase, not hostile text */
 	so.days = 0;
 	if (d->o.purchase_size > 0) {
 		/*
@@ -666,6 +667,7 @@ sim_organic(struct demo *d)
 	so.force = 0;
 	so.watch = DEMO_HANDLE;
 	so.platform = FG_SIM_MASTODON;
+	so.plain_text = 1;
 	if (sim_collect(d, &so, USE_ORGANIC, 0, err, sizeof(err)) == -1)
 		log_warnx("demo: organic followers: %s", err);
 }

@@ -2,9 +2,10 @@
  * The simulator: a generative model of one account's followers over time (organic growth with
  * seasonality and noise, churn, viral bursts, purchased orders of several speeds and vendor
  * styles), written as a replay history (DESIGN.md contract 4) with ground truth.
- * docs/simulator.md describes the model.
+ * docs/simulator.md describes the model; the people and the vendors' accounts are made in
+ * simulate_people.c and simulate_vendor.c, texts are written by simulate_text.c, options
+ * parsed by simulate_opts.c.
  */
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,781 +13,38 @@
 
 #include "log.h"
 #include "simulate.h"
+#include "simulate_int.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
-#define DAY		86400.0
-#define YEAR		(365.25 * DAY)
-#define PLATFORM_EPOCH	INT64_C(1199145600)	/* 2008-01-01: oldest account */
 #define RESERVOIR_MAX	100000			/* follower ids remembered for unfollows */
 #define NBUMP_MAX	16
-#define OUTBUF_SIZE	(1 << 16)
-#define LINE_MAX_EST	4096			/* a profile line is always shorter */
-
-/* ---- random numbers: xoshiro256** seeded by splitmix64, plus counter-based hashes ---- */
-
-struct rng {
-	uint64_t	s[4];
-};
-
-static uint64_t
-splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-/* A hash of (seed, counter): lets schedules be evaluated in any order, statelessly. */
-static uint64_t
-mix64(uint64_t seed, uint64_t n)
-{
-	uint64_t x = seed ^ (n * UINT64_C(0xd1b54a32d192ed03));
-
-	return splitmix64(&x);
-}
-
-static double
-hunif(uint64_t seed, uint64_t n)
-{
-	return (double)(mix64(seed, n) >> 11) * 0x1.0p-53;
-}
-
-static void
-rng_seed(struct rng *r, uint64_t seed)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
-static inline uint64_t
-rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t
-rng_next(struct rng *r)
-{
-	uint64_t *s = r->s, res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return res;
-}
-
-static double
-rng_unif(struct rng *r)
-{
-	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-static double
-rng_range(struct rng *r, double a, double b)
-{
-	return a + (b - a) * rng_unif(r);
-}
-
-static double
-rng_logunif(struct rng *r, double a, double b)
-{
-	return exp(rng_range(r, log(a), log(b)));
-}
-
-/* Uniform integer in [0, n). */
-static uint64_t
-rng_below(struct rng *r, uint64_t n)
-{
-	return n == 0 ? 0 : (uint64_t)(rng_unif(r) * (double)n) % n;
-}
-
-static int
-rng_int(struct rng *r, int lo, int hi)
-{
-	return lo + (int)rng_below(r, (uint64_t)(hi - lo + 1));
-}
-
-static int
-rng_bern(struct rng *r, double p)
-{
-	return rng_unif(r) < p;
-}
-
-static double
-rng_normal(struct rng *r)
-{
-	double u1 = 1.0 - rng_unif(r), u2 = rng_unif(r);
-
-	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
-
-static double
-rng_lognormal(struct rng *r, double median, double sigma)
-{
-	return median * exp(sigma * rng_normal(r));
-}
-
-static int64_t
-rng_poisson(struct rng *r, double mean)
-{
-	double l, p;
-	int64_t k;
-
-	if (!(mean > 0))
-		return 0;
-	if (mean < 30) {
-		l = exp(-mean);
-		k = 0;
-		p = rng_unif(r);
-		while (p > l) {
-			k++;
-			p *= rng_unif(r);
-		}
-		return k;
-	}
-	/* Normal approximation: error is invisible next to the model's own noise. */
-	p = floor(mean + sqrt(mean) * rng_normal(r) + 0.5);
-	return p < 0 ? 0 : (int64_t)p;
-}
-
-/* ---- word lists ---- */
-
-struct name {
-	const char	*disp;	/* may be UTF-8 */
-	const char	*ascii;	/* lower case, for handles */
-};
-
-static const struct name firsts[] = {
-	{ "Anna", "anna" }, { "James", "james" }, { "Maria", "maria" }, { "David", "david" },
-	{ "Sarah", "sarah" }, { "Michael", "michael" }, { "Laura", "laura" }, { "Daniel", "daniel" },
-	{ "Emma", "emma" }, { "Lucas", "lucas" }, { "Sophie", "sophie" }, { "Tom", "tom" },
-	{ "Julia", "julia" }, { "Ben", "ben" }, { "Chloé", "chloe" }, { "José", "jose" },
-	{ "Zoë", "zoe" }, { "Łukasz", "lukasz" }, { "Søren", "soren" }, { "Ahmed", "ahmed" },
-	{ "Fatima", "fatima" }, { "Priya", "priya" }, { "Rahul", "rahul" }, { "Wei", "wei" },
-	{ "Yuki", "yuki" }, { "Kenji", "kenji" }, { "Olga", "olga" }, { "Ivan", "ivan" },
-	{ "Chris", "chris" }, { "Alex", "alex" }, { "Sam", "sam" }, { "Nina", "nina" },
-	{ "Marco", "marco" }, { "Giulia", "giulia" }, { "Pierre", "pierre" }, { "Léa", "lea" },
-	{ "Jonas", "jonas" }, { "Lena", "lena" }, { "Mateo", "mateo" }, { "Lucía", "lucia" },
-	{ "Kwame", "kwame" }, { "Amara", "amara" }, { "Hannah", "hannah" }, { "Noah", "noah" },
-	{ "Olivia", "olivia" }, { "Liam", "liam" }, { "Mia", "mia" }, { "Ethan", "ethan" },
-	{ "Grace", "grace" }, { "Jack", "jack" }, { "Ines", "ines" }, { "Tiago", "tiago" },
-	{ "Mehmet", "mehmet" }, { "Elif", "elif" }, { "Andrea", "andrea" }, { "Rosa", "rosa" },
-	{ "Kim", "kim" }, { "Jordan", "jordan" }, { "Robin", "robin" }, { "Pat", "pat" },
-	{ "Björn", "bjorn" }, { "Anja", "anja" }, { "Mikko", "mikko" }, { "Aino", "aino" },
-	{ "さくら", "sakura" }, { "Дмитрий", "dmitri" }, { "Kateřina", "katerina" },
-	{ "Nguyen", "nguyen" }, { "Ravi", "ravi" }, { "Ana", "ana" }, { "Paul", "paul" },
-};
-
-static const struct name lasts[] = {
-	{ "Smith", "smith" }, { "Johnson", "johnson" }, { "Müller", "mueller" },
-	{ "García", "garcia" }, { "Kowalski", "kowalski" }, { "Rossi", "rossi" },
-	{ "Martin", "martin" }, { "Dubois", "dubois" }, { "Schmidt", "schmidt" },
-	{ "Jensen", "jensen" }, { "Nowak", "nowak" }, { "Silva", "silva" }, { "Santos", "santos" },
-	{ "Tanaka", "tanaka" }, { "Suzuki", "suzuki" }, { "Chen", "chen" }, { "Wang", "wang" },
-	{ "Kim", "kim" }, { "Patel", "patel" }, { "Singh", "singh" }, { "Okafor", "okafor" },
-	{ "Mensah", "mensah" }, { "Brown", "brown" }, { "Taylor", "taylor" }, { "Wilson", "wilson" },
-	{ "Moore", "moore" }, { "Clark", "clark" }, { "Lewis", "lewis" }, { "Walker", "walker" },
-	{ "Young", "young" }, { "Hall", "hall" }, { "Novák", "novak" }, { "Horváth", "horvath" },
-	{ "Yılmaz", "yilmaz" }, { "Demir", "demir" }, { "Ivanova", "ivanova" },
-	{ "Petrov", "petrov" }, { "Larsen", "larsen" }, { "Virtanen", "virtanen" },
-	{ "O'Brien", "obrien" }, { "Murphy", "murphy" }, { "Costa", "costa" },
-	{ "Fernández", "fernandez" }, { "López", "lopez" }, { "Bianchi", "bianchi" },
-	{ "De Vries", "devries" }, { "Bakker", "bakker" }, { "Weber", "weber" },
-	{ "Fischer", "fischer" }, { "Nakamura", "nakamura" }, { "Ali", "ali" }, { "Khan", "khan" },
-};
-
-static const char *const words[] = {
-	"quiet", "fox", "coffee", "pixel", "river", "moon", "urban", "wild", "blue", "night",
-	"owl", "retro", "maple", "cloud", "salty", "sunny", "paper", "tiny", "lazy", "bear",
-	"tea", "wolf", "jazz", "code", "star", "leaf", "stone", "bird", "cat", "dog", "byte",
-	"hike", "rain", "iron", "ghost", "happy", "grumpy", "green", "red", "atlas", "nova",
-};
-
-static const char *const roles[] = {
-	"Software engineer", "Nurse", "Teacher", "Student", "Designer", "Photographer",
-	"Dad of two", "Mum of three", "Writer", "Data scientist", "PhD student", "Musician",
-	"Chef", "Journalist", "Product manager", "Retired engineer", "Researcher", "Lawyer",
-	"Barista", "Web developer", "Illustrator", "Historian", "Physician", "Librarian",
-	"Sysadmin", "Architect", "Farmer", "Firefighter", "Translator", "Small business owner",
-};
-
-static const char *const interests[] = {
-	"coffee", "cycling", "open source", "birds", "football", "jazz", "hiking", "books",
-	"cats", "gardening", "climate", "retro games", "photography", "running", "cooking",
-	"linux", "astronomy", "politics", "film", "knitting", "board games", "sourdough",
-	"urbanism", "rust", "history", "tea", "music", "travel", "dogs", "science",
-};
-
-static const char *const tails[] = {
-	"Opinions my own.", "Views are my own.", "she/her", "he/him", "they/them",
-	"Just here to read.", "Mostly lurking.", "Posting about whatever.", "☕", "🌱", "🚲",
-	"📷", "🎶", "Be kind.", "No DMs please.", "Here for the links.", "🏳️‍🌈",
-};
-
-static const char *const cities[] = {
-	"London", "Berlin", "Paris", "New York", "Toronto", "São Paulo", "München", "Kraków",
-	"Tokyo", "Lagos", "Nairobi", "Mumbai", "Melbourne", "Madrid", "Lisboa", "Amsterdam",
-	"Stockholm", "Helsinki", "Seattle", "Austin", "Mexico City", "Istanbul", "Praha",
-	"Wien", "Zürich", "Dublin", "Glasgow", "Oslo", "Seoul", "Manila", "Earth", "Internet",
-	"somewhere cold", "Bay Area", "Brooklyn, NY", "Leeds, UK",
-};
-
-static const char *const spam_bios[] = {
-	"Follow back 100% ✅", "DM for promo 📩", "Crypto signals daily 🚀🚀",
-	"Get 10k followers fast ➜ link below", "Make $500/day from home 💰",
-	"NFT drops | WL giveaways", "Forex trader | free signals", "Best deals every day 🔥",
-	"Promoting small accounts 💯 #followback", "Investor. Entrepreneur. Mindset 📈",
-	"Selling shoutouts, cheap", "Giveaways every week 🎁 RT + follow",
-};
-
-static const char *const foreign_bios[] = {
-	"Amo a música e a vida", "Hidup adalah perjalanan", "Люблю путешествия",
-	"Vivir es soñar", "Kahve ve kitap", "La vita è bella", "Cinta damai",
-	"Seja feliz", "Sonríe siempre", "Сила в правде",
-};
-
-static const char *const url_fmts[][2] = {
-	{ "https://", ".net" }, { "https://github.com/", "" }, { "https://linktr.ee/", "" },
-	{ "https://", ".blog" }, { "https://www.instagram.com/", "" },
-	{ "https://", ".example.org" },
-};
-
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-#define PICK(r, a)	((a)[rng_below((r), NELEM(a))])
-
-/* ---- one generated profile ---- */
-
-struct sprof {
-	uint64_t	id;
-	int64_t		created, last_post;
-	int64_t		followers, following, posts, likes, listed;
-	int		avatar_default, bot, verified, locked, fake;
-	char		handle[64];
-	char		name[128];
-	char		bio[512];
-	char		url[160];
-	char		loc[64];
-};
-
-/* Account classes of the genuine population, from lurkers to creators. */
-enum { C_LURKER, C_CASUAL, C_ACTIVE, C_CREATOR };
-
-static void
-scat(char *dst, size_t size, const char *s)
-{
-	size_t n = strlen(dst);
-
-	if (n + 1 < size)
-		snprintf(dst + n, size - n, "%s", s);
-}
-
-static int64_t
-clampi(double v, int64_t lo, int64_t hi)
-{
-	if (!(v >= (double)lo))
-		return lo;
-	if (v > (double)hi)
-		return hi;
-	return (int64_t)v;
-}
-
-/* Snowflake-style id: creation time in ms above 16 low bits, so ids sort by creation. */
-static uint64_t
-make_id(int64_t created_ms, uint64_t low)
-{
-	return ((uint64_t)created_ms << 16) | (low & 0xffff);
-}
-
-static void
-random_string(struct rng *r, char *out, int n)
-{
-	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	int i;
-
-	out[0] = "abcdefghijklmnopqrstuvwxyz"[rng_below(r, 26)];
-	for (i = 1; i < n; i++)
-		out[i] = set[rng_below(r, sizeof(set) - 1)];
-	out[n] = '\0';
-}
-
-static void
-handle_genuine(struct rng *r, const struct name *f, const struct name *l, char *out, size_t sz)
-{
-	double u = rng_unif(r);
-
-	if (u < 0.22)
-		snprintf(out, sz, "%s%s", f->ascii, l->ascii);
-	else if (u < 0.36)
-		snprintf(out, sz, "%s_%s", f->ascii, l->ascii);
-	else if (u < 0.46)
-		snprintf(out, sz, "%s%c", f->ascii, l->ascii[0]);
-	else if (u < 0.56)
-		snprintf(out, sz, "%c%s", f->ascii[0], l->ascii);
-	else if (u < 0.70)	/* birth years */
-		snprintf(out, sz, "%s%s%d", f->ascii, rng_bern(r, 0.5) ? l->ascii : "",
-		    rng_bern(r, 0.5) ? rng_int(r, 60, 99) : rng_int(r, 1965, 2008));
-	else if (u < 0.84)
-		snprintf(out, sz, "%s%s", PICK(r, words), PICK(r, words));
-	else if (u < 0.92)
-		snprintf(out, sz, "%s_%s", f->ascii, PICK(r, words));
-	else if (u < 0.97)
-		snprintf(out, sz, "%s%s%d", PICK(r, words), PICK(r, words), rng_int(r, 1, 999));
-	else
-		random_string(r, out, rng_int(r, 5, 9));	/* some people pick noise */
-}
-
-static void
-handle_fake(struct rng *r, const struct name *f, const struct name *l, char *out, size_t sz)
-{
-	double u = rng_unif(r);
-	char rs[20];
-
-	if (u < 0.35)
-		snprintf(out, sz, "%s%s%0*d", f->ascii, rng_bern(r, 0.5) ? l->ascii : "",
-		    rng_int(r, 4, 8), rng_int(r, 0, 99999999));
-	else if (u < 0.55) {
-		random_string(r, rs, rng_int(r, 8, 14));
-		snprintf(out, sz, "%s", rs);
-	} else if (u < 0.75) {
-		random_string(r, rs, rng_int(r, 2, 4));
-		snprintf(out, sz, "%s%s%d", f->ascii, rs, rng_int(r, 10, 9999));
-	} else if (u < 0.88)
-		snprintf(out, sz, "%s_%s%d", f->ascii, l->ascii, rng_int(r, 1, 999));
-	else	/* indistinguishable from a person's */
-		handle_genuine(r, f, l, out, sz);
-}
-
-static void
-display_name(struct rng *r, const struct name *f, const struct name *l, char *out, size_t sz)
-{
-	double u = rng_unif(r);
-
-	if (u < 0.68)
-		snprintf(out, sz, "%s %s", f->disp, l->disp);
-	else if (u < 0.84)
-		snprintf(out, sz, "%s", f->disp);
-	else if (u < 0.90)
-		snprintf(out, sz, "%s %c.", f->disp, l->ascii[0] - 'a' + 'A');
-	else if (u < 0.95)
-		snprintf(out, sz, "%s %s %s", f->disp, l->disp, tails[8 + rng_below(r, NELEM(tails) - 8)]);
-	else
-		snprintf(out, sz, "%s%s", PICK(r, words), PICK(r, words));
-}
-
-static void
-bio_genuine(struct rng *r, char *out, size_t sz)
-{
-	const char *role;
-	int n = rng_int(r, 1, 4), i;
-	char tmp[160];
-
-	out[0] = '\0';
-	for (i = 0; i < n; i++) {
-		switch (rng_int(r, 0, 5)) {
-		case 0:
-			snprintf(tmp, sizeof(tmp), "%s.", PICK(r, roles));
-			break;
-		case 1:
-			snprintf(tmp, sizeof(tmp), "Into %s and %s.", PICK(r, interests),
-			    PICK(r, interests));
-			break;
-		case 2:
-			snprintf(tmp, sizeof(tmp), "%s, %s, %s.", PICK(r, interests),
-			    PICK(r, interests), PICK(r, interests));
-			break;
-		case 3:
-			snprintf(tmp, sizeof(tmp), "Living in %s.", PICK(r, cities));
-			break;
-		case 4:
-			role = PICK(r, roles);
-			snprintf(tmp, sizeof(tmp), "Former %c%s.",
-			    tolower((unsigned char)role[0]), role + 1);
-			break;
-		default:
-			snprintf(tmp, sizeof(tmp), "%s", PICK(r, tails));
-			break;
-		}
-		if (i > 0)
-			scat(out, sz, " ");
-		scat(out, sz, tmp);
-	}
-}
-
-static void
-url_for(struct rng *r, const char *handle, char *out, size_t sz)
-{
-	size_t i = rng_below(r, NELEM(url_fmts));
-
-	snprintf(out, sz, "%s%s%s", url_fmts[i][0], handle, url_fmts[i][1]);
-}
-
-static int64_t
-last_post_for(struct rng *r, int64_t posts, int64_t created, int64_t obs, double p_dormant,
-    double mean_gap)
-{
-	double gap, age = (double)(obs - created);
-
-	if (posts <= 0 || age <= 0)
-		return FG_TIME_UNKNOWN;
-	if (rng_bern(r, p_dormant) && age > 40 * DAY)
-		gap = rng_logunif(r, 30 * DAY, age);
-	else
-		gap = -log(1.0 - rng_unif(r)) * mean_gap;
-	if (gap > age)
-		gap = age * rng_unif(r);
-	return obs - (int64_t)gap;
-}
-
-
-static int64_t
-clamp_created(struct rng *r, double created, double tf)
-{
-	/* Nobody is older than the platform, and an account exists before it follows. */
-	if (created < (double)PLATFORM_EPOCH)
-		created = (double)PLATFORM_EPOCH + rng_unif(r) * 180 * DAY;
-	if (created > tf - 60)
-		created = tf - 60 - rng_unif(r) * 60;
-	return (int64_t)created;
-}
-
-static void
-pick_names(struct rng *r, const struct name **f, const struct name **l)
-{
-	*f = &firsts[rng_below(r, NELEM(firsts))];
-	*l = &lasts[rng_below(r, NELEM(lasts))];
-}
-
-/*
- * A real person who follows at time tf. newshare: the chance that the account was made only
- * days or minutes ago (higher during a viral burst: people join the platform for it).
- */
-static void
-gen_genuine(struct rng *r, struct sprof *p, double tf, int64_t obs, double newshare)
-{
-	static const double cls_cut[] = { 0.40, 0.76, 0.96, 1.0 };
-	static const double posts_med[] = { 4, 90, 900, 6000 };
-	static const double posts_day[] = { 3, 15, 60, 200 };
-	static const double fol_med[] = { 12, 70, 350, 4000 };
-	static const double fg_med[] = { 90, 220, 450, 700 };
-	static const double like_mul[] = { 4.0, 2.5, 2.0, 1.5 };
-	static const double p_avd[] = { 0.20, 0.07, 0.02, 0.005 };
-	static const double p_nobio[] = { 0.50, 0.25, 0.10, 0.03 };
-	static const double p_dorm[] = { 0.60, 0.30, 0.08, 0.03 };
-	static const double gap_mean[] = { 25 * DAY, 6 * DAY, 1.2 * DAY, 0.3 * DAY };
-	static const double p_url[] = { 0.05, 0.12, 0.30, 0.60 };
-	static const double p_loc[] = { 0.20, 0.33, 0.45, 0.55 };
-	const struct name *f, *l;
-	double u = rng_unif(r), age, years, zp, zf, zg, agedays;
-	int c, newbie = rng_bern(r, newshare);
-
-	for (c = 0; u > cls_cut[c]; c++)
-		;
-	if (newbie) {
-		age = rng_logunif(r, 300, 30 * DAY);
-		if (c > C_CASUAL)
-			c = rng_bern(r, 0.8) ? C_CASUAL : c;
-	} else
-		age = rng_lognormal(r, 4 * YEAR, 0.8);
-	if (!newbie && age < 30 * DAY)
-		age = 30 * DAY + rng_unif(r) * 60 * DAY;
-	memset(p, 0, sizeof(*p));
-	p->created = clamp_created(r, tf - age, tf);
-	age = (double)obs - (double)p->created;
-	agedays = age / DAY;
-	years = age / YEAR;
-
-	zp = rng_normal(r);
-	p->posts = c == C_LURKER && rng_bern(r, 0.3) ? 0 :
-	    clampi(posts_med[c] * exp(1.1 * zp + 0.4 * log(years + 0.1)), 0,
-	    (int64_t)(agedays * posts_day[c]) + 1);
-	zf = 0.5 * zp + 0.87 * rng_normal(r);
-	p->followers = clampi(fol_med[c] * exp(1.0 * zf + 0.25 * log(years + 0.25)), 0,
-	    (int64_t)(agedays * 30) + 3);
-	zg = 0.45 * zf + 0.89 * rng_normal(r);
-	p->following = clampi(fg_med[c] * exp(0.8 * zg + 0.15 * log(years + 0.25)), 0,
-	    (int64_t)(agedays * 60) + 5);
-	p->likes = clampi((double)(p->posts + 3) * like_mul[c] * exp(1.1 * rng_normal(r)), 0,
-	    (int64_t)(agedays * 400) + 1);
-	p->listed = clampi((double)p->followers * 0.01 * exp(0.8 * rng_normal(r)), 0,
-	    INT64_C(100000000));
-	p->avatar_default = rng_bern(r, p_avd[c] + (newbie ? 0.30 : 0));
-	p->last_post = last_post_for(r, p->posts, p->created, obs, p_dorm[c], gap_mean[c]);
-	p->verified = rng_bern(r, c == C_CREATOR ? 0.10 : c == C_ACTIVE ? 0.01 : 0.001);
-	p->locked = rng_bern(r, c == C_LURKER ? 0.08 : c == C_CASUAL ? 0.05 : 0.01);
-	p->bot = rng_bern(r, 0.002);	/* a self-declared news or art bot is no fake */
-
-	pick_names(r, &f, &l);
-	handle_genuine(r, f, l, p->handle, sizeof(p->handle));
-	if (rng_bern(r, c == C_LURKER ? 0.06 : 0.02))
-		p->name[0] = '\0';
-	else
-		display_name(r, f, l, p->name, sizeof(p->name));
-	if (rng_bern(r, p_nobio[c] + (newbie ? 0.30 : 0)))
-		p->bio[0] = '\0';
-	else
-		bio_genuine(r, p->bio, sizeof(p->bio));
-	if (rng_bern(r, p_url[c]))
-		url_for(r, p->handle, p->url, sizeof(p->url));
-	if (rng_bern(r, p_loc[c]))
-		snprintf(p->loc, sizeof(p->loc), "%s", PICK(r, cities));
-	p->id = make_id(p->created * 1000 + (int64_t)rng_below(r, 1000), rng_next(r));
-}
-
-/* A spam or follow-back account that follows everyone: it arrives with organic traffic. */
-static void
-gen_spam(struct rng *r, struct sprof *p, double tf, int64_t obs)
-{
-	const struct name *f, *l;
-
-	memset(p, 0, sizeof(*p));
-	p->fake = 1;
-	p->created = clamp_created(r, tf - rng_lognormal(r, 1.5 * YEAR, 1.0), tf);
-	p->following = clampi(rng_lognormal(r, 6000, 0.9), 300, 1000000);
-	p->followers = clampi(rng_lognormal(r, 700, 1.5), 0, 1000000);
-	p->posts = rng_bern(r, 0.3) ? clampi(rng_lognormal(r, 5, 1.0), 0, 100000) :
-	    clampi(rng_lognormal(r, 2500, 1.3), 0, 1000000);
-	p->likes = clampi(rng_lognormal(r, 300, 1.5), 0, 10000000);
-	p->listed = clampi(rng_lognormal(r, 3, 1.2), 0, 100000);
-	p->avatar_default = rng_bern(r, 0.15);
-	p->last_post = last_post_for(r, p->posts, p->created, obs, 0.3, 1 * DAY);
-	p->locked = rng_bern(r, 0.01);
-	pick_names(r, &f, &l);
-	handle_fake(r, f, l, p->handle, sizeof(p->handle));
-	if (rng_bern(r, 0.6))
-		display_name(r, f, l, p->name, sizeof(p->name));
-	else
-		snprintf(p->name, sizeof(p->name), "%s %s", PICK(r, words), "💯");
-	if (rng_bern(r, 0.7))
-		snprintf(p->bio, sizeof(p->bio), "%s", PICK(r, spam_bios));
-	else if (rng_bern(r, 0.5))
-		bio_genuine(r, p->bio, sizeof(p->bio));
-	if (rng_bern(r, 0.5)) {
-		char rs[12];
-
-		random_string(r, rs, 7);
-		snprintf(p->url, sizeof(p->url), "https://bit.ly/%s", rs);
-	}
-	p->id = make_id(p->created * 1000 + (int64_t)rng_below(r, 1000), rng_next(r));
-}
-
-/* A vendor's stock: how one order's accounts were made. */
-struct stock {
-	uint64_t	seed;
-	int		style, style2;	/* style2: the share mix of the order is another style */
-	double		mix;
-	double		p_avd, p_nobio, p_name;
-	int64_t		fresh_ms;	/* fresh: creation of the batch, in sequence */
-	double		fresh_gap_ms;
-	uint64_t	seq0;
-	int64_t		win[5];		/* aged windows, copycat clusters: creation times */
-	int		nwin;
-	double		win_span;
-};
-
-static void
-stock_init(struct stock *s, struct rng *r, int style, int64_t t0, int64_t size)
-{
-	int i;
-
-	memset(s, 0, sizeof(*s));
-	s->seed = rng_next(r);
-	s->style = style;
-	/* Vendors pad orders with whatever they have: a minority of another style. */
-	s->style2 = (style + rng_int(r, 1, 3)) % 4;
-	s->mix = rng_bern(r, 0.5) ? rng_range(r, 0, 0.2) : 0;
-	s->seq0 = rng_next(r);
-	switch (style) {
-	case FG_SIM_FRESH:
-		s->p_avd = rng_range(r, 0.5, 0.95);
-		s->p_nobio = rng_range(r, 0.75, 0.98);
-		s->p_name = rng_range(r, 0.3, 0.9);
-		s->win_span = rng_range(r, 0.3, 3) * DAY;
-		s->fresh_ms = (t0 - (int64_t)(rng_logunif(r, 0.05, 20) * DAY) -
-		    (int64_t)s->win_span) * 1000;
-		s->fresh_gap_ms = s->win_span * 1000 / (double)(size > 0 ? size : 1);
-		break;
-	case FG_SIM_AGED:
-		s->p_avd = rng_range(r, 0.05, 0.25);
-		s->p_nobio = rng_range(r, 0.15, 0.5);
-		s->nwin = rng_int(r, 1, 3);
-		s->win_span = rng_range(r, 1, 3) * DAY;
-		for (i = 0; i < s->nwin; i++)
-			s->win[i] = t0 - (int64_t)(rng_range(r, 2, 12) * YEAR);
-		break;
-	case FG_SIM_EMPTY:
-		s->p_avd = rng_range(r, 0.9, 1.0);
-		break;
-	case FG_SIM_COPYCAT:
-		s->p_avd = rng_range(r, 0, 0.05);
-		s->nwin = rng_int(r, 2, 5);
-		s->win_span = rng_range(r, 2.0 / 24, 2) * DAY;
-		for (i = 0; i < s->nwin; i++)
-			s->win[i] = t0 - (int64_t)(rng_range(r, 30, 730) * DAY);
-		break;
-	}
-}
-
-/* Account j of an order from stock s, delivered at tf. */
-static void
-gen_purchased(const struct stock *s, uint64_t j, struct sprof *p, double tf, int64_t obs)
-{
-	const struct name *f, *l;
-	struct rng rr, *r = &rr;
-	int64_t cms;
-	int style = hunif(s->seed, 2 * j + 1) < s->mix ? s->style2 : s->style;
-	double w;
-
-	rng_seed(r, mix64(s->seed, 2 * j));
-	memset(p, 0, sizeof(*p));
-	p->fake = 1;
-	pick_names(r, &f, &l);
-	p->avatar_default = rng_bern(r, s->style == style ? s->p_avd :
-	    style == FG_SIM_EMPTY ? 0.95 : style == FG_SIM_FRESH ? 0.7 : 0.1);
-	switch (style) {
-	case FG_SIM_FRESH:
-		if (s->style == FG_SIM_FRESH) {
-			cms = s->fresh_ms + (int64_t)((double)j * s->fresh_gap_ms +
-			    rng_unif(r) * s->fresh_gap_ms * 0.5);
-			p->created = clamp_created(r, (double)(cms / 1000), tf);
-			p->id = make_id(p->created * 1000 + cms % 1000, s->seq0 + j);
-		} else {
-			p->created = clamp_created(r, tf - rng_logunif(r, 0.1, 20) * DAY, tf);
-			p->id = make_id(p->created * 1000 + (int64_t)rng_below(r, 1000),
-			    rng_next(r));
-		}
-		p->posts = rng_bern(r, 0.6) ? 0 : rng_int(r, 1, 10);
-		p->followers = clampi(rng_lognormal(r, 3, 1.2) - 1, 0, 100000);
-		p->following = clampi(rng_lognormal(r, 600, 0.8), 20, 7500);
-		p->likes = p->posts > 0 ? rng_int(r, 0, 40) : rng_int(r, 0, 3);
-		p->listed = 0;
-		handle_fake(r, f, l, p->handle, sizeof(p->handle));
-		if (rng_bern(r, s->style == style ? s->p_name : 0.6))
-			display_name(r, f, l, p->name, sizeof(p->name));
-		if (!rng_bern(r, s->style == style ? s->p_nobio : 0.9))
-			snprintf(p->bio, sizeof(p->bio), "%s", rng_bern(r, 0.5) ?
-			    PICK(r, tails) : PICK(r, interests));
-		p->last_post = last_post_for(r, p->posts, p->created, obs, 0, 2 * DAY);
-		break;
-	case FG_SIM_AGED:
-		if (s->nwin > 0 && s->style == FG_SIM_AGED) {
-			w = (double)s->win[rng_below(r, (uint64_t)s->nwin)] +
-			    rng_unif(r) * s->win_span;
-			p->created = clamp_created(r, w, tf);
-		} else
-			p->created = clamp_created(r, tf - rng_range(r, 2, 12) * YEAR, tf);
-		p->id = make_id(p->created * 1000 + (int64_t)rng_below(r, 1000), rng_next(r));
-		p->posts = clampi(rng_lognormal(r, 40, 1.2), 0, 100000);
-		p->followers = clampi(rng_lognormal(r, 60, 1.1), 0, 100000);
-		p->following = clampi(rng_lognormal(r, 1500, 0.7), 50, 7500);
-		p->likes = clampi(rng_lognormal(r, 100, 1.5), 0, 1000000);
-		p->listed = clampi(rng_lognormal(r, 0.5, 1.0), 0, 1000);
-		if (rng_bern(r, 0.5))
-			handle_genuine(r, f, l, p->handle, sizeof(p->handle));
-		else
-			handle_fake(r, f, l, p->handle, sizeof(p->handle));
-		display_name(r, f, l, p->name, sizeof(p->name));
-		if (!rng_bern(r, s->style == style ? s->p_nobio : 0.3)) {
-			if (rng_bern(r, 0.3))
-				snprintf(p->bio, sizeof(p->bio), "%s",
-				    PICK(r, foreign_bios));
-			else
-				bio_genuine(r, p->bio, sizeof(p->bio));
-		}
-		if (rng_bern(r, 0.25))
-			snprintf(p->loc, sizeof(p->loc), "%s", PICK(r, cities));
-		/* Mostly dormant since sold; some vendors post to look alive. */
-		if (p->posts > 0) {
-			if (rng_bern(r, 0.7))
-				p->last_post = p->created + (int64_t)(rng_range(r, 0.05, 1.0) *
-				    (double)(obs - p->created) * 0.5);
-			else
-				p->last_post = obs - (int64_t)rng_logunif(r, 3600, 60 * DAY);
-			if (p->last_post > obs)
-				p->last_post = obs;
-			if (p->last_post < p->created)
-				p->last_post = p->created;
-		} else
-			p->last_post = FG_TIME_UNKNOWN;
-		break;
-	case FG_SIM_EMPTY:
-		p->created = clamp_created(r, tf - rng_logunif(r, 7, 730) * DAY, tf);
-		p->id = make_id(p->created * 1000 + (int64_t)rng_below(r, 1000), rng_next(r));
-		p->posts = rng_bern(r, 0.95) ? 0 : 1;
-		p->followers = clampi(rng_lognormal(r, 1.5, 1.0) - 1, 0, 1000);
-		p->following = clampi(rng_lognormal(r, 300, 1.0), 1, 7500);
-		p->likes = rng_bern(r, 0.9) ? 0 : rng_int(r, 1, 5);
-		p->listed = 0;
-		handle_fake(r, f, l, p->handle, sizeof(p->handle));
-		if (rng_bern(r, 0.1))
-			snprintf(p->name, sizeof(p->name), "%s", p->handle);
-		p->last_post = last_post_for(r, p->posts, p->created, obs, 0.5, 30 * DAY);
-		break;
-	case FG_SIM_COPYCAT: {
-		struct sprof real;
-		struct rng rc;
-
-		/* The name, bio, photo, place and link of a real person... */
-		rng_seed(&rc, mix64(s->seed ^ UINT64_C(0x5eed), j));
-		gen_genuine(&rc, &real, tf, obs, 0);
-		memcpy(p->name, real.name, sizeof(p->name));
-		memcpy(p->bio, real.bio, sizeof(p->bio));
-		memcpy(p->loc, real.loc, sizeof(p->loc));
-		if (real.url[0] != '\0' && rng_bern(r, 0.5))
-			memcpy(p->url, real.url, sizeof(p->url));
-		if (real.name[0] == '\0')
-			display_name(r, f, l, p->name, sizeof(p->name));
-		/* ...on an account made in a batch, that follows many and posts little. */
-		if (s->nwin > 0 && s->style == FG_SIM_COPYCAT)
-			w = (double)s->win[rng_below(r, (uint64_t)s->nwin)] +
-			    rng_unif(r) * s->win_span;
-		else
-			w = tf - rng_range(r, 30, 730) * DAY;
-		p->created = clamp_created(r, w, tf);
-		p->id = make_id(p->created * 1000 + (int64_t)rng_below(r, 1000), rng_next(r));
-		snprintf(p->handle, sizeof(p->handle), "%.60s%s", real.handle,
-		    rng_bern(r, 0.5) ? "_" : rng_bern(r, 0.5) ? "x" : "1");
-		if (rng_bern(r, 0.3))
-			handle_fake(r, f, l, p->handle, sizeof(p->handle));
-		p->posts = rng_bern(r, 0.3) ? 0 : clampi(rng_lognormal(r, 4, 1.2), 0, 10000);
-		p->followers = clampi(rng_lognormal(r, 25, 1.0), 0, 100000);
-		p->following = clampi(rng_lognormal(r, 900, 0.8), 30, 7500);
-		p->likes = clampi(rng_lognormal(r, 20, 1.5), 0, 100000);
-		p->listed = 0;
-		p->avatar_default = rng_bern(r, s->style == style ? s->p_avd : 0.03);
-		p->last_post = last_post_for(r, p->posts, p->created, obs, 0.4, 10 * DAY);
-		break;
-	}
-	}
-}
+#define HOSTILE_SHARE	0.005	/* of all accounts: control characters, odd escapes, long */
+#define HOSTILE_NEWEST	0.5	/* of orders: the newest account of the first poll */
 
 /* ---- events and the history's state ---- */
 
-/* An injected event: a viral burst or a purchased order. */
+/* An injected event: a viral burst, a newcomer wave or a purchased order. */
 struct sevent {
-	unsigned	kind;		/* FG_SIM_VIRAL, FG_SIM_PURCHASE or FG_SIM_DRIP */
+	unsigned	kind;		/* FG_SIM_VIRAL, FG_SIM_WAVE, FG_SIM_PURCHASE or FG_SIM_DRIP */
 	int		num;		/* N in "viral:N", numbered by start time */
 	int		speed, style;
 	double		pct;		/* size, % of the count at the start; < 0: drawn */
 	int64_t		t0;		/* scheduled start */
 	int		started, done;
 	uint64_t	seed;
-	/* viral: a main wave and maybe a second one (reshares) */
+	/* viral and waves: a main wave and maybe a second one (reshares, time zones) */
 	int		nwave;
 	double		vsize[2], vt[2], vtr[2], vtd[2];
 	double		newshare;
+	struct wavepack	pack;
 	/* orders */
 	int64_t		target, delivered;
 	double		acc, dur, cap, rate, w[24], wsum;
 	int		nslot, run_min, run_max;
 	struct stock	stock;
+	int64_t		copied;		/* accounts that copy a follower of the watch */
+	int		delivering;	/* a poll has listed its accounts */
 	/* ground truth */
 	double		first, last;
 	int64_t		arrived;
@@ -809,10 +67,8 @@ struct item {
 
 struct sim {
 	const struct fg_sim_opts *o;
-	FILE		*out;
-	char		*buf;
-	size_t		 len;
-	int		 err;
+	struct simout	 w;
+	uint64_t	 hseed;		/* hostile text: which accounts, how */
 	char		*watch;		/* JSON-escaped, quoted */
 	char		 pre[128];	/* {"t":"…","watch":"…","type":" */
 	size_t		 prelen;
@@ -820,7 +76,7 @@ struct sim {
 	struct rng	 g;
 	/* per-history parameters of the organic process */
 	double		 base_frac, amp1, amp2, ph2, peak, tz, weekend, wkday, churn, spam,
-			 newshare;
+			 newshare, settle;
 	double		 nrho, nsig, z, drho, dsig, zd;
 	int64_t		 zhour, zday;
 	double		 gcount;
@@ -828,6 +84,7 @@ struct sim {
 	uint64_t	*res;
 	size_t		 nres;
 	uint64_t	*unf;
+	struct textres	 tres;		/* followers whose texts a vendor could copy */
 	struct sevent	*ev;
 	size_t		 nev;
 	struct bump	 bumps[NBUMP_MAX];
@@ -850,33 +107,13 @@ static const unsigned platform_fields[] = {
 	[FG_SIM_BLUESKY] = 0,
 };
 
-static const char *const speed_names[] = { "hour", "day", "capped", "weeks" };
-static const char *const style_names[] = { "fresh", "aged", "empty", "copycat" };
-static const char *const platform_names[] = { "generic", "mastodon", "x", "bluesky" };
 
-/* ---- output: one buffer, flushed in large writes ---- */
-
-static void
-out_flush(struct sim *s)
-{
-	if (s->len > 0 && fwrite(s->buf, 1, s->len, s->out) != s->len)
-		s->err = 1;
-	s->len = 0;
-}
-
-static inline void
-out_reserve(struct sim *s, size_t n)
-{
-	if (s->len + n > OUTBUF_SIZE)
-		out_flush(s);
-}
+/* ---- output (the buffer and JSON strings are in simulate_text.c) ---- */
 
 static inline void
 out_mem(struct sim *s, const char *p, size_t n)
 {
-	out_reserve(s, n);
-	memcpy(s->buf + s->len, p, n);
-	s->len += n;
+	simout_mem(&s->w, p, n);
 }
 
 #define out_lit(s, lit)	out_mem((s), (lit), sizeof(lit) - 1)
@@ -885,38 +122,6 @@ static void
 out_str(struct sim *s, const char *p)
 {
 	out_mem(s, p, strlen(p));
-}
-
-/* A JSON string: quotes, backslashes and control characters escaped; UTF-8 passes. */
-static size_t
-json_escape(char *dst, const char *p)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *d = dst;
-	unsigned char c;
-
-	*d++ = '"';
-	for (; (c = (unsigned char)*p) != '\0'; p++) {
-		if (c == '"' || c == '\\') {
-			*d++ = '\\';
-			*d++ = (char)c;
-		} else if (c < 0x20) {
-			memcpy(d, "\\u00", 4);
-			d[4] = hex[c >> 4];
-			d[5] = hex[c & 15];
-			d += 6;
-		} else
-			*d++ = (char)c;
-	}
-	*d++ = '"';
-	return (size_t)(d - dst);
-}
-
-static void
-out_json(struct sim *s, const char *p)
-{
-	out_reserve(s, strlen(p) * 6 + 2);
-	s->len += json_escape(s->buf + s->len, p);
 }
 
 static void
@@ -975,16 +180,19 @@ static void
 out_follow(struct sim *s, const struct sprof *p, int64_t obs, const char *src, int num)
 {
 	unsigned f = s->fields;
+	int showloc = (f & F_LOC) && p->loc[0] != '\0';
 
 	out_prefix(s, "follow");
 	out_lit(s, ",\"profile\":{\"id\":\"");
 	out_uint(s, p->id);
 	out_lit(s, "\",\"handle\":");
-	out_json(s, p->handle);
+	simout_json(&s->w, p->handle);
 	out_lit(s, ",\"display_name\":");
-	out_json(s, p->name);
+	simout_text(&s->w, p->name, p, SIM_T_NAME);
 	out_lit(s, ",\"bio\":");
-	out_json(s, p->bio);
+	/* A hostile place the platform does not show goes to the bio. */
+	simout_text(&s->w, p->bio, p, !showloc && p->hfield == SIM_T_LOC ? SIM_T_LOC :
+	    SIM_T_BIO);
 	out_lit(s, ",\"created_at\":");
 	out_time(s, p->created);
 	out_lit(s, ",\"observed_at\":");
@@ -1011,11 +219,11 @@ out_follow(struct sim *s, const struct sprof *p, int64_t obs, const char *src, i
 	}
 	if ((f & F_URL) && p->url[0] != '\0') {
 		out_lit(s, ",\"url\":");
-		out_json(s, p->url);
+		simout_json(&s->w, p->url);
 	}
-	if ((f & F_LOC) && p->loc[0] != '\0') {
+	if (showloc) {
 		out_lit(s, ",\"location\":");
-		out_json(s, p->loc);
+		simout_text(&s->w, p->loc, p, SIM_T_LOC);
 	}
 	if (f & F_BOT) {
 		out_lit(s, ",\"bot\":");
@@ -1059,6 +267,25 @@ out_count(struct sim *s)
 	out_lit(s, "}\n");
 }
 
+/*
+ * Whether an account's text is hostile: a hash of its id, so that --plain-text changes
+ * nothing else. newest: the account is the newest of an order's first poll, where a reader
+ * that fails on it may lose the page. Rare enough that hostile text tells nothing about
+ * who bought: about 0.5 % of either kind of account.
+ */
+static void
+hostile_assign(struct sim *s, struct sprof *p, int newest)
+{
+	uint64_t h = mix64(s->hseed, p->id);
+
+	if (s->o->plain_text || p->hostile != SIM_H_NONE)
+		return;		/* a clone keeps the hostile text it copied */
+	if (hunif(h, 0) < HOSTILE_SHARE)
+		sim_hostile_pick(p, h, 0);
+	else if (newest && hunif(h, 1) < HOSTILE_NEWEST)
+		sim_hostile_pick(p, h, 1);
+}
+
 /* ---- followers remembered for unfollows: a bounded uniform sample ---- */
 
 static void
@@ -1068,6 +295,33 @@ reservoir_add(struct sim *s, uint64_t id)
 		s->res[s->nres++] = id;
 	else if (rng_below(&s->g, (uint64_t)(s->count > 0 ? s->count : 1)) < RESERVOIR_MAX)
 		s->res[rng_below(&s->g, RESERVOIR_MAX)] = id;
+}
+
+/* Offers a follower to the sample a vendor copies from: people who show a photo and a name. */
+static void
+textres_add(struct textres *tr, const struct sprof *p)
+{
+	uint64_t k;
+
+	if (p->avatar_default || p->name[0] == '\0')
+		return;
+	tr->seen++;
+	if (tr->n < TEXTRES_MAX)
+		tr->v[tr->n++] = *p;
+	else if ((k = mix64(tr->seed, tr->seen) % tr->seen) < TEXTRES_MAX)
+		tr->v[k] = *p;
+}
+
+static void
+textres_remove(struct textres *tr, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < tr->n; i++)
+		if (tr->v[i].id == id) {
+			tr->v[i] = tr->v[--tr->n];
+			return;
+		}
 }
 
 static int
@@ -1228,6 +482,28 @@ event_start(struct sim *s, struct sevent *e)
 		}
 		return;
 	}
+	if (e->kind == FG_SIM_WAVE) {
+		/* The platform surges: sign-ups rise within the hour and fade over hours. */
+		if (e->pct < 0)
+			e->pct = rng_logunif(&r, 5, 40);
+		e->expected = cnt * e->pct / 100;
+		e->nwave = rng_bern(&r, 0.3) ? 2 : 1;
+		for (i = 0; i < e->nwave; i++) {
+			e->vt[i] = (double)e->t0 + (i == 0 ? 0 : rng_range(&r, 1, 8) * 3600);
+			e->vtr[i] = rng_range(&r, 600, 2400);
+			e->vtd[i] = rng_logunif(&r, 3600, 6 * 3600);
+			e->vsize[i] = e->expected;
+		}
+		if (e->nwave == 2) {
+			e->vsize[1] = e->expected * rng_range(&r, 0.2, 0.5);
+			e->vsize[0] = e->expected - e->vsize[1];
+		}
+		e->pack.n = rng_int(&r, 0, 3);
+		for (i = 0; i < e->pack.n; i++)
+			e->pack.size[i] = (int)rng_logunif(&r, 20, 150);
+		e->pack.share = e->pack.n > 0 ? rng_range(&r, 0.4, 0.8) : 0;
+		return;
+	}
 	if (e->speed == FG_SIM_WEEKS) {
 		days = rng_range(&r, 14, 42);
 		if (e->pct < 0) {
@@ -1277,7 +553,7 @@ event_start(struct sim *s, struct sevent *e)
 		e->run_max = 120;
 		break;
 	}
-	stock_init(&e->stock, &r, e->style, e->t0, e->target);
+	sim_stock_init(&e->stock, &r, e->style, s->o->styles, e->t0, e->target);
 }
 
 static double
@@ -1343,11 +619,12 @@ event_arrivals(struct sim *s, struct sevent *e, int32_t idx, double a, double b)
 	size_t first, i;
 	int w;
 
-	if (e->kind == FG_SIM_VIRAL) {
+	if (e->kind == FG_SIM_VIRAL || e->kind == FG_SIM_WAVE) {
 		for (w = 0, x = 0; w < e->nwave; w++)
 			x += e->vsize[w] * (burst_cdf(b - e->vt[w], e->vtr[w], e->vtd[w]) -
 			    burst_cdf(a - e->vt[w], e->vtr[w], e->vtd[w]));
-		n = rng_poisson(&s->g, x * diurnal(s, (a + b) / 2));
+		/* A platform's surge follows the news, not this audience's evening. */
+		n = rng_poisson(&s->g, e->kind == FG_SIM_WAVE ? x : x * diurnal(s, (a + b) / 2));
 		for (k = 0; k < n; k++)
 			item_add(s, a + (b - a) * rng_unif(&s->g), rng_next(&s->g), 1, idx);
 		for (w = 0, e->done = 1; w < e->nwave; w++)
@@ -1386,6 +663,22 @@ event_arrivals(struct sim *s, struct sevent *e, int32_t idx, double a, double b)
 	}
 	if (e->delivered >= e->target)
 		e->done = 1;
+}
+
+/* The event's kind as in src and truth lines. */
+static const char *
+event_name(const struct sevent *e)
+{
+	switch (e->kind) {
+	case FG_SIM_VIRAL:
+		return "viral";
+	case FG_SIM_WAVE:
+		return "wave";
+	case FG_SIM_DRIP:
+		return "drip";
+	default:
+		return "order";
+	}
 }
 
 /* ---- the schedule of events ---- */
@@ -1449,7 +742,7 @@ schedule(struct sim *s)
 	const struct fg_sim_inject *in;
 	struct sevent *e;
 	double days = o->days, lo, hi;
-	int expl_viral = 0, expl_order = 0, expl_drip = 0, n, i, speed, style;
+	int expl_viral = 0, expl_wave = 0, expl_order = 0, expl_drip = 0, n, i, speed, style;
 	size_t k;
 
 	lo = days >= 10 ? 7 : days * 0.3;
@@ -1459,6 +752,9 @@ schedule(struct sim *s)
 		if (in->kind == FG_SIM_VIRAL) {
 			e = event_new(s, FG_SIM_VIRAL, -1, -1, in->size_pct);
 			expl_viral = 1;
+		} else if (in->kind == FG_SIM_WAVE) {
+			e = event_new(s, FG_SIM_WAVE, -1, -1, in->size_pct);
+			expl_wave = 1;
 		} else if (in->speed == FG_SIM_WEEKS || in->kind == FG_SIM_DRIP) {
 			e = event_new(s, FG_SIM_DRIP, FG_SIM_WEEKS, in->style, in->size_pct);
 			expl_drip = 1;
@@ -1480,18 +776,26 @@ schedule(struct sim *s)
 			e->t0 = random_start(s, lo, hi, 1);
 		}
 	}
+	/* A surge of the platform is rarer, and no history is owed one. */
+	if ((o->events & FG_SIM_WAVE) && !expl_wave) {
+		n = (int)rng_poisson(&s->g, days / 30 * 0.5);
+		for (i = 0; i < n; i++) {
+			e = event_new(s, FG_SIM_WAVE, -1, -1, -1);
+			e->t0 = random_start(s, lo, hi, 1);
+		}
+	}
 	if ((o->events & FG_SIM_PURCHASE) && !expl_order) {
 		n = (int)rng_poisson(&s->g, days / 30 * 1.2);
 		if (o->force && n == 0)
 			n = 1;
 		speed = rng_int(&s->g, FG_SIM_HOUR, FG_SIM_CAPPED);
-		style = rng_int(&s->g, FG_SIM_FRESH, FG_SIM_COPYCAT);
+		style = sim_style_pick(&s->g, o->styles, -1);
 		for (i = 0; i < n; i++) {
 			/* Successive orders differ in speed and style. */
 			e = event_new(s, FG_SIM_PURCHASE, speed, style, -1);
 			e->t0 = random_start(s, lo, hi, 1);
 			speed = (speed + rng_int(&s->g, 1, 2)) % 3;
-			style = (style + rng_int(&s->g, 1, 3)) % 4;
+			style = sim_style_pick(&s->g, o->styles, style);
 		}
 	}
 	if ((o->events & FG_SIM_DRIP) && !expl_drip) {
@@ -1500,7 +804,7 @@ schedule(struct sim *s)
 			n = 1;
 		for (i = 0; i < n; i++) {
 			e = event_new(s, FG_SIM_DRIP, FG_SIM_WEEKS,
-			    rng_int(&s->g, FG_SIM_FRESH, FG_SIM_COPYCAT), -1);
+			    sim_style_pick(&s->g, o->styles, -1), -1);
 			e->t0 = random_start(s, lo * 0.5, days > 20 ? days - 14 : lo * 0.5, 0);
 		}
 	}
@@ -1529,6 +833,7 @@ params_draw(struct sim *s)
 	s->churn = rng_range(r, 0.2, 0.7);
 	s->spam = rng_range(r, 0.01, 0.03);
 	s->newshare = rng_range(r, 0.03, 0.08);
+	s->settle = rng_range(r, 0.01, 0.03);
 	s->nrho = rng_range(r, 0.8, 0.97);
 	s->nsig = rng_range(r, 0.2, 0.5);
 	s->drho = rng_range(r, 0.7, 0.95);
@@ -1554,27 +859,31 @@ initial_scan(struct sim *s)
 		l0 = (int64_t)rng_below(&s->g, (uint64_t)(n - l1 + 1));
 		l1 += l0;
 		tf = (double)t - age * ((double)l0 + 0.5) / (double)n;
-		stock_init(&legacy, &s->g, rng_int(&s->g, FG_SIM_FRESH, FG_SIM_COPYCAT),
+		sim_stock_init(&legacy, &s->g, sim_style_pick(&s->g, o->styles, -1), o->styles,
 		    (int64_t)tf, l1 - l0);
 	}
 	poll_begin(s, t);
-	for (i = 0; i < n && !s->err; i++) {
+	for (i = 0; i < n && !s->w.err; i++) {
 		tf = (double)t - age * ((double)i + rng_unif(&s->g)) / (double)n;
 		if (i >= l0 && i < l1) {
 			/* Listed newest first: the vendor's last account comes first. */
-			gen_purchased(&legacy, (uint64_t)(l1 - 1 - i), &p, tf, t);
+			sim_purchased(&legacy, NULL, (uint64_t)(l1 - 1 - i), &p, tf, t);
+			hostile_assign(s, &p, i == l0);
 		} else {
 			rng_seed(&r, rng_next(&s->g));
 			if (rng_bern(&r, spam))
-				gen_spam(&r, &p, tf, t);
+				sim_spam(&r, &p, tf, t);
 			else
-				gen_genuine(&r, &p, tf, t, 0.01);
+				sim_genuine(&r, &p, tf, t, 0.01);
 		}
+		if (i < l0 || i >= l1)
+			hostile_assign(s, &p, 0);
 		out_follow(s, &p, t, "initial", 0);
 		s->count++;
 		if (!p.fake)
 			s->gcount += 1;
 		reservoir_add(s, p.id);
+		textres_add(&s->tres, &p);
 	}
 	out_count(s);
 }
@@ -1589,6 +898,7 @@ poll_run(struct sim *s, int64_t tb)
 	struct sprof p;
 	struct rng r;
 	int64_t n, k, nunf, follows = 0;
+	int newest;
 	uint32_t j;
 	size_t i;
 
@@ -1617,31 +927,38 @@ poll_run(struct sim *s, int64_t tb)
 	if (o->events & FG_SIM_CHURN) {
 		n = rng_poisson(&s->g, base * s->churn);
 		while (nunf < n && reservoir_take(s, &s->unf[nunf]) == 0)
-			nunf++;
+			textres_remove(&s->tres, s->unf[nunf++]);
 	}
 	poll_begin(s, tb);
-	for (i = s->nitems; i-- > 0 && !s->err;) {
+	for (i = s->nitems; i-- > 0 && !s->w.err;) {
 		it = &s->items[i];
 		e = it->ev >= 0 ? &s->ev[it->ev] : NULL;
 		for (j = it->n; j-- > 0;) {
 			t = it->t + 0.8 * j;
 			if (t > b)
 				t = b;
-			if (e != NULL && e->kind != FG_SIM_VIRAL)
-				gen_purchased(&e->stock, it->seed + j, &p, t, tb);
-			else {
-				rng_seed(&r, it->seed);
-				if (rng_bern(&r, s->spam))
-					gen_spam(&r, &p, t, tb);
-				else
-					gen_genuine(&r, &p, t, tb,
-					    e != NULL ? e->newshare : s->newshare);
-			}
+			rng_seed(&r, it->seed);
+			if (e != NULL && e->kind == FG_SIM_WAVE)
+				sim_wave_member(&r, &e->pack, &p, t, tb);
+			else if (e != NULL && e->kind != FG_SIM_VIRAL)
+				e->copied += sim_purchased(&e->stock, &s->tres, it->seed + j, &p,
+				    t, tb);
+			else if (rng_bern(&r, s->spam))
+				sim_spam(&r, &p, t, tb);
+			else if (e == NULL && rng_bern(&r, s->settle))
+				sim_settler(&r, &p, t, tb);
+			else
+				sim_genuine(&r, &p, t, tb, e != NULL ? e->newshare : s->newshare);
+			/* The top of the first page a delivery shows up on. */
+			newest = e != NULL && e->kind != FG_SIM_VIRAL &&
+			    e->kind != FG_SIM_WAVE && !e->delivering;
+			if (newest)
+				e->delivering = 1;
+			hostile_assign(s, &p, newest);
 			if (e == NULL)
 				out_follow(s, &p, tb, "organic", 0);
 			else {
-				out_follow(s, &p, tb, e->kind == FG_SIM_VIRAL ? "viral" :
-				    e->kind == FG_SIM_DRIP ? "drip" : "order", e->num);
+				out_follow(s, &p, tb, event_name(e), e->num);
 				if (e->first < 0 || t < e->first)
 					e->first = t;
 				if (t > e->last)
@@ -1653,6 +970,9 @@ poll_run(struct sim *s, int64_t tb)
 			if (!p.fake)
 				s->gcount += 1;
 			reservoir_add(s, p.id);
+			/* Vendors copy what they scraped before the order: not its own. */
+			if (e == NULL || e->kind == FG_SIM_VIRAL || e->kind == FG_SIM_WAVE)
+				textres_add(&s->tres, &p);
 		}
 	}
 	for (k = 0; k < nunf; k++) {
@@ -1685,6 +1005,13 @@ viral_end90(const struct sevent *e)
 	return (double)e->t0 + hi;
 }
 
+/* Whether an order's accounts include some of that style. */
+static int
+has_style(const struct sevent *e, int style)
+{
+	return e->style == style || (e->stock.mix > 0 && e->stock.style2 == style);
+}
+
 static void
 truth_write(struct sim *s, FILE *f)
 {
@@ -1692,17 +1019,17 @@ truth_write(struct sim *s, FILE *f)
 	const struct sevent *e;
 	const char *kind;
 	size_t i;
+	int k;
 
 	for (i = 0; i < s->nev; i++) {
 		e = &s->ev[i];
-		kind = e->kind == FG_SIM_VIRAL ? "viral" : e->kind == FG_SIM_DRIP ? "drip" :
-		    "order";
+		kind = event_name(e);
 		time_format_rfc3339(e->arrived > 0 ? (int64_t)e->first : e->t0, t1);
 		time_format_rfc3339(e->arrived > 0 ? (int64_t)ceil(e->last) : e->t0, t2);
 		time_format_rfc3339(e->t0, t3);
 		fprintf(f, "{\"event\":%d,\"kind\":\"%s\",\"start\":\"%s\",\"end\":\"%s\","
 		    "\"size\":%lld,", e->num, kind, t1, t2, (long long)e->arrived);
-		if (e->kind == FG_SIM_VIRAL) {
+		if (e->kind == FG_SIM_VIRAL || e->kind == FG_SIM_WAVE) {
 			time_format_rfc3339(e->started ? (int64_t)viral_end90(e) : e->t0, t4);
 			fprintf(f, "\"speed\":null,\"style\":null,\"end90\":\"%s\","
 			    "\"expected\":%.0f,\"waves\":%d,\"decay_s\":%.0f,",
@@ -1710,8 +1037,21 @@ truth_write(struct sim *s, FILE *f)
 		} else
 			fprintf(f, "\"speed\":\"%s\",\"style\":\"%s\",\"ordered\":%lld,"
 			    "\"mix\":%.3f,\"mix_style\":\"%s\",",
-			    speed_names[e->speed], style_names[e->style], (long long)e->target,
-			    e->stock.mix, style_names[e->stock.style2]);
+			    sim_speed_names[e->speed], sim_style_names[e->style], (long long)e->target,
+			    e->stock.mix, sim_style_names[e->stock.style2]);
+		if (e->kind == FG_SIM_WAVE) {
+			fprintf(f, "\"packs\":[");
+			for (k = 0; k < e->pack.n; k++)
+				fprintf(f, "%s%d", k > 0 ? "," : "", e->pack.size[k]);
+			fprintf(f, "],\"pack_share\":%.3f,", e->pack.share);
+		}
+		if (e->kind != FG_SIM_VIRAL && e->kind != FG_SIM_WAVE &&
+		    has_style(e, FG_SIM_LIVED))
+			fprintf(f, "\"farmed\":%.3f,", e->stock.farm);
+		if (e->kind != FG_SIM_VIRAL && e->kind != FG_SIM_WAVE &&
+		    has_style(e, FG_SIM_COPIED))
+			fprintf(f, "\"targeted\":%.3f,\"copied_followers\":%lld,\"full\":%.3f,",
+			    e->stock.targeted, (long long)e->copied, e->stock.full);
 		fprintf(f, "\"size_pct\":%.2f,\"scheduled\":\"%s\",\"started\":%s}\n",
 		    e->pct < 0 ? 0 : e->pct, t3, e->started ? "true" : "false");
 	}
@@ -1733,6 +1073,8 @@ simulate_defaults(struct fg_sim_opts *o)
 	o->ninject = 0;
 	o->force = 1;
 	o->platform = FG_SIM_GENERIC;
+	o->plain_text = 0;
+	o->styles = FG_SIM_ALL_STYLES;
 }
 
 int
@@ -1740,38 +1082,44 @@ simulate_run(const struct fg_sim_opts *o, FILE *out)
 {
 	struct sim s;
 	int64_t k, npoll;
-	size_t i;
+	size_t i, n;
 	int rc;
 
 	if (o->days < 0 || o->audience < 0 || o->poll_interval <= 0 ||
 	    o->start < INT64_C(1262304000) || o->start > INT64_C(7000000000) ||
 	    o->platform < 0 || o->platform > FG_SIM_BLUESKY || o->watch == NULL ||
+	    (o->styles & FG_SIM_ALL_STYLES) == 0 ||
 	    (int64_t)o->days * 86400 > INT64_C(7000000000) - o->start) {
-		log_warnx("simulate: bad options (days, audience, interval, or a start "
-		    "before 2010)");
+		log_warnx("simulate: bad options (days, audience, interval, styles, or a "
+		    "start before 2010)");
 		return -1;
 	}
 	for (i = 0; i < o->ninject; i++)
 		if (!(o->inject[i].size_pct >= 0) || o->inject[i].speed < 0 ||
 		    o->inject[i].speed > FG_SIM_WEEKS || o->inject[i].style < 0 ||
-		    o->inject[i].style > FG_SIM_COPYCAT) {
+		    o->inject[i].style >= FG_SIM_NSTYLES) {
 			log_warnx("simulate: bad injected event %zu", i + 1);
 			return -1;
 		}
 	memset(&s, 0, sizeof(s));
 	s.o = o;
-	s.out = out;
-	s.buf = xmalloc(OUTBUF_SIZE);
+	s.w.f = out;
+	s.w.buf = xmalloc(SIMOUT_SIZE);
 	s.watch = xmalloc(strlen(o->watch) * 6 + 3);
-	s.watch[json_escape(s.watch, o->watch)] = '\0';
+	n = sim_json_escape(s.watch + 1, o->watch, strlen(o->watch));
+	s.watch[0] = s.watch[n + 1] = '"';
+	s.watch[n + 2] = '\0';
 	if (strlen(s.watch) > 4 * 1024) {
 		log_warnx("simulate: watch name too long");
 		free(s.watch);
-		free(s.buf);
+		free(s.w.buf);
 		return -1;
 	}
 	s.fields = platform_fields[o->platform];
 	s.res = xreallocarray(NULL, RESERVOIR_MAX, sizeof(*s.res));
+	s.tres.v = xreallocarray(NULL, TEXTRES_MAX, sizeof(*s.tres.v));
+	s.tres.seed = mix64(o->seed, UINT64_C(0x7e57));
+	s.hseed = mix64(o->seed, UINT64_C(0x4057));
 	s.unf = xreallocarray(NULL, RESERVOIR_MAX, sizeof(*s.unf));
 	rng_seed(&s.g, o->seed);
 	params_draw(&s);
@@ -1782,142 +1130,25 @@ simulate_run(const struct fg_sim_opts *o, FILE *out)
 
 	initial_scan(&s);
 	npoll = (int64_t)o->days * 86400 / o->poll_interval;
-	for (k = 1; k <= npoll && !s.err; k++)
+	for (k = 1; k <= npoll && !s.w.err; k++)
 		poll_run(&s, o->start + k * o->poll_interval);
-	out_flush(&s);
+	simout_flush(&s.w);
 	if (fflush(out) == EOF)
-		s.err = 1;
+		s.w.err = 1;
 	if (o->truth != NULL) {
 		truth_write(&s, o->truth);
 		if (fflush(o->truth) == EOF)
-			s.err = 1;
+			s.w.err = 1;
 	}
-	rc = s.err ? -1 : 0;
-	if (s.err)
+	rc = s.w.err ? -1 : 0;
+	if (s.w.err)
 		log_warnx("simulate: write error");
 	free(s.items);
 	free(s.ev);
 	free(s.unf);
+	free(s.tres.v);
 	free(s.res);
 	free(s.watch);
-	free(s.buf);
+	free(s.w.buf);
 	return rc;
-}
-
-/* ---- option parsing ---- */
-
-static int
-name_index(const char *s, size_t n, const char *const *names, size_t nnames)
-{
-	size_t i;
-
-	for (i = 0; i < nnames; i++)
-		if (strlen(names[i]) == n && strncmp(s, names[i], n) == 0)
-			return (int)i;
-	return -1;
-}
-
-int
-simulate_parse_events(const char *s, unsigned *ev, char *err, size_t errlen)
-{
-	static const char *const names[] = { "organic", "churn", "viral", "purchase", "drip",
-	    "all", "none" };
-	unsigned v = 0;
-	const char *p = s, *q;
-	int i;
-
-	for (;;) {
-		q = strchr(p, ',');
-		if (q == NULL)
-			q = p + strlen(p);
-		if ((i = name_index(p, (size_t)(q - p), names, NELEM(names))) < 0) {
-			snprintf(err, errlen, "unknown event kind \"%.*s\" (organic, churn, "
-			    "viral, purchase, drip, all, none)", (int)(q - p), p);
-			return -1;
-		}
-		v |= i == 5 ? FG_SIM_ALL : i == 6 ? 0 : 1u << i;
-		if (*q == '\0')
-			break;
-		p = q + 1;
-	}
-	*ev = v;
-	return 0;
-}
-
-/* "SIZE_PCT" then optional "@DAY" at end. */
-static int
-parse_size_day(const char *s, const char *end, double *pct, const char *at, double *day,
-    char *err, size_t errlen)
-{
-	char *e;
-
-	*pct = strtod(s, &e);
-	if (e != end || e == s || !(*pct >= 0) || *pct > 1000) {
-		snprintf(err, errlen, "bad size \"%.*s\" (a percentage, e.g. 20)",
-		    (int)(end - s), s);
-		return -1;
-	}
-	*day = -1;
-	if (at != NULL) {
-		*day = strtod(at + 1, &e);
-		if (*e != '\0' || e == at + 1 || !(*day >= 0) || *day > 100000) {
-			snprintf(err, errlen, "bad day \"%s\" (days after the start, e.g. 10.5)",
-			    at + 1);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-int
-simulate_parse_order(const char *s, struct fg_sim_inject *in, char *err, size_t errlen)
-{
-	const char *c1, *c2, *at, *end;
-
-	memset(in, 0, sizeof(*in));
-	at = strchr(s, '@');
-	end = at != NULL ? at : s + strlen(s);
-	if ((c1 = memchr(s, ':', (size_t)(end - s))) == NULL ||
-	    (c2 = memchr(c1 + 1, ':', (size_t)(end - c1 - 1))) == NULL) {
-		snprintf(err, errlen, "\"%s\": expected SIZE_PCT:SPEED:STYLE[@DAY]", s);
-		return -1;
-	}
-	if (parse_size_day(s, c1, &in->size_pct, at, &in->day, err, errlen) == -1)
-		return -1;
-	in->speed = name_index(c1 + 1, (size_t)(c2 - c1 - 1), speed_names, NELEM(speed_names));
-	if (in->speed < 0) {
-		snprintf(err, errlen, "bad speed \"%.*s\" (hour, day, capped, weeks)",
-		    (int)(c2 - c1 - 1), c1 + 1);
-		return -1;
-	}
-	in->style = name_index(c2 + 1, (size_t)(end - c2 - 1), style_names, NELEM(style_names));
-	if (in->style < 0) {
-		snprintf(err, errlen, "bad style \"%.*s\" (fresh, aged, empty, copycat)",
-		    (int)(end - c2 - 1), c2 + 1);
-		return -1;
-	}
-	in->kind = in->speed == FG_SIM_WEEKS ? FG_SIM_DRIP : FG_SIM_PURCHASE;
-	return 0;
-}
-
-int
-simulate_parse_viral(const char *s, struct fg_sim_inject *in, char *err, size_t errlen)
-{
-	const char *at = strchr(s, '@');
-
-	memset(in, 0, sizeof(*in));
-	in->kind = FG_SIM_VIRAL;
-	return parse_size_day(s, at != NULL ? at : s + strlen(s), &in->size_pct, at, &in->day,
-	    err, errlen);
-}
-
-int
-simulate_parse_platform(const char *s, int *platform)
-{
-	int i = name_index(s, strlen(s), platform_names, NELEM(platform_names));
-
-	if (i < 0)
-		return -1;
-	*platform = i;
-	return 0;
 }
