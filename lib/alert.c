@@ -146,8 +146,8 @@ facts(struct buf *b, const struct fg_watch_conf *w, const struct fg_report *r)
 		buf_puts(b, "Made together:    ");
 		for (i = 0; i < r->plan->nwindows; i++)
 			buf_printf(b, "%s%s to %s", i ? ", " : "",
-			    day(t1, sizeof(t1), r->plan->windows[i][0]),
-			    day(t2, sizeof(t2), r->plan->windows[i][1]));
+			    day(t1, sizeof(t1), r->plan->windows[i].first),
+			    day(t2, sizeof(t2), r->plan->windows[i].last));
 		buf_puts(b, "\n");
 	}
 	if (r->plan != NULL)

@@ -69,55 +69,69 @@ poisson_log_sf(double k, double lambda)
 	return k * log(lambda) - lambda - lgamma(k + 1) - log1p(-(r < 0.999 ? r : 0.999));
 }
 
+/* How many of the sorted days[] fall in [from, to]. */
+static size_t
+count_between(const int64_t *days, size_t n, int64_t from, int64_t to)
+{
+	size_t lo = 0, hi = n, a, b;
+
+	while (lo < hi) {
+		a = (lo + hi) / 2;
+		if (days[a] < from)
+			lo = a + 1;
+		else
+			hi = a;
+	}
+	a = lo;
+	hi = n;
+	while (lo < hi) {
+		b = (lo + hi) / 2;
+		if (days[b] <= to)
+			lo = b + 1;
+		else
+			hi = b;
+	}
+	return lo - a;
+}
+
 size_t
-cohort_windows(const int64_t *days, size_t n, int64_t (*w)[2], size_t max, size_t *members)
+cohort_windows(const int64_t *days, size_t n, struct fg_window *w, size_t max)
 {
 	int64_t d, *sig = xcalloc(n ? n : 1, sizeof(*sig));
-	size_t i, j, lo, hi, alo, ahi, distinct = 0, nsig = 0, nw = 0;
-	double k, around, lambda, floor, limit;
+	size_t i, j, distinct = 0, nsig = 0, nw = 0;
+	double k, around, lambda, floor, limit, width;
 
 	for (i = 0; i < n; i++)
 		distinct += i == 0 || days[i] != days[i - 1];
 	limit = log(WINDOW_P) - log(distinct > 0 ? (double)distinct : 1);
-	floor = (double)n * FG_WINDOW_DAYS / WINDOW_SPREAD;
-	lo = hi = alo = ahi = 0;
+	floor = (double)n / WINDOW_SPREAD;	/* members a day, spread over twenty years */
 	for (i = 0; i < n; i++) {
 		if (i > 0 && days[i] == days[i - 1])
 			continue;
 		d = days[i];
 		/* the window centred on d, and the days around it */
-		while (lo < n && days[lo] < d - FG_WINDOW_DAYS / 2)
-			lo++;
-		while (hi < n && days[hi] <= d + FG_WINDOW_DAYS / 2)
-			hi++;
-		while (alo < n && days[alo] < d - FG_WINDOW_AROUND)
-			alo++;
-		while (ahi < n && days[ahi] <= d + FG_WINDOW_AROUND)
-			ahi++;
-		k = (double)(hi - lo);
+		k = (double)count_between(days, n, d - FG_WINDOW_DAYS / 2, d + FG_WINDOW_DAYS / 2);
 		if (k < FG_WINDOW_MIN)
 			continue;
-		around = (double)(ahi - alo) - k;
-		lambda = around * FG_WINDOW_DAYS / (2.0 * FG_WINDOW_AROUND + 1 - FG_WINDOW_DAYS);
-		if (lambda < floor)
-			lambda = floor;
+		around = (double)count_between(days, n, d - FG_WINDOW_AROUND,
+		    d + FG_WINDOW_AROUND) - k;
+		lambda = FG_WINDOW_DAYS * fmax(around / (2.0 * FG_WINDOW_AROUND + 1 -
+		    FG_WINDOW_DAYS), floor);
 		if (k > lambda && poisson_log_sf(k, lambda) <= limit)
 			sig[nsig++] = d;
 	}
-	/* Merged into spans of days. */
-	for (i = 0; i < nsig; i = j) {
+	/* Merged into spans of days, each with its members and those expected by chance. */
+	for (i = 0; i < nsig && nw < max; i = j) {
 		for (j = i + 1; j < nsig && sig[j] - sig[j - 1] <= FG_WINDOW_DAYS; j++)
 			;
-		if (nw < max) {
-			w[nw][0] = sig[i] - FG_WINDOW_DAYS / 2;
-			w[nw++][1] = sig[j - 1] + FG_WINDOW_DAYS / 2;
-		}
-	}
-	*members = 0;
-	for (i = 0, j = 0; i < n; i++) {
-		while (j < nw && days[i] > w[j][1])
-			j++;
-		*members += j < nw && days[i] >= w[j][0];
+		w[nw].first = sig[i] - FG_WINDOW_DAYS / 2;
+		w[nw].last = sig[j - 1] + FG_WINDOW_DAYS / 2;
+		width = (double)(w[nw].last - w[nw].first + 1);
+		w[nw].members = (double)count_between(days, n, w[nw].first, w[nw].last);
+		around = (double)count_between(days, n, w[nw].first - FG_WINDOW_AROUND,
+		    w[nw].last + FG_WINDOW_AROUND) - w[nw].members;
+		w[nw].chance = width * fmax(around / (2.0 * FG_WINDOW_AROUND), floor);
+		nw++;
 	}
 	free(sig);
 	return nw;

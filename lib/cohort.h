@@ -20,7 +20,7 @@
 /* Created at most this long before the poll interval in which it followed: a newcomer. */
 #define FG_NEWCOMER_SLACK	3600
 /* Younger than this at its follow: a young account; its counts are no evidence yet. */
-#define FG_YOUNG		(14 * 86400)
+#define FG_YOUNG		(7 * 86400)
 
 /*
  * Whether an account created at `created`, first seen following by a poll at t that covered
@@ -57,15 +57,20 @@ int		cohort_neighbours_next(struct fg_neighbours *, int64_t created, int64_t t);
  * side: the chance of it, were the creation dates as smooth there as around, is below 1e-6
  * over all the windows tried (Poisson), the days around never taken as emptier than the
  * cohort spread over twenty years. People's creation dates spread over years; a vendor makes
- * its stock in a day or a few. Fills up to max windows (first and last day), merged where
- * they touch; returns how many, and in *members how many of days[] fall in them.
+ * its stock in a day or a few. Windows that touch are merged. For each: its first and last
+ * day, how many members it holds, and how many of them the days around would have given
+ * anyway (the people a window holds by chance). Returns how many windows (at most max).
  */
 #define FG_WINDOW_MIN_AGE	(60 * 86400)
 #define FG_WINDOW_DAYS		3
 #define FG_WINDOW_MIN		5
 #define FG_WINDOW_AROUND	90
-size_t		cohort_windows(const int64_t *days, size_t n, int64_t (*windows)[2], size_t max,
-		    size_t *members);
+struct fg_window {
+	int64_t		first, last;	/* days since 1970 */
+	double		members;
+	double		chance;		/* members expected from the days around */
+};
+size_t		cohort_windows(const int64_t *days, size_t n, struct fg_window *, size_t max);
 
 /*
  * The key of a profile's own words: display name and bio, case and white space folded. 0

@@ -39,7 +39,7 @@
 #define RUN_MIN		5		/* fake-ish arrivals in a row that make a run */
 #define DRIP_DAYS	7
 #define DRIP_BASE_DAYS	21
-#define PRIOR_FAKE	0.03		/* fake share assumed before any history */
+#define PRIOR_FAKE	0.15		/* fake share assumed before any history: wary */
 #define PRIOR_WEIGHT	50.0
 #define BASE_FAKE_MAX	0.25		/* highest usual fake share believed */
 #define PRIOR_BATCH	0.01		/* share in batches assumed before any history */
@@ -500,6 +500,7 @@ spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double
 	if (rate >= 0)
 		p->baseline_per_hour = rate * 3600;
 	p->baseline_fake = bfake;
+	p->baseline_fakeish = bfakeish;
 	p->followers_after = d->followers;
 
 	/*
@@ -511,7 +512,7 @@ spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double
 	 * usual fake arrivals (a drip's included): a viral burst beside a drip is organic.
 	 */
 	fakeish = (double)(c->fake + c->suspect) / n;
-	excess = (double)c->n - s->expected;
+	excess = (double)(c->n - c->newcomers) - s->expected;
 	fake_excess = (double)c->fake - s->expected_fake;
 	excess_fake = fake_excess >= 8 && fake_excess >= 0.4 * excess;
 	/* While a drip is open, its bursty deliveries are not new purchases: ask a day's worth. */
@@ -531,10 +532,15 @@ spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double
 	 */
 	if (s == &d->burst && d->nbdays >= FG_WINDOW_MIN &&
 	    d->nbdays >= d->win_at + (d->win_at / 10 > 8 ? d->win_at / 10 : 8)) {
-		int64_t w[FG_DETECTOR_WINDOWS][2];
+		struct fg_window w[FG_DETECTOR_WINDOWS];
+		double m = 0;
+		size_t k, nw;
 
 		qsort(d->bdays, d->nbdays, sizeof(*d->bdays), by_day);
-		cohort_windows(d->bdays, d->nbdays, w, FG_DETECTOR_WINDOWS, &d->win_members);
+		nw = cohort_windows(d->bdays, d->nbdays, w, FG_DETECTOR_WINDOWS);
+		for (k = 0; k < nw; k++)	/* beyond what people would give by chance */
+			m += w[k].members - w[k].chance;
+		d->win_members = m > 0 ? (size_t)m : 0;
 		d->win_at = d->nbdays;
 	}
 	p->made_together = s == &d->burst ? d->win_members : 0;
@@ -606,6 +612,14 @@ spike_open(struct fg_detector *d, struct spike_state *s, enum fg_pattern pattern
 	    ts, ts + 5, ts + 8, ts + 11, ts + 14, ts + 17, pattern == FG_DRIP ? "-drip" : "");
 }
 
+/* A poll that is mostly newcomers, far above the baseline: a platform surge reaching us. */
+static int
+newcomer_surge(const struct pollrec *r)
+{
+	return r->c.newcomers >= 10 && 2 * r->c.newcomers >= r->c.n &&
+	    (r->expected < 0 || (double)r->c.n >= 3 * r->expected + 10);
+}
+
 static size_t
 burst_step(struct fg_detector *d, int64_t t, double bfake, double bfakeish, double rate,
     double bbatch, const struct fg_spike **out)
@@ -631,11 +645,13 @@ burst_step(struct fg_detector *d, int64_t t, double bfake, double bfakeish, doub
 			spike_add_poll(d, s, &d->polls[(d->npolls - i) % WINDOW]);
 		s->pub.followers_before = d->audience > s->c.n ?
 		    (int64_t)(d->audience - s->c.n) : 0;
-	} else if (s->reported && s->pub.kind == FG_SPIKE_ORGANIC &&
-	    composition_fires(d, (double)r->c.n, (double)r->c.fake, bfake, 1)) {
+	} else if (s->reported && ((s->pub.kind == FG_SPIKE_ORGANIC &&
+	    composition_fires(d, (double)r->c.n, (double)r->c.fake, bfake, 1)) ||
+	    (s->pub.kind == FG_SPIKE_INORGANIC && newcomer_surge(r)))) {
 		/*
-		 * A purchase delivered into an organic surge: the surge ends at the poll before,
-		 * and the purchase becomes a spike of its own rather than being diluted by it.
+		 * A purchase delivered into an organic surge, or a wave of newcomers arriving
+		 * during a purchase: the spike so far ends at the poll before, and what arrives
+		 * becomes a spike of its own rather than being diluted by it (or taking its kind).
 		 */
 		d->ended = s->pub;
 		d->ended.open = 0;

@@ -47,6 +47,7 @@ struct fg_spike {
 	double		baseline_batch;	/* share of usual arrivals in batches */
 	double		baseline_per_hour;	/* expected organic arrivals */
 	double		baseline_fake;		/* share of usual arrivals scored fake */
+	double		baseline_fakeish;	/* scored fake or suspect */
 	double		cluster_share;		/* share created in the top month */
 	int		cluster_year, cluster_month;
 	double		run_share;	/* fake-ish arrivals in contiguous runs */

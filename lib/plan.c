@@ -43,7 +43,7 @@
 #define BLOCK_MIN_WIDTH	10
 #define BLOCK_MAX_WIDTH	64
 #define BLOCK_CHANCE	0.01
-#define USUAL_FAKEISH	0.3	/* assumed without three weeks of history */
+#define USUAL_FAKEISH	0.3	/* assumed when the spike does not say */
 /*
  * In a poll where arrivals beyond the baseline outnumber the expected ones a hundred to one
  * and are as fake-scored as the cohort, odds are raised 19:1 (as if 95 % of the poll were
@@ -140,7 +140,6 @@ struct drafting {
 	struct pollbuf		 pb;
 	struct fg_neighbours	 nb;
 	/* the usual arrivals before the spike: how many, how many fake-looking */
-	double			 ref_n, ref_fakeish;	/* usual arrivals before the spike */
 	size_t			 block_width;
 	/* a drip's plan leaves out the bursts inside it */
 	int64_t			(*bursts)[2];
@@ -219,11 +218,7 @@ poll_one(void *arg, const struct fg_poll *p)
 		dr->dominated = xreallocarray(dr->dominated, dr->pollcap, 1);
 	}
 	dt = dr->npolls > 0 ? (double)(p->t - dr->polls[dr->npolls - 1]) : 300;
-	/* The usual arrivals before the spike, outside it: how fake-looking they are. */
-	if (p->t < s->start) {
-		dr->ref_n += p->arrivals;
-		dr->ref_fakeish += p->fake + p->suspect;
-	}
+
 	expected = s->baseline_per_hour * dt / 3600;
 	/* Organic surges are beyond the baseline too: the poll must look like the cohort. */
 	dr->dominated[dr->npolls] = s->pattern == FG_BURST && p->t >= s->start &&
@@ -282,15 +277,18 @@ pollbuf_free(struct pollbuf *b)
 }
 
 /*
- * The block width: the smallest at which a cohort of the spike's size, as fake-looking as
- * the usual arrivals, holds a block (W - 1 of W) less than BLOCK_CHANCE times.
+ * The block width: the smallest at which a cohort of the spike's size, as fake-looking as the
+ * account's usual arrivals (the detector's baseline, newcomers left out), holds a block
+ * (W - 1 of W) less than BLOCK_CHANCE times.
  */
 static size_t
 block_width(const struct drafting *dr)
 {
-	double q = (dr->ref_fakeish + USUAL_FAKEISH * 20) / (dr->ref_n + 20), n, chance;
+	double q = dr->spike->baseline_fakeish, n, chance;
 	size_t w;
 
+	if (!(q > 0 && q < 1))
+		q = USUAL_FAKEISH;
 	n = (double)dr->spike->new_followers;
 	for (w = BLOCK_MIN_WIDTH; w < BLOCK_MAX_WIDTH; w++) {
 		chance = n * (pow(q, (double)w) + (double)w * pow(q, (double)w - 1) * (1 - q));
@@ -362,11 +360,12 @@ cohort_one(struct drafting *dr, int64_t t, const char *id, const struct fg_profi
 		}
 	}
 	/*
-	 * Blocks are of established accounts: how many young accounts look empty depends on the
-	 * platform's growth (a viral post on a young platform brings many), not on a purchase.
+	 * Blocks are of established accounts, young ones and newcomers stand aside: how many
+	 * young accounts look empty depends on the platform's growth (a viral post on a young
+	 * platform brings many), not on a purchase.
 	 */
-	pollbuf_push(dr, t, rec->verdict != FG_GENUINE && (p->created_at == FG_TIME_UNKNOWN ||
-	    t - p->created_at >= FG_YOUNG), idx);
+	if (!newcomer && (p->created_at == FG_TIME_UNKNOWN || t - p->created_at >= FG_YOUNG))
+		pollbuf_push(dr, t, rec->verdict != FG_GENUINE, idx);
 	return 0;
 }
 
@@ -476,25 +475,30 @@ old_enough(const struct member *m)
 	return m->month >= 0 && m->t - m->created >= FG_WINDOW_MIN_AGE;
 }
 
-/* The creation windows of the cohort (cohort_windows); members created in them are marked. */
+/*
+ * The creation windows of the cohort (cohort_windows). Members created in a window that holds
+ * at most WINDOW_CHANCE people by chance are marked.
+ */
+#define WINDOW_CHANCE	0.01
 static void
 mark_windows(struct drafting *dr)
 {
 	struct fg_plan *plan = dr->plan;
 	int64_t *days = xcalloc(dr->nm ? dr->nm : 1, sizeof(*days)), d;
-	size_t i, j, n = 0, members;
+	size_t i, j, n = 0;
 
 	for (i = 0; i < dr->nm; i++)
 		if (old_enough(&dr->m[i]))
 			days[n++] = dr->m[i].created / DAY;
 	qsort(days, n, sizeof(*days), by_i64);
-	plan->nwindows = cohort_windows(days, n, plan->windows, FG_PLAN_WINDOWS, &members);
+	plan->nwindows = cohort_windows(days, n, plan->windows, FG_PLAN_WINDOWS);
 	for (i = 0; i < dr->nm; i++) {
 		if (!old_enough(&dr->m[i]))
 			continue;
 		d = dr->m[i].created / DAY;
 		for (j = 0; j < plan->nwindows; j++)
-			if (d >= plan->windows[j][0] && d <= plan->windows[j][1])
+			if (d >= plan->windows[j].first && d <= plan->windows[j].last &&
+			    plan->windows[j].chance <= WINDOW_CHANCE * plan->windows[j].members)
 				dr->m[i].ev |= FG_EV_WINDOW;
 	}
 	free(days);

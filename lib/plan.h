@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cohort.h"
 #include "detector.h"
 #include "features.h"
 #include "model.h"
@@ -57,12 +58,14 @@ struct fg_plan {
 	size_t		 below_score;	/* cohort members without enough evidence */
 	size_t		 newcomers;	/* created minutes before they followed: never planned */
 	/*
-	 * Creation windows: spans of days (since 1970) in which far more of the cohort was
-	 * created than the account's usual followers make likely. Members created in them long
-	 * before they followed are planned whatever their scores.
+	 * Creation windows: spans of days in which far more of the cohort was created than
+	 * the days around make likely (cohort_windows). Members created in a window long before
+	 * they followed are planned whatever their scores, if the window holds at most 1 % people
+	 * by chance; in a window among many people (a viral burst over a purchase), they need
+	 * other evidence too.
 	 */
 	size_t		 nwindows;
-	int64_t		 windows[FG_PLAN_WINDOWS][2];	/* first and last day */
+	struct fg_window windows[FG_PLAN_WINDOWS];
 	struct fg_plan_sample *why;	/* n entries, one per id, in follow order */
 };
 

@@ -57,6 +57,7 @@ report_spike_object(const char *watch, const struct fg_spike *s)
 	if (o == NULL)
 		fatalx("report_spike_object: json_pack failed");
 	json_object_set_new(o, "baseline_fake_share", json_real(round4(s->baseline_fake)));
+	json_object_set_new(o, "baseline_fakeish_share", json_real(round4(s->baseline_fakeish)));
 	json_object_set_new(o, "newcomer_share", json_real(round4(s->newcomer_share)));
 	json_object_set_new(o, "batch_share", json_real(round4(s->batch_share)));
 	json_object_set_new(o, "baseline_batch_share", json_real(round4(s->baseline_batch)));
@@ -105,8 +106,8 @@ report_windows(const struct fg_plan *p)
 	size_t i;
 
 	for (i = 0; i < p->nwindows; i++) {
-		time_format_rfc3339(p->windows[i][0] * 86400, a);
-		time_format_rfc3339(p->windows[i][1] * 86400, b);
+		time_format_rfc3339(p->windows[i].first * 86400, a);
+		time_format_rfc3339(p->windows[i].last * 86400, b);
 		json_array_append_new(w, json_pack("[s#,s#]", a, (size_t)10, b, (size_t)10));
 	}
 	return w;
@@ -199,8 +200,8 @@ report_write_text(FILE *f, const struct fg_report *r, double min_score, int full
 	fprintf(f, "; %zu without enough evidence kept; %zu newcomers never planned)\n",
 	    p->below_score, p->newcomers);
 	for (i = 0; i < p->nwindows; i++) {
-		time_format_rfc3339(p->windows[i][0] * 86400, t);
-		time_format_rfc3339(p->windows[i][1] * 86400, start);
+		time_format_rfc3339(p->windows[i].first * 86400, t);
+		time_format_rfc3339(p->windows[i].last * 86400, start);
 		fprintf(f, "    made together: created %.10s to %.10s\n", t, start);
 	}
 	for (i = 0; i < p->n && i < FG_PLAN_SAMPLE; i++) {
