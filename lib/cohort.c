@@ -137,6 +137,24 @@ cohort_windows(const int64_t *days, size_t n, struct fg_window *w, size_t max)
 	return nw;
 }
 
+static int
+blank(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != '\f' &&
+		    *s != '\v')
+			return 0;
+	return 1;
+}
+
+unsigned
+cohort_look(const struct fg_profile *p)
+{
+	return (p->avatar_default == 1) | (p->bio != NULL && blank(p->bio)) << 1 |
+	    (p->display_name != NULL && blank(p->display_name)) << 2 |
+	    (p->posts_count == 0) << 3;
+}
+
 /* Appends s folded (ASCII case, runs of white space as one space, trimmed); its length. */
 static size_t
 fold(const char *s, char *out, size_t cap)

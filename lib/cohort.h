@@ -80,4 +80,12 @@ size_t		cohort_windows(const int64_t *days, size_t n, struct fg_window *, size_t
 #define FG_TEXT_KEY_MIN	12
 uint64_t	cohort_text_key(const struct fg_profile *);
 
+/*
+ * What a profile looks like at a glance, as a number below FG_LOOKS: default avatar, empty
+ * bio, no display name, no posts (each bit set when known and so). A vendor's batch shares
+ * its look; a person who happens to follow in the middle of it mostly does not.
+ */
+#define FG_LOOKS	16
+unsigned	cohort_look(const struct fg_profile *);
+
 #endif

@@ -44,6 +44,7 @@
 #define BLOCK_MAX_WIDTH	64
 #define BLOCK_CHANCE	0.01
 #define USUAL_FAKEISH	0.3	/* assumed when the spike does not say */
+#define LOOK_SHARE	0.05
 /*
  * In a poll where arrivals beyond the baseline outnumber the expected ones a hundred to one
  * and are as fake-scored as the cohort, odds are raised 19:1 (as if 95 % of the poll were
@@ -111,6 +112,7 @@ struct member {
 	int		 month;		/* creation month from 2000-01, -1 if unknown */
 	int		 young;		/* created less than FG_YOUNG before it followed */
 	int		 prior_ok;	/* in a dominated poll, above the lowered threshold */
+	unsigned	 look;		/* cohort_look */
 	unsigned	 ev;
 	struct fg_plan_sample why;
 };
@@ -141,6 +143,8 @@ struct drafting {
 	struct fg_neighbours	 nb;
 	/* the usual arrivals before the spike: how many, how many fake-looking */
 	size_t			 block_width;
+	/* how the members a score or the prior would plan look (cohort_look) */
+	double			 looks[FG_LOOKS], nlooks;
 	/* a drip's plan leaves out the bursts inside it */
 	int64_t			(*bursts)[2];
 	size_t			 nbursts;
@@ -343,6 +347,7 @@ cohort_one(struct drafting *dr, int64_t t, const char *id, const struct fg_profi
 			m->created = p->created_at;
 			m->score = rec->score;
 			m->text = cohort_text_key(p);
+			m->look = cohort_look(p);
 			m->month = creation_month(p->created_at);
 			m->young = p->created_at != FG_TIME_UNKNOWN &&
 			    t - p->created_at < FG_YOUNG;
@@ -553,6 +558,12 @@ keep(const struct drafting *dr, const struct member *m, int diluted)
 	/* A drip comes among weeks of organic arrivals: only batch evidence tells them apart. */
 	if (dr->spike->pattern == FG_DRIP)
 		return 0;
+	/*
+	 * On its score or the cohort prior, a member must also look like the batch it came
+	 * with: a look at least LOOK_SHARE of the cohort's fake-looking members share.
+	 */
+	if (dr->looks[m->look] < LOOK_SHARE * dr->nlooks)
+		return 0;
 	if (m->ev & FG_EV_SCORE)
 		return !diluted || (m->ev & FG_EV_BLOCK);
 	return m->prior_ok && (m->ev & FG_EV_BLOCK);
@@ -585,6 +596,11 @@ plan_draw(struct fg_txn *txn, const struct fg_model *model, const struct fg_poli
 	diluted = expected_false(spike) > 0.01 * (double)dr.nm;
 	if (rc == 0)
 		mark_windows(&dr);
+	for (i = 0; i < dr.nm; i++)
+		if ((dr.m[i].ev & FG_EV_SCORE) || dr.m[i].prior_ok) {
+			dr.looks[dr.m[i].look]++;
+			dr.nlooks++;
+		}
 	plan->ids = xreallocarray(NULL, dr.nm, sizeof(char *));
 	plan->why = xreallocarray(NULL, dr.nm, sizeof(*plan->why));
 	for (i = 0; i < dr.nm; i++) {

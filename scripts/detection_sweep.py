@@ -10,7 +10,10 @@ delivered within a day that were detected, median latency in polls, false inorga
 per account-month, and precision/recall of the final purge plans. Also: detection and plan
 recall per vendor style, the newcomer waves (called inorganic? their people planned?), and
 the real people who followed while an order was delivered that the plans would remove. With
---assert, exits 1 if one of the issue's targets is missed.
+--assert, exits 1 if a target is missed (each missed one is named): fast orders detected
+>= 95 %, median latency <= 2 polls, <= 0.25 false inorganic alarms per account-month, plan
+precision >= 0.995, fast-order plan recall >= 0.85, <= 0.5 % of newcomer-wave members and of
+real newcomers inside deliveries in any plan.
 
 Histories are simulated with --plain-text unless --hostile-text is given: the landed replay
 rejects lines with \\u0000 or texts over 4096 bytes, which would silently thin the histories.
@@ -189,13 +192,25 @@ def main():
             if s["false"] or s["genuine_planned"]:
                 print("seed", json.dumps(s))
     if "--assert" in sys.argv:
-        ok = (res["fast_detected_share"] is None or res["fast_detected_share"] >= 0.95) and \
-             (res["median_latency_polls"] is None or res["median_latency_polls"] <= 3) and \
-             res["false_inorganic_per_account_month"] <= 0.5 and \
-             (res["plan_precision_not_genuine"] is None or res["plan_precision_not_genuine"] >= 0.98) and \
-             (res["fast_order_plan_recall"] is None or res["fast_order_plan_recall"] >= 0.85)
-        sys.exit(0 if ok else 1)
-
+        def at_least(v, x): return v is None or v >= x
+        def at_most(v, x): return v is None or v <= x
+        within = res["genuine_inside_orders"]
+        targets = [
+            ("fast orders detected >= 0.95", at_least(res["fast_detected_share"], 0.95)),
+            ("median latency <= 2 polls", at_most(res["median_latency_polls"], 2)),
+            ("false inorganic <= 0.25 per account-month",
+             at_most(res["false_inorganic_per_account_month"], 0.25)),
+            ("plan precision >= 0.995", at_least(res["plan_precision_not_genuine"], 0.995)),
+            ("fast-order plan recall >= 0.85", at_least(res["fast_order_plan_recall"], 0.85)),
+            ("newcomer-wave members planned <= 0.5 %",
+             at_most(res["wave_members_planned_share"], 0.005)),
+            ("real newcomers inside deliveries planned <= 0.5 %",
+             at_most(within.get("new_planned_share"), 0.005)),
+        ]
+        for what, ok in targets:
+            if not ok:
+                print("target missed:", what)
+        sys.exit(0 if all(ok for _, ok in targets) else 1)
 
 if __name__ == "__main__":
     main()
