@@ -7,6 +7,7 @@
 
 #include "jsonscan.h"
 #include "log.h"
+#include "utf8.h"
 
 void
 jscan_init(struct jscan *js, const char *text, size_t len, char *buf, size_t cap)
@@ -139,31 +140,6 @@ hex4(const char *p, unsigned *v)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (< end), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned c = p[0];
-	size_t n, i;
-	unsigned cp;
-
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-	if ((size_t)(end - p) < n)
-		return 0;
-	cp = c & (0xff >> (n + 1));
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 static char *
 put_utf8(char *o, unsigned cp)
 {
@@ -192,6 +168,7 @@ jscan_string(struct jscan *js, const char **s, size_t *len)
 	const unsigned char *end = (const unsigned char *)js->end, *q;
 	char *out = js->buf + js->used, *o = out;
 	unsigned cp, lo;
+	uint32_t ucp;
 	size_t n;
 
 	ws(js);
@@ -215,7 +192,7 @@ jscan_string(struct jscan *js, const char **s, size_t *len)
 		if (*p < 0x20)
 			return jscan_fail(js, "control character in a string");
 		if (*p >= 0x80) {
-			if ((n = utf8_len(p, end)) == 0)
+			if ((n = utf8_decode(p, (size_t)(end - p), &ucp)) == 0)
 				return jscan_fail(js, "invalid UTF-8 in a string");
 			memcpy(o, p, n);
 			o += n;
