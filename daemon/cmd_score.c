@@ -14,6 +14,7 @@
 
 #include "cmd.h"
 #include "features.h"
+#include "jsonscan.h"
 #include "log.h"
 #include "model.h"
 #include "profile.h"
@@ -25,8 +26,8 @@
 
 /*
  * Reads input lines into one buffer that is reused for the whole run, so memory does not
- * grow with the input, and parses each into a profile. read(2) rather than stdio so that
- * a line is processed as soon as it arrives on a pipe.
+ * grow with the input, and parses each into a profile (jsonscan, as replay does: no tree).
+ * read(2) rather than stdio so that a line is processed as soon as it arrives on a pipe.
  */
 struct reader {
 	int		 fd;
@@ -36,7 +37,9 @@ struct reader {
 	int		 eof;
 	size_t		 lineno;
 	size_t		 nbad;
-	json_t		*obj;		/* the current line's JSON; owns the profile's strings */
+	char		*strs;		/* the line's decoded strings: the profile borrows them */
+	size_t		 strscap;
+	struct fg_arena	 text;		/* the line's normalized texts, likewise */
 };
 
 enum { LINE_OK, LINE_EOF, LINE_TOOLONG };
@@ -49,15 +52,18 @@ reader_open(struct reader *r, FILE *f, const char *path)
 	r->name = path == NULL || strcmp(path, "-") == 0 ? "<stdin>" : path;
 	r->cap = LINE_MAX_BYTES + 1 + READ_CHUNK;
 	r->buf = xmalloc(r->cap);
+	r->strscap = 2 * LINE_MAX_BYTES + 2;
+	r->strs = xmalloc(r->strscap);
 }
 
 static void
 reader_close(struct reader *r)
 {
-	json_decref(r->obj);
-	r->obj = NULL;
 	free(r->buf);
 	r->buf = NULL;
+	free(r->strs);
+	r->strs = NULL;
+	arena_free(&r->text);
 }
 
 /* Fills more of the buffer; 0 at end of input. */
@@ -141,14 +147,12 @@ reader_bad(struct reader *r, const char *msg)
 static int
 reader_next(struct reader *r, struct fg_profile *p)
 {
-	json_error_t jerr;
-	char *line, err[256];
+	struct jscan js;
+	char *line, err[256], msg[200];
 	size_t len, i;
 	int rc;
 
 	for (;;) {
-		json_decref(r->obj);
-		r->obj = NULL;
 		if ((rc = reader_line(r, &line, &len)) == LINE_EOF)
 			return 0;
 		if (rc == LINE_TOOLONG) {
@@ -160,17 +164,25 @@ reader_next(struct reader *r, struct fg_profile *p)
 			;
 		if (i == len)
 			continue;
-		if ((r->obj = json_loadb(line, len, 0, &jerr)) == NULL) {
-			snprintf(err, sizeof(err), "invalid JSON at column %d: %s", jerr.column,
-			    jerr.text);
+		jscan_init(&js, line, len, r->strs, r->strscap);
+		arena_reset(&r->text);
+		if (jscan_peek(&js) == JS_OBJECT) {
+			rc = profile_scan(&js, p, &r->text, msg, sizeof(msg));
+			if (rc != -1 && jscan_end(&js) == -1)
+				rc = -1;
+		} else
+			rc = jscan_skip(&js) == -1 || jscan_end(&js) == -1 ? -1 : 2;
+		if (rc == -1) {
+			snprintf(err, sizeof(err), "invalid JSON at %s", js.err);
 			reader_bad(r, err);
 			continue;
 		}
-		if (profile_from_json(r->obj, p, err, sizeof(err)) == -1) {
-			reader_bad(r, err);
-			continue;
-		}
-		return 1;
+		if (rc == 2)
+			reader_bad(r, "profile is not a JSON object");
+		else if (rc == 1)
+			reader_bad(r, msg);
+		else
+			return 1;
 	}
 }
 

@@ -57,17 +57,6 @@ set(struct fg_features *f, enum fg_feature i, double x)
 	f->known |= 1u << i;
 }
 
-/* A string that shows nothing to a reader: empty or only ASCII white space. */
-static int
-blank(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != '\f' &&
-		    *s != '\v')
-			return 0;
-	return 1;
-}
-
 /*
  * Longest digit run, length in characters (UTF-8 continuation bytes do not count) and
  * Shannon entropy over bytes, in one pass over the handle.
@@ -125,9 +114,9 @@ features_compute(const struct fg_profile *p, int64_t now, struct fg_features *f)
 	if (p->avatar_default != FG_UNKNOWN)
 		set(f, F_DEFAULT_AVATAR, p->avatar_default ? 1 : 0);
 	if (p->bio != NULL)
-		set(f, F_EMPTY_BIO, blank(p->bio));
+		set(f, F_EMPTY_BIO, profile_blank(p->bio));
 	if (p->display_name != NULL)
-		set(f, F_NO_DISPLAY_NAME, blank(p->display_name));
+		set(f, F_NO_DISPLAY_NAME, profile_blank(p->display_name));
 	if (p->created_at != FG_TIME_UNKNOWN && ref != FG_TIME_UNKNOWN) {
 		age = days_between(p->created_at, ref);
 		set(f, F_ACCOUNT_AGE, log1p(age));
@@ -156,9 +145,9 @@ features_compute(const struct fg_profile *p, int64_t now, struct fg_features *f)
 	if (p->last_post_at != FG_TIME_UNKNOWN && ref != FG_TIME_UNKNOWN)
 		set(f, F_DAYS_SINCE_POST, log1p(days_between(p->last_post_at, ref)));
 	if (p->url != NULL)
-		set(f, F_NO_URL, blank(p->url));
+		set(f, F_NO_URL, profile_blank(p->url));
 	if (p->location != NULL)
-		set(f, F_NO_LOCATION, blank(p->location));
+		set(f, F_NO_LOCATION, profile_blank(p->location));
 	if (p->handle != NULL)
 		handle_features(p->handle, f);
 	if (p->bot != FG_UNKNOWN)

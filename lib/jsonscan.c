@@ -224,8 +224,6 @@ jscan_string(struct jscan *js, const char **s, size_t *len)
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				p += 6;
 			}
-			if (cp == 0)
-				return jscan_fail(js, "\\u0000 is not allowed in a string");
 			o = put_utf8(o, cp);
 			break;
 		default:

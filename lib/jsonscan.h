@@ -1,9 +1,11 @@
 /*
  * A strict JSON reader over one text in memory that builds no tree: the caller walks objects
  * member by member and takes each value as the type it expects. Strings are decoded (escapes,
- * surrogate pairs) into a caller's buffer; invalid UTF-8, control characters, NUL, bad
- * numbers and trailing garbage are errors with the column. Replay reads its event lines with
- * it because building a jansson tree per line cost most of the time.
+ * surrogate pairs) into a caller's buffer, NUL-terminated; a string may hold NUL itself (from
+ * \u0000, which JSON allows), so its length is the one to use. Invalid UTF-8, unescaped
+ * control characters, bad numbers and trailing garbage are errors with the column. Replay and
+ * score read their lines with it because building a jansson tree per line cost most of the
+ * time.
  */
 #ifndef FG_JSONSCAN_H
 #define FG_JSONSCAN_H

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jsonin.h"
 #include "provider.h"
 #include "timeutil.h"
 
@@ -82,18 +83,18 @@ response_retry_after(const struct fg_response *r, int64_t now)
 static void
 error_text(const struct fg_response *r, char *buf, size_t len)
 {
-	json_t *o = json_loadb(r->body != NULL ? r->body : "", r->len, 0, NULL);
+	json_t *o = json_loadb(r->body != NULL ? r->body : "", r->len, FG_JSON_IN, NULL);
 	const char *s = NULL;
 
 	buf[0] = '\0';
 	if (json_is_object(o)) {
-		s = json_string_value(json_object_get(o, "message"));
+		s = jsonin_str(json_object_get(o, "message"));
 		if (s == NULL)
-			s = json_string_value(json_object_get(o, "detail"));
+			s = jsonin_str(json_object_get(o, "detail"));
 		if (s == NULL)
-			s = json_string_value(json_object_get(o, "error"));
+			s = jsonin_str(json_object_get(o, "error"));
 		if (s == NULL)
-			s = json_string_value(json_object_get(o, "title"));
+			s = jsonin_str(json_object_get(o, "title"));
 	}
 	if (s != NULL)
 		snprintf(buf, len, ": %.120s", s);
@@ -149,6 +150,7 @@ page_free(struct fg_page *p)
 {
 	json_decref(p->doc);
 	json_decref(p->extra);
+	arena_free(&p->text);
 	free(p->profiles);
 	free(p->cursor);
 	memset(p, 0, sizeof(*p));

@@ -29,6 +29,7 @@
 
 #include <jansson.h>
 
+#include "arena.h"
 #include "profile.h"
 
 #define FG_URL_MAX	2048
@@ -87,6 +88,7 @@ struct fg_account {
 struct fg_page {
 	json_t			*doc;		/* owns the strings the profiles borrow */
 	json_t			*extra;		/* hydration documents, likewise */
+	struct fg_arena		 text;		/* normalized texts the profiles point at */
 	struct fg_profile	*profiles;	/* newest follower first */
 	size_t			 n;
 	char			*cursor;	/* the next page, NULL at the end of the list */

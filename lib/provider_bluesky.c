@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jsonin.h"
 #include "provider.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -186,8 +187,8 @@ xrpc_error(const struct fg_response *r, char *name, size_t len)
 	name[0] = '\0';
 	if (r->body == NULL || r->len == 0)
 		return;
-	o = json_loadb(r->body, r->len, 0, NULL);
-	if ((s = json_string_value(json_object_get(o, "error"))) != NULL)
+	o = json_loadb(r->body, r->len, FG_JSON_IN, NULL);
+	if ((s = jsonin_str(json_object_get(o, "error"))) != NULL)
 		snprintf(name, len, "%s", s);
 	json_decref(o);
 }
@@ -223,7 +224,8 @@ body_object(const struct fg_response *r, const char *what, enum fg_presult *res,
 	json_error_t je;
 	json_t *o;
 
-	o = json_loadb(r->body != NULL ? r->body : "", r->body != NULL ? r->len : 0, 0, &je);
+	o = json_loadb(r->body != NULL ? r->body : "", r->body != NULL ? r->len : 0,
+	    FG_JSON_IN, &je);
 	if (o == NULL) {
 		if (json_error_code(&je) == json_error_premature_end_of_input) {
 			snprintf(err, errlen, "%s: body truncated at byte %d", what, je.position);
@@ -266,13 +268,13 @@ json_kind(const json_t *v)
 }
 
 /*
- * One string member of a Bluesky object into a normalized profile key, validated by the
- * profile module (length, NUL). Absent or null leaves the key unknown; required says absent
- * is an error. ctx names the element ("followers page: followers[3]").
+ * One string member of a Bluesky object into a normalized profile key, through the profile
+ * module (ids checked, texts normalized into a). Absent or null leaves the key unknown;
+ * required says absent is an error. ctx names the element ("followers page: followers[3]").
  */
 static int
 take_string(const json_t *o, const char *wire, const char *key, int required,
-    struct fg_profile *p, const char *ctx, char *err, size_t errlen)
+    struct fg_profile *p, struct fg_arena *a, const char *ctx, char *err, size_t errlen)
 {
 	const json_t *v = json_object_get(o, wire);
 	char msg[160];
@@ -288,7 +290,7 @@ take_string(const json_t *o, const char *wire, const char *key, int required,
 		return -1;
 	}
 	if (profile_field_string(p, profile_field(key, strlen(key)), json_string_value(v),
-	    json_string_length(v), msg, sizeof(msg)) == -1) {
+	    json_string_length(v), a, msg, sizeof(msg)) == -1) {
 		snprintf(err, errlen, "%s.%s: %s", ctx, wire, msg);
 		return -1;
 	}
@@ -321,10 +323,12 @@ take_count(const json_t *o, const char *wire, const char *key, struct fg_profile
 /*
  * Maps the members that ProfileView and ProfileViewDetailed share. createdAt is written by
  * the account's own client, so an odd date (1970, 2999) is a property of that one account,
- * not a broken server: it stays unknown rather than failing the whole page.
+ * not a broken server: it stays unknown rather than failing the account. On failure p->id is
+ * the account's DID if that much could be read, else NULL.
  */
 static int
-view_map(const json_t *o, struct fg_profile *p, const char *ctx, char *err, size_t errlen)
+view_map(const json_t *o, struct fg_profile *p, struct fg_arena *a, const char *ctx, char *err,
+    size_t errlen)
 {
 	const json_t *v;
 	char msg[160];
@@ -334,15 +338,16 @@ view_map(const json_t *o, struct fg_profile *p, const char *ctx, char *err, size
 		snprintf(err, errlen, "%s: expected an object, not %s", ctx, json_kind(o));
 		return -1;
 	}
-	if (take_string(o, "did", "id", 1, p, ctx, err, errlen) == -1)
+	if (take_string(o, "did", "id", 1, p, a, ctx, err, errlen) == -1)
 		return -1;
 	if (!is_did(p->id, strlen(p->id))) {
+		p->id = NULL;
 		snprintf(err, errlen, "%s.did: not a DID", ctx);
 		return -1;
 	}
-	if (take_string(o, "handle", "handle", 1, p, ctx, err, errlen) == -1 ||
-	    take_string(o, "displayName", "display_name", 0, p, ctx, err, errlen) == -1 ||
-	    take_string(o, "description", "bio", 0, p, ctx, err, errlen) == -1)
+	if (take_string(o, "handle", "handle", 1, p, a, ctx, err, errlen) == -1 ||
+	    take_string(o, "displayName", "display_name", 0, p, a, ctx, err, errlen) == -1 ||
+	    take_string(o, "description", "bio", 0, p, a, ctx, err, errlen) == -1)
 		return -1;
 	/* No avatar blob means no avatar key at all; there is no placeholder URL (4.2). */
 	v = json_object_get(o, "avatar");
@@ -363,7 +368,7 @@ view_map(const json_t *o, struct fg_profile *p, const char *ctx, char *err, size
 		}
 		/* On error it stays unknown, see above. */
 		(void)profile_field_string(p, profile_field("created_at", 10),
-		    json_string_value(v), json_string_length(v), msg, sizeof(msg));
+		    json_string_value(v), json_string_length(v), a, msg, sizeof(msg));
 	}
 	/*
 	 * Bluesky has no self-declared bot flag in ProfileView (PLATFORMS.md 4.2), so bot stays
@@ -507,7 +512,7 @@ bsky_parse_resolve(struct fg_account *a, const struct fg_response *r, char *err,
 	if ((doc = body_object(r, W_RESOLVE, &res, err, errlen)) == NULL)
 		return res;
 	profile_init(&p);
-	if (take_string(doc, "did", "id", 1, &p, W_RESOLVE, err, errlen) == -1 ||
+	if (take_string(doc, "did", "id", 1, &p, NULL, W_RESOLVE, err, errlen) == -1 ||
 	    take_count(doc, "followersCount", "followers_count", &p, W_RESOLVE, err,
 	    errlen) == -1)
 		res = FG_P_FATAL;
@@ -566,6 +571,7 @@ bsky_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t
     struct fg_page *page, char *err, size_t errlen)
 {
 	struct fg_profile *profiles = NULL;
+	struct fg_arena text = { NULL, 0 };
 	const json_t *list, *v;
 	const char *cursor = NULL, *key = "followers", *what = W_PAGE;
 	enum fg_presult res;
@@ -600,9 +606,9 @@ bsky_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t
 			    json_kind(v));
 			goto out;
 		}
-		if (json_string_length(v) > BSKY_CURSOR_MAX) {
-			snprintf(err, errlen, "%s: cursor: longer than %d bytes", what,
-			    BSKY_CURSOR_MAX);
+		if (json_string_length(v) > BSKY_CURSOR_MAX || jsonin_str(v) == NULL) {
+			snprintf(err, errlen, "%s: cursor: longer than %d bytes or holding NUL",
+			    what, BSKY_CURSOR_MAX);
 			goto out;
 		}
 		/* An empty cursor would ask for the first page again: the list has ended. */
@@ -613,11 +619,13 @@ bsky_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t
 	profiles = xcalloc(n, sizeof(*profiles));
 	for (i = 0; i < n; i++) {
 		snprintf(ctx, sizeof(ctx), "%s: %s[%zu]", what, key, i);
-		if (view_map(json_array_get(list, i), &profiles[i], ctx, err, errlen) == -1)
+		if (view_map(json_array_get(list, i), &profiles[i], &text, ctx, err,
+		    errlen) == -1)
 			goto out;
 		profiles[i].observed_at = now;
 	}
 	page_free(page);
+	page->text = text;
 	page->doc = doc;
 	page->profiles = profiles;
 	page->n = n;
@@ -627,6 +635,7 @@ bsky_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t
 	return FG_P_OK;
 out:
 	free(profiles);
+	arena_free(&text);
 	json_decref(doc);
 	return res;
 }
@@ -705,7 +714,8 @@ bsky_parse_hydrate(const struct fg_response *r, struct fg_page *page, size_t fro
 		memcpy(tmp, page->profiles + from, n * sizeof(*tmp));
 	for (i = 0; i < json_array_size(list); i++) {
 		snprintf(ctx, sizeof(ctx), "%s: profiles[%zu]", W_HYDRATE, i);
-		if (view_map(json_array_get(list, i), &d, ctx, err, errlen) == -1 ||
+		if (view_map(json_array_get(list, i), &d, &page->text, ctx, err,
+		    errlen) == -1 ||
 		    take_count(json_array_get(list, i), "followersCount", "followers_count", &d,
 		    ctx, err, errlen) == -1 ||
 		    take_count(json_array_get(list, i), "followsCount", "following_count", &d,

@@ -25,8 +25,7 @@ t=$(sed -n "${mid}p" "$T/order.jsonl" | sed 's/.*"t":"\([^"]*\)".*/\1/')
 	echo '{"t":"'"$t"'","watch":"brand","type":"follow","profile":{"id":"x2","followers_count":-5}}'
 	echo '{"t":"'"$t"'","watch":"brand","type":"follow","profile":{"id":"x3","created_at":"yesterday"}}'
 	printf '{"t":"%s","watch":"brand","type":"follow","profile":{"id":"x4","bio":"\xff\xfe"}}\n' "$t"
-	printf '{"t":"%s","watch":"brand","type":"follow","profile":{"id":"x5","bio":"%s"}}\n' "$t" \
-	    "$(head -c 5000 /dev/zero | tr '\0' a)"
+	echo '{"t":"'"$t"'","watch":"brand","type":"follow","profile":{"id":"x5\u0000"}}'
 	echo '{"t":"2000-01-01T00:00:00Z","watch":"brand","type":"count","followers_count":1}'
 	echo '{"t":"'"$t"'","watch":"brand","type":"retweet"}'
 	echo '{"t":"'"$t"'","watch":"bad name!","type":"count","followers_count":1}'
@@ -36,15 +35,15 @@ t=$(sed -n "${mid}p" "$T/order.jsonl" | sed 's/.*"t":"\([^"]*\)".*/\1/')
 "$FG" replay "$bad" > "$T/bad.out" 2> "$T/bad.err"
 rc=$?
 check "replay exits 1 when lines were rejected" test "$rc" -eq 1
-check "every bad line is reported" test "$(grep -c "^$bad:[0-9]*: " "$T/bad.err")" -eq 10
+check "every bad line is reported" test "$(grep -c "^followguard: $bad:[0-9]*: " "$T/bad.err")" -eq 10
 for l in 1 2 3 4 5 6 7 8 9 10; do
-	check "bad line $l named by number" grep -q "^$bad:$((mid + l)): " "$T/bad.err"
+	check "bad line $l named by number" grep -q "^followguard: $bad:$((mid + l)): " "$T/bad.err"
 done
 check "invalid JSON explained" grep -q "invalid JSON" "$T/bad.err"
 check "wrong id type explained" grep -q '"id": expected a string' "$T/bad.err"
 check "negative count explained" grep -q "followers_count.*out of range" "$T/bad.err"
 check "bad time explained" grep -q "not an RFC 3339 time" "$T/bad.err"
-check "long string explained" grep -q "longer than" "$T/bad.err"
+check "an id holding NUL explained" grep -q '"id": holds a control character' "$T/bad.err"
 check "time order explained" grep -q "earlier than the event before" "$T/bad.err"
 check "unknown type explained" grep -q 'unknown event type "retweet"' "$T/bad.err"
 check "the rest is processed: the purchase is still found" grep -q '"kind":"inorganic"' "$T/bad.out"
@@ -52,6 +51,41 @@ check "the rest is processed: the purchase is still found" grep -q '"kind":"inor
 check "clean history exits 0" test $? -eq 0
 check "bad lines change nothing else" cmp -s <(grep purge_plan "$T/good.out" | tail -1) \
     <(grep purge_plan "$T/bad.out" | tail -1)
+
+# Text as platforms send it: the newest follower of the purchase has a bio of \u0000, control
+# characters and 10 KB, and a display name of \u0000 alone. Its line is kept, the purchase
+# found as before, and that follower planned like the others.
+python3 - "$T/order.jsonl" "$T/hostile.jsonl" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+for i, l in enumerate(lines):
+    e = json.loads(l)
+    if e.get("src", "").startswith("order:"):
+        p = e["profile"]
+        p["bio"] = "\u0000\u001b[2J\u0085\u007f" + "x" * 10240
+        p["display_name"] = "\u0000"
+        lines[i] = json.dumps(e)
+        open(sys.argv[2] + ".id", "w").write(p["id"])
+        break
+open(sys.argv[2], "w").write("\n".join(lines) + "\n")
+PY
+hid=$(cat "$T/hostile.jsonl.id")
+"$FG" replay "$T/hostile.jsonl" > "$T/hostile.out" 2> "$T/hostile.err"
+check "a history with \\u0000 and a 10 KB bio replays without a rejected line" test $? -eq 0
+check "replay is quiet about it" test ! -s "$T/hostile.err"
+check "the purchase is still inorganic" has "$T/hostile.out" '"kind":"inorganic"'
+check "the follower with that text is planned ($hid)" \
+    bash -c "grep purge_plan '$T/hostile.out' | tail -1 | grep -q '\"$hid\"'"
+"$FG" replay --db "$T/hdb" "$T/hostile.jsonl" > /dev/null
+cat > "$T/hdb.yaml" <<YAML
+state_dir: $T/hdb
+YAML
+"$FG" followers brand -c "$T/hdb.yaml" --csv > "$T/hostile.csv"
+"$FG" followers brand -c "$T/hdb.yaml" > "$T/hostile.table"
+check "the follower is stored" grep -q "^$hid," "$T/hostile.csv"
+check "no control character in the followers table or CSV" \
+    python3 -c 'import re, sys; sys.exit(any(re.search(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]", open(f, encoding="utf-8").read()) for f in sys.argv[1:]))' \
+    "$T/hostile.csv" "$T/hostile.table"
 
 # The purchase: an inorganic spike, a purge plan, and the plan is precise.
 check "inorganic spike reported" has "$T/good.out" '"kind":"inorganic".*"event":"spike"'

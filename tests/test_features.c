@@ -20,15 +20,17 @@ static void
 compute(const char *json, int64_t now, struct fg_features *f)
 {
 	struct fg_profile p;
+	struct fg_arena a = { NULL, 0 };
 	json_error_t jerr;
 	char err[256];
 	json_t *o;
 
-	o = json_loads(json, 0, &jerr);
+	o = json_loads(json, JSON_ALLOW_NUL, &jerr);
 	assert_non_null(o);
-	assert_int_equal(profile_from_json(o, &p, err, sizeof(err)), 0);
+	assert_int_equal(profile_from_json(o, &p, &a, err, sizeof(err)), 0);
 	features_compute(&p, now, f);
 	json_decref(o);
+	arena_free(&a);
 }
 
 static void

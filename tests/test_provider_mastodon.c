@@ -304,7 +304,7 @@ test_page_note_html(void **state)
 	} cases[] = {
 		{ "\"<p>Hello &amp; welcome<br />line two &lt;3 &gt; &quot;q&quot; &#39;s&#39;"
 		  "</p><p>second</p>\"",
-		  "Hello & welcome\nline two <3 > \"q\" 's'\n\nsecond" },
+		  "Hello & welcome line two <3 > \"q\" 's'  second" },
 		{ "\"<p>&#233;t&#xE9; &#x1F600; &#128512;</p>\"",
 		  "\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80 \xf0\x9f\x98\x80" },
 		/* Mastodon's mention and link markup: the text comes back whole. */
@@ -320,7 +320,10 @@ test_page_note_html(void **state)
 		  "a &unknown; b &amp c &#; d \xef\xbf\xbd e \xef\xbf\xbd f \xef\xbf\xbd 1 < 2" },
 		{ "\"<p></p>\"", "" },
 		{ "\"<br><br><br><br>x<br>\"", "x" },
-		{ "\"<p>a</p><p></p><p></p><p>b</p>\"", "a\n\nb" },
+		{ "\"<p>a</p><p></p><p></p><p>b</p>\"", "a  b" },
+		/* Text is normalized as everywhere: controls never reach the profile. */
+		{ "\"a\\u0000b\\u0001c\\td\\u007fe\\u0085f\"",
+		  "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c d\xef\xbf\xbd" "e\xef\xbf\xbd" "f" },
 		{ "\"x<img alt=\\\"a > b\\\" src=\\\"y\\\">y\"", "xy" },
 		{ "\"caf\\u00e9 &nbsp;ok\"", "caf\xc3\xa9  ok" },
 	};
@@ -426,7 +429,7 @@ test_page_malformed(void **state)
 		{ "[{\"id\":\"1\"},7]", FG_P_FATAL, "element 1", "not an integer" },
 		{ "[{\"id\":23634}]", FG_P_FATAL, "element 0", "id: expected a string" },
 		{ "[{\"acct\":\"a\"}]", FG_P_FATAL, "element 0", "id: missing" },
-		{ "[{\"id\":\"\"}]", FG_P_FATAL, "element 0", "id: 0 bytes" },
+		{ "[{\"id\":\"\"}]", FG_P_FATAL, "element 0", "id: empty" },
 		{ "[{\"id\":\"1\",\"following_count\":1.5}]", FG_P_FATAL, "following_count",
 		  "not a number" },
 		{ "[{\"id\":\"1\",\"statuses_count\":true}]", FG_P_FATAL, "statuses_count",
@@ -453,7 +456,8 @@ test_page_malformed(void **state)
 		  "expected an object" },
 		{ "[{\"id\":\"1\",\"followers_count\":99999999999999999999999}]", FG_P_FATAL,
 		  "followers page", "malformed" },
-		{ "[{\"id\":\"a\\u0000b\"}]", FG_P_FATAL, "followers page", "malformed" },
+		{ "[{\"id\":\"a\\u0000b\"}]", FG_P_FATAL, "element 0",
+		  "id: holds a control character" },
 	};
 	struct fg_page page;
 	char err[256];

@@ -413,7 +413,7 @@ test_page_profile_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "handle")), "ada");
 	assert_int_equal(json_integer_value(json_object_get(o, "posts_count")), 15022);
 	assert_true(json_is_true(json_object_get(o, "locked")));
-	assert_int_equal(profile_from_json(o, &back, err, sizeof(err)), 0);
+	assert_int_equal(profile_from_json(o, &back, &pg.text, err, sizeof(err)), 0);
 	assert_int_equal(back.created_at, pg.profiles[1].created_at);
 	json_decref(o);
 	page_free(&pg);

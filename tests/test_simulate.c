@@ -99,6 +99,7 @@ struct check {
 	int64_t	 count;		/* initial + follows - unfollows */
 	int64_t	 initial, follows, unfollows, counts, fakes;
 	const char *watch;
+	struct fg_arena text;
 };
 
 static void
@@ -123,7 +124,7 @@ check_line(json_t *o, void *arg)
 	assert_non_null(type);
 	if (strcmp(type, "follow") == 0) {
 		prof = json_object_get(o, "profile");
-		if (profile_from_json(prof, &p, err, sizeof(err)) == -1)
+		if (profile_from_json(prof, &p, &c->text, err, sizeof(err)) == -1)
 			fail_msg("bad profile: %s", err);
 		assert_true(p.label == FG_LABEL_FAKE || p.label == FG_LABEL_GENUINE);
 		assert_int_equal(p.observed_at, t);
@@ -182,6 +183,7 @@ test_format(void **state)
 	assert_true(c.follows > 0);
 	assert_true(c.unfollows > 0);
 	assert_true(c.fakes > 0);
+	arena_free(&c.text);
 	/* At least one of each random kind is forced by default. */
 	assert_non_null(strstr(h.truth, "\"kind\":\"viral\""));
 	assert_non_null(strstr(h.truth, "\"kind\":\"order\""));
