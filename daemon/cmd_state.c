@@ -467,6 +467,10 @@ cmd_status(int argc, char **argv)
 				    (long long)json_integer_value(json_object_get(rl, "remaining")),
 				    (long long)json_integer_value(json_object_get(rl, "limit")));
 			putchar('\n');
+			if (json_integer_value(json_object_get(w, "unreadable_followers")) > 0)
+				printf("%-16s %lld unreadable followers left out (the daemon's log "
+				    "names them)\n", "", (long long)json_integer_value(
+				    json_object_get(w, "unreadable_followers")));
 		}
 	}
 	json_decref(res);

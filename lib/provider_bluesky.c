@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "jsonin.h"
+#include "log.h"
 #include "provider.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -563,21 +564,22 @@ bsky_following(const struct fg_account *a, const char *cursor, struct fg_request
 
 /*
  * {"subject": ProfileView, "followers": [ProfileView...], "cursor"?: string}, or getFollows'
- * answer, the same with "follows" for "followers". The page is replaced only when the whole
- * body is valid, so a bad page never leaves half a list.
+ * answer, the same with "follows" for "followers". A ProfileView that cannot be read is left
+ * out (page_skip); the page is replaced only when the body around them is valid, so a bad
+ * page never leaves half a list.
  */
 static enum fg_presult
 bsky_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t now,
     struct fg_page *page, char *err, size_t errlen)
 {
 	struct fg_profile *profiles = NULL;
-	struct fg_arena text = { NULL, 0 };
-	const json_t *list, *v;
+	struct fg_page pg;
+	const json_t *list, *v, *e;
 	const char *cursor = NULL, *key = "followers", *what = W_PAGE;
 	enum fg_presult res;
-	char ctx[64];
+	char ctx[64], why[240];
 	json_t *doc;
-	size_t i, n = 0;
+	size_t i, k, n = 0;
 
 	(void)a;
 	err[0] = '\0';
@@ -615,27 +617,29 @@ bsky_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t
 		if (json_string_length(v) > 0)
 			cursor = json_string_value(v);
 	}
+	memset(&pg, 0, sizeof(pg));
 	n = json_array_size(list);
 	profiles = xcalloc(n, sizeof(*profiles));
-	for (i = 0; i < n; i++) {
+	for (i = k = 0; i < n; i++) {
+		e = json_array_get(list, i);
 		snprintf(ctx, sizeof(ctx), "%s: %s[%zu]", what, key, i);
-		if (view_map(json_array_get(list, i), &profiles[i], &text, ctx, err,
-		    errlen) == -1)
-			goto out;
-		profiles[i].observed_at = now;
+		if (view_map(e, &profiles[k], &pg.text, ctx, why, sizeof(why)) == -1) {
+			page_skip(&pg, profiles[k].id, json_object_get(e, "did"), why);
+			continue;
+		}
+		profiles[k++].observed_at = now;
 	}
 	page_free(page);
-	page->text = text;
+	*page = pg;
 	page->doc = doc;
 	page->profiles = profiles;
-	page->n = n;
+	page->n = k;
 	page->cursor = cursor != NULL ? xstrdup(cursor) : NULL;
 	/* ProfileView carries no counts: getProfiles supplies them (4.2). */
 	page->needs_hydration = 1;
 	return FG_P_OK;
 out:
 	free(profiles);
-	arena_free(&text);
 	json_decref(doc);
 	return res;
 }
@@ -681,9 +685,10 @@ hydrate_merge(struct fg_profile *p, const struct fg_profile *d)
 
 /*
  * {"profiles": [ProfileViewDetailed...]}, matched to the page by DID. An account the server
- * leaves out (deleted, taken down, deactivated) keeps unknown counts: unknown, not zero.
+ * leaves out (deleted, taken down, deactivated) keeps unknown counts: unknown, not zero; so
+ * does one whose detailed view cannot be read (it is logged, and its follower kept as listed).
  * The document joins page->extra, since the profiles now borrow its strings; the profiles are
- * changed only when the whole answer is valid.
+ * changed only when the answer around them is valid.
  */
 static enum fg_presult
 bsky_parse_hydrate(const struct fg_response *r, struct fg_page *page, size_t from, size_t n,
@@ -692,7 +697,7 @@ bsky_parse_hydrate(const struct fg_response *r, struct fg_page *page, size_t fro
 	struct fg_profile *tmp = NULL, d;
 	const json_t *list;
 	enum fg_presult res;
-	char ctx[80];
+	char ctx[80], why[240];
 	json_t *doc;
 	size_t i, j;
 
@@ -714,15 +719,18 @@ bsky_parse_hydrate(const struct fg_response *r, struct fg_page *page, size_t fro
 		memcpy(tmp, page->profiles + from, n * sizeof(*tmp));
 	for (i = 0; i < json_array_size(list); i++) {
 		snprintf(ctx, sizeof(ctx), "%s: profiles[%zu]", W_HYDRATE, i);
-		if (view_map(json_array_get(list, i), &d, &page->text, ctx, err,
-		    errlen) == -1 ||
+		if (view_map(json_array_get(list, i), &d, &page->text, ctx, why,
+		    sizeof(why)) == -1 ||
 		    take_count(json_array_get(list, i), "followersCount", "followers_count", &d,
-		    ctx, err, errlen) == -1 ||
+		    ctx, why, sizeof(why)) == -1 ||
 		    take_count(json_array_get(list, i), "followsCount", "following_count", &d,
-		    ctx, err, errlen) == -1 ||
+		    ctx, why, sizeof(why)) == -1 ||
 		    take_count(json_array_get(list, i), "postsCount", "posts_count", &d,
-		    ctx, err, errlen) == -1)
-			goto out;
+		    ctx, why, sizeof(why)) == -1) {
+			log_warnx("bluesky: %s (%s); its counts stay unknown", why,
+			    d.id != NULL ? d.id : "no usable DID");
+			continue;
+		}
 		for (j = 0; j < n; j++)
 			if (strcmp(tmp[j].id, d.id) == 0)
 				hydrate_merge(&tmp[j], &d);

@@ -19,8 +19,10 @@
  *   2000-2200 become unknown rather than failing the page: they are bad values, not a
  *   misunderstood format. Texts go through profile_text (normalized, cut to their bound).
  *
- * Anything of the wrong type fails the whole page (FG_P_FATAL): the daemon stores nothing it
- * half understood. A truncated body is FG_P_RETRY: it is nearly always a transfer problem.
+ * An Account that cannot be read (its id missing or unusable, a member of the wrong type) is
+ * left out of the page (page_skip): the daemon stores nothing it half understood, and one
+ * account cannot hide the others. A page that is not an array of objects fails whole
+ * (FG_P_FATAL); a truncated body is FG_P_RETRY: it is nearly always a transfer problem.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -1047,8 +1049,8 @@ mastodon_parse_page(const struct fg_account *a, const struct fg_response *r, int
 	struct elem e;
 	enum fg_presult res;
 	json_t *doc;
-	char *cursor = NULL, msg[200];
-	size_t i, n;
+	char *cursor = NULL, msg[200], why[240];
+	size_t i, n, k;
 
 	err[0] = '\0';
 	memset(page, 0, sizeof(*page));
@@ -1070,13 +1072,16 @@ mastodon_parse_page(const struct fg_account *a, const struct fg_response *r, int
 	e.text = &page->text;
 	e.msg = msg;
 	e.msglen = sizeof(msg);
-	for (i = 0; i < n; i++) {
+	for (i = k = 0; i < n; i++) {
 		e.obj = json_array_get(doc, i);
-		if (account_map(&e, now, &profiles[i]) == -1) {
-			/* Indexes count from 0, as in the JSON array. */
-			snprintf(err, errlen, "%s: element %zu: %s", W_PAGE, i, msg);
-			goto fail;
+		if (account_map(&e, now, &profiles[k]) == 0) {
+			k++;
+			continue;
 		}
+		/* Indexes count from 0, as in the JSON array. */
+		snprintf(why, sizeof(why), "%s: element %zu: %s", W_PAGE, i, msg);
+		page_skip(page, profiles[k].id, json_object_get(e.obj, "id"), why);
+		redact(page->skips[page->nskips - 1].why, a);
 	}
 	/* GoToSocial and Akkoma link onwards from any non-empty page: an empty one ends it. */
 	if (n > 0 && link_cursor(r, &cursor, msg, sizeof(msg)) == -1) {
@@ -1085,7 +1090,7 @@ mastodon_parse_page(const struct fg_account *a, const struct fg_response *r, int
 	}
 	page->doc = doc;
 	page->profiles = profiles;
-	page->n = n;
+	page->n = k;
 	page->cursor = cursor;
 	page->needs_hydration = 0;
 	return FG_P_OK;

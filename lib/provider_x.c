@@ -689,18 +689,19 @@ out:
  * {"data":[User...],"meta":{"result_count":N,"next_token":"..."},"errors":[...]}. The list
  * is empty when data is absent and result_count is 0. A reply with errors and no data is a
  * failure, not an empty list: read as "no followers left" it would make a reconcile pass
- * drop the whole audience. A following page has the same shape and is parsed here too; the
- * messages then still say "followers page" (the two answers cannot be told apart).
+ * drop the whole audience. A User that cannot be read is left out (page_skip). A following
+ * page has the same shape and is parsed here too; the messages then still say "followers
+ * page" (the two answers cannot be told apart).
  */
 static enum fg_presult
 x_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t now,
     struct fg_page *pg, char *err, size_t errlen)
 {
 	const char *what = WHAT_PAGE, *tok;
-	const json_t *data, *meta, *errors, *count, *next;
+	const json_t *data, *meta, *errors, *count, *next, *u;
 	enum fg_presult res;
-	char text[160];
-	size_t i, n;
+	char text[160], why[240];
+	size_t i, k, n;
 
 	(void)a;
 	memset(pg, 0, sizeof(*pg));
@@ -770,11 +771,15 @@ x_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t no
 
 	if (n > 0)
 		pg->profiles = xcalloc(n, sizeof(*pg->profiles));
-	for (i = 0; i < n; i++)
-		if (x_user(json_array_get(data, i), i, now, &pg->profiles[i], &pg->text, what,
-		    err, errlen) == -1)
-			goto fatal;
-	pg->n = n;
+	for (i = k = 0; i < n; i++) {
+		u = json_array_get(data, i);
+		if (x_user(u, i, now, &pg->profiles[k], &pg->text, what, why,
+		    sizeof(why)) == 0)
+			k++;
+		else
+			page_skip(pg, pg->profiles[k].id, json_object_get(u, "id"), why);
+	}
+	pg->n = k;
 	if (next != NULL && !json_is_null(next))
 		pg->cursor = xstrdup(json_string_value(next));
 	pg->needs_hydration = 0;
