@@ -64,6 +64,7 @@ for i, l in enumerate(lines):
         p = e["profile"]
         p["bio"] = "\u0000\u001b[2J\u0085\u007f" + "x" * 10240
         p["display_name"] = "\u0000"
+        p["handle"] = 'x,y"z\u0000a' + "\u00e9" * 20
         lines[i] = json.dumps(e)
         open(sys.argv[2] + ".id", "w").write(p["id"])
         break
@@ -83,6 +84,16 @@ YAML
 "$FG" followers brand -c "$T/hdb.yaml" --csv > "$T/hostile.csv"
 "$FG" followers brand -c "$T/hdb.yaml" > "$T/hostile.table"
 check "the follower is stored" grep -q "^$hid," "$T/hostile.csv"
+check "CSV cells with a comma or a quote are quoted" python3 -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
+h = [r for r in rows if r[0] == sys.argv[2]]
+sys.exit(not (all(len(r) == 6 for r in rows) and len(h) == 1 and
+              h[0][1] == "x,y\"z\ufffda" + "\u00e9" * 20))' "$T/hostile.csv" "$hid"
+check "the table cuts the handle between characters" python3 -c '
+import sys
+t = open(sys.argv[1], "rb").read().decode("utf-8")	# strict: no character cut in half
+sys.exit("x,y\"z\ufffda" + "\u00e9" * 10 + " " not in t)' "$T/hostile.table"
 check "no control character in the followers table or CSV" \
     python3 -c 'import re, sys; sys.exit(any(re.search(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]", open(f, encoding="utf-8").read()) for f in sys.argv[1:]))' \
     "$T/hostile.csv" "$T/hostile.table"
