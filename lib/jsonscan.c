@@ -86,9 +86,45 @@ jscan_object_begin(struct jscan *js)
 	return 0;
 }
 
+/*
+ * The end of the run of bytes at p that a string holds as they are: up to the first '"',
+ * '\\', control or non-ASCII byte. Eight bytes are checked at a time: most text is plain.
+ */
+static const unsigned char *
+plain_run(const unsigned char *p, const unsigned char *end)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
+	uint64_t w, q, b, m;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		/*
+		 * A zero byte in q or b, a byte below 0x20 or one from 0x80 up sets its top bit.
+		 * Borrows can set a later byte's too, never an earlier one's: the lowest bit set
+		 * is the first byte that ends the run (bytes load little-endian).
+		 */
+		m = (((q - ones) & ~q) | ((b - ones) & ~b) | (w - ones * 0x20) | w) & high;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if (m != 0)
+			return p + (__builtin_ctzll(m) >> 3);
+#else
+		if (m != 0)
+			break;	/* borrows run the other way: the byte loop finds it */
+#endif
+		p += 8;
+	}
+	while (p < end && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x80)
+		p++;
+	return p;
+}
+
 int
 jscan_object_next(struct jscan *js, const char **key, size_t *len)
 {
+	const unsigned char *k, *q;
+
 	ws(js);
 	if (js->p < js->end && *js->p == '}' && js->first[js->depth - 1]) {
 		js->p++;
@@ -108,7 +144,14 @@ jscan_object_next(struct jscan *js, const char **key, size_t *len)
 	}
 	if (js->p == js->end || *js->p != '"')
 		return jscan_fail(js, "expected a member name string");
-	if (jscan_string(js, key, len) == -1)
+	/* A name without escapes is used where it is: no copy. */
+	k = (const unsigned char *)js->p + 1;
+	q = plain_run(k, (const unsigned char *)js->end);
+	if (q < (const unsigned char *)js->end && *q == '"') {
+		*key = (const char *)k;
+		*len = (size_t)(q - k);
+		js->p = (const char *)q + 1;
+	} else if (jscan_string(js, key, len) == -1)
 		return -1;
 	ws(js);
 	if (js->p == js->end || *js->p != ':')
@@ -179,8 +222,7 @@ jscan_string(struct jscan *js, const char **s, size_t *len)
 		return jscan_fail(js, "string buffer too small");
 	for (;;) {
 		/* Copy the plain run in one go. */
-		for (q = p; q < end && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80; q++)
-			;
+		q = plain_run(p, end);
 		memcpy(o, p, (size_t)(q - p));
 		o += q - p;
 		p = q;

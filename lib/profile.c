@@ -164,14 +164,47 @@ static const struct profile_field fields[] = {
 const struct profile_field *
 profile_field(const char *key, size_t len)
 {
-	size_t i;
+	int i;
 
-	/* Called for every key of every follower read: length and first byte first. */
-	for (i = 0; i < NFIELDS; i++)
-		if (fields[i].klen == len && fields[i].key[0] == key[0] &&
-		    memcmp(fields[i].key, key, len) == 0)
-			return &fields[i];
-	return NULL;
+	/*
+	 * Called for every key of every follower read: the length and a byte or two pick the
+	 * one candidate (indexes into fields[] above), then the whole name is compared.
+	 */
+	switch (len) {
+	case 2:
+		i = 0;
+		break;
+	case 3:
+		i = key[0] == 'u' ? 4 : key[1] == 'i' ? 3 : 15;
+		break;
+	case 5:
+		i = 18;
+		break;
+	case 6:
+		i = key[0] == 'h' ? 1 : 17;
+		break;
+	case 8:
+		i = key[0] == 'l' ? 5 : 16;
+		break;
+	case 10:
+		i = 6;
+		break;
+	case 11:
+		i = key[0] == 'o' ? 7 : key[0] == 'p' ? 11 : 12;
+		break;
+	case 12:
+		i = key[0] == 'd' ? 2 : key[1] == 'a' ? 8 : 13;
+		break;
+	case 14:
+		i = 14;
+		break;
+	case 15:
+		i = key[6] == 'e' ? 9 : 10;
+		break;
+	default:
+		return NULL;
+	}
+	return memcmp(fields[i].key, key, len) == 0 ? &fields[i] : NULL;
 }
 
 int

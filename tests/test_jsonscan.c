@@ -52,7 +52,8 @@ test_objects_and_numbers(void **state)
 	jscan_init(&js, text, sizeof(text) - 1, buf, sizeof(buf));
 	assert_int_equal(jscan_object_begin(&js), 0);
 	assert_int_equal(jscan_object_next(&js, &key, &len), 1);
-	assert_string_equal(key, "n");
+	assert_int_equal(len, 1);
+	assert_memory_equal(key, "n", 1);
 	assert_int_equal(jscan_number(&js, &integer, &v), 0);
 	assert_true(integer);
 	assert_int_equal(v, -12);
@@ -67,6 +68,54 @@ test_objects_and_numbers(void **state)
 	assert_int_equal(jscan_skip(&js), 0);
 	assert_int_equal(jscan_object_next(&js, &key, &len), 0);
 	assert_int_equal(jscan_end(&js), 0);
+}
+
+/* Long plain runs, read eight bytes at a time, end exactly where they should. */
+static void
+test_runs(void **state)
+{
+	char text[96], want[96];
+	const char *key, *s;
+	struct jscan js;
+	size_t n, len, klen, cut;
+	static const char stops[] = { '\\', '\x01', '\x7f', '\xc3' };
+	size_t k;
+
+	(void)state;
+	for (n = 0; n < 40; n++) {
+		/* A name of n plain bytes: found where it is, with its length. */
+		memset(want, 'k', n);
+		len = (size_t)snprintf(text, sizeof(text), "{\"%.*s\":\"%.*s\"}", (int)n, want,
+		    (int)n, want);
+		jscan_init(&js, text, len, buf, sizeof(buf));
+		assert_int_equal(jscan_object_begin(&js), 0);
+		assert_int_equal(jscan_object_next(&js, &key, &klen), 1);
+		assert_int_equal(klen, n);
+		assert_memory_equal(key, want, n);
+		assert_int_equal(jscan_string(&js, &s, &len), 0);
+		assert_int_equal(len, n);
+		assert_memory_equal(s, want, n);
+		assert_int_equal(jscan_object_next(&js, &key, &klen), 0);
+		/* A byte that ends the run at every place in the first 16. */
+		for (cut = 0; cut < 16 && cut + 1 < n; cut++)
+			for (k = 0; k < sizeof(stops); k++) {
+				/* "\a" (invalid escape), a control, DEL, C3 'a' (invalid UTF-8) */
+				memset(text, 'a', n + 2);
+				text[0] = '"';
+				text[1 + cut] = stops[k];
+				text[1 + n] = '"';
+				jscan_init(&js, text, n + 2, buf, sizeof(buf));
+				if (stops[k] == '\x7f') {
+					/* DEL may stand in a string as it is. */
+					assert_int_equal(jscan_string(&js, &s, &len), 0);
+					assert_int_equal(len, n);
+					continue;
+				}
+				assert_int_equal(jscan_string(&js, &s, &len), -1);
+				if ((size_t)(js.p - text) != 1 + cut)
+					fail_msg("n %zu cut %zu stop %zu: %s", n, cut, k, js.err);
+			}
+	}
 }
 
 static void
@@ -106,7 +155,7 @@ test_nul(void **state)
 	assert_int_equal(jscan_object_begin(&js), 0);
 	assert_int_equal(jscan_object_next(&js, &key, &klen), 1);
 	assert_int_equal(klen, 3);
-	assert_memory_equal(key, "b\0x", 4);	/* and its terminating NUL */
+	assert_memory_equal(key, "b\0x", 3);
 	assert_int_equal(jscan_string(&js, &s, &len), 0);
 	assert_int_equal(len, 4);
 	assert_memory_equal(s, "a\0b\0", 5);
@@ -178,6 +227,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_objects_and_numbers),
+		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_nul),
 		cmocka_unit_test(test_agrees_with_jansson),

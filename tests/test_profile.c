@@ -261,6 +261,65 @@ test_features_blank(void **state)
 	arena_free(&a);
 }
 
+/* Every key lands in its own member; near misses are no key at all. */
+static void
+test_fields(void **state)
+{
+	static const char *const texts[] = { "handle", "display_name", "bio", "url",
+	    "location" };
+	static const char *const counts[] = { "followers_count", "following_count",
+	    "posts_count", "likes_count", "listed_count" };
+	static const char *const times[] = { "created_at", "observed_at", "last_post_at" };
+	static const char *const stamps[] = { "2020-01-01T00:00:00Z", "2020-01-02T00:00:00Z",
+	    "2020-01-03T00:00:00Z" };
+	static const char *const flags[] = { "avatar_default", "bot", "verified", "locked" };
+	static const char *const none[] = { "", "i", "ids", "Id", "bix", "uri", "bat",
+	    "labels", "handlE", "lockeD", "locatio", "verified_", "created_on",
+	    "observed_on", "posts_coun", "likes_countX", "display_nam", "last_post_on",
+	    "listed_coun", "avatar_defaulT", "followers_coun", "followingXcount",
+	    "followers\0count" };
+	struct fg_arena a = { NULL, 0 };
+	struct fg_profile p;
+	char err[128];
+	size_t i;
+
+	(void)state;
+	profile_init(&p);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(profile_field_string(&p, profile_field(texts[i],
+		    strlen(texts[i])), texts[i], strlen(texts[i]), &a, err, sizeof(err)), 0);
+	assert_string_equal(p.handle, "handle");
+	assert_string_equal(p.display_name, "display_name");
+	assert_string_equal(p.bio, "bio");
+	assert_string_equal(p.url, "url");
+	assert_string_equal(p.location, "location");
+	for (i = 0; i < 5; i++)
+		assert_int_equal(profile_field_integer(&p, profile_field(counts[i],
+		    strlen(counts[i])), (int64_t)i + 1, err, sizeof(err)), 0);
+	assert_true(p.followers_count == 1 && p.following_count == 2 && p.posts_count == 3 &&
+	    p.likes_count == 4 && p.listed_count == 5);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(profile_field_string(&p, profile_field(times[i],
+		    strlen(times[i])), stamps[i], strlen(stamps[i]), &a, err, sizeof(err)), 0);
+	assert_true(p.created_at == 1577836800 && p.observed_at == 1577923200 &&
+	    p.last_post_at == 1578009600);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(profile_field_bool(&p, profile_field(flags[i], strlen(flags[i])),
+		    (int)(i % 2), err, sizeof(err)), 0);
+	assert_true(p.avatar_default == 0 && p.bot == 1 && p.verified == 0 && p.locked == 1);
+	assert_int_equal(profile_field_string(&p, profile_field("id", 2), "7", 1, &a, err,
+	    sizeof(err)), 0);
+	assert_string_equal(p.id, "7");
+	assert_int_equal(profile_field_string(&p, profile_field("label", 5), "genuine", 7, &a,
+	    err, sizeof(err)), 0);
+	assert_int_equal(p.label, FG_LABEL_GENUINE);
+	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		if (profile_field(none[i], i + 1 == sizeof(none) / sizeof(none[0]) ? 15 :
+		    strlen(none[i])) != NULL)
+			fail_msg("\"%s\" taken for a key", none[i]);
+	arena_free(&a);
+}
+
 /* The streaming reader: \u0000 anywhere, in keys too; problems reported, syntax first. */
 static void
 test_scan(void **state)
@@ -313,6 +372,7 @@ main(void)
 		cmocka_unit_test(test_id_check),
 		cmocka_unit_test(test_blank),
 		cmocka_unit_test(test_features_blank),
+		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_scan),
 	};
 
