@@ -78,12 +78,42 @@ struct fg_store {
 	 * any transaction of another thread: transactions hold this shared, resizing exclusive.
 	 */
 	pthread_rwlock_t	 maplock;
+	struct pending		*pend;	/* the write transaction's profile records */
+};
+
+/*
+ * Profile records a write transaction has put, applied in key order just before it commits
+ * (or before it reads a profile). Followers arrive in random key order; inserting a page of
+ * them sorted walks the B-tree left to right, so each insert finds the branch pages it needs
+ * where the previous one left them, instead of in a cold corner of a large map. Kept by the
+ * store between transactions: its memory is that of the largest transaction, not the
+ * database's. LMDB allows one write transaction at a time per environment.
+ */
+struct pend_rec {
+	const uint8_t	*key;		/* set when sorting */
+	size_t		 off;		/* key, then value, in buf */
+	size_t		 seq;		/* put order: the last put of a key wins */
+	uint32_t	 klen, vlen;
+};
+
+struct pending {
+	uint8_t		*buf;
+	size_t		 used, cap;
+	struct pend_rec	*recs;
+	size_t		 n, ncap;
 };
 
 struct fg_txn {
 	struct fg_store		*st;
 	MDB_txn			*txn;
 	int			 map_full;	/* a put hit MDB_MAP_FULL: grow and rerun */
+	/*
+	 * Edges are read, then written under the same key (a follower seen again): the put
+	 * through the cursor the get left on the right leaf page skips a second descent from
+	 * the root. LMDB closes it with the transaction.
+	 */
+	MDB_cursor		*edges;
+	struct pending		*pend;		/* write transactions only */
 };
 
 static void
@@ -293,6 +323,90 @@ txn_fail(struct fg_txn *t, const char *op, const char *watch, int rc)
 /* After a full map LMDB refuses further work in the txn; say nothing until the rerun. */
 #define TXN_CHECK(t) do { if ((t)->map_full) return -1; } while (0)
 
+static int
+pend_cmp(const void *a, const void *b)
+{
+	const struct pend_rec *x = a, *y = b;
+	int d;
+
+	/* LMDB's own order for keys: bytes, then the shorter first. */
+	d = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
+	if (d == 0)
+		d = x->klen < y->klen ? -1 : x->klen > y->klen;
+	if (d == 0)
+		d = x->seq < y->seq ? -1 : x->seq > y->seq;
+	return d;
+}
+
+/* Room for one more record of klen + vlen bytes; returns where it goes. */
+static uint8_t *
+pending_add(struct pending *pd, size_t klen, size_t vlen)
+{
+	struct pend_rec *pr;
+
+	if (pd->n == pd->ncap) {
+		pd->ncap = pd->ncap ? pd->ncap * 2 : 1024;
+		pd->recs = xreallocarray(pd->recs, pd->ncap, sizeof(*pd->recs));
+	}
+	if (pd->cap - pd->used < klen + vlen) {
+		while (pd->cap - pd->used < klen + vlen)
+			pd->cap = pd->cap ? pd->cap * 2 : 256 * 1024;
+		pd->buf = xreallocarray(pd->buf, pd->cap, 1);
+	}
+	pr = &pd->recs[pd->n];
+	pr->off = pd->used;
+	pr->seq = pd->n++;
+	pr->klen = (uint32_t)klen;
+	pr->vlen = (uint32_t)vlen;
+	pd->used += klen + vlen;
+	return pd->buf + pr->off;
+}
+
+static void
+pending_free(struct pending *pd)
+{
+	if (pd == NULL)
+		return;
+	free(pd->buf);
+	free(pd->recs);
+	free(pd);
+}
+
+/* Puts the pending profile records, in key order, and forgets them. */
+static int
+pending_apply(struct fg_txn *t)
+{
+	struct pending *pd = t->pend;
+	struct pend_rec *pr;
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t i;
+	int rc;
+
+	if (pd == NULL || pd->n == 0)
+		return 0;
+	for (i = 0; i < pd->n; i++)
+		pd->recs[i].key = pd->buf + pd->recs[i].off;
+	qsort(pd->recs, pd->n, sizeof(*pd->recs), pend_cmp);
+	if ((rc = mdb_cursor_open(t->txn, t->st->dbi[DB_PROFILES], &c)) != 0)
+		return txn_fail(t, "profile cursor", "(all)", rc);
+	for (i = 0; i < pd->n; i++) {
+		pr = &pd->recs[i];
+		k.mv_data = (void *)pr->key;
+		k.mv_size = pr->klen;
+		v.mv_data = (void *)(pr->key + pr->klen);
+		v.mv_size = pr->vlen;
+		if ((rc = mdb_cursor_put(c, &k, &v, 0)) != 0) {
+			mdb_cursor_close(c);
+			/* The key starts with the watch name and its NUL. */
+			return txn_fail(t, "profile put", (const char *)pr->key, rc);
+		}
+	}
+	mdb_cursor_close(c);
+	pd->n = pd->used = 0;
+	return 0;
+}
+
 int
 store_write(struct fg_store *st, int (*fn)(struct fg_txn *, void *), void *arg)
 {
@@ -305,8 +419,13 @@ store_write(struct fg_store *st, int (*fn)(struct fg_txn *, void *), void *arg)
 			return -1;
 		t.st = st;
 		t.map_full = 0;
+		t.edges = NULL;
+		t.pend = st->pend;
+		t.pend->n = t.pend->used = 0;
 		size = store_mapsize(st);
 		r = fn(&t, arg);
+		if (r == 0 && !t.map_full && pending_apply(&t) == -1 && !t.map_full)
+			r = -1;
 		if (t.map_full || r != 0) {
 			mdb_txn_abort(t.txn);
 			rc = t.map_full ? MDB_MAP_FULL : 0;
@@ -342,7 +461,11 @@ store_read(struct fg_store *st, int (*fn)(struct fg_txn *, void *), void *arg)
 		return -1;
 	t.st = st;
 	t.map_full = 0;
+	t.edges = NULL;
+	t.pend = NULL;
 	r = fn(&t, arg);
+	if (t.edges != NULL)
+		mdb_cursor_close(t.edges);	/* a read-only txn's cursors are ours to close */
 	mdb_txn_abort(t.txn);
 	pthread_rwlock_unlock(&st->maplock);
 	return r;
@@ -570,6 +693,7 @@ store_open_sized(struct fg_store **stp, const char *dir, int flags, size_t mapsi
 		free(st);
 		return -1;
 	}
+	st->pend = xcalloc(1, sizeof(*st->pend));
 	if ((rc = mdb_env_set_maxdbs(st->env, STORE_MAXDBS)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(st->env, STORE_MAXREADERS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, initial_mapsize(dir, mapsize))) != 0 ||
@@ -590,6 +714,7 @@ store_open_sized(struct fg_store **stp, const char *dir, int flags, size_t mapsi
 fail:
 	mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->maplock);
+	pending_free(st->pend);
 	free(st);
 	return -1;
 }
@@ -612,6 +737,7 @@ store_close(struct fg_store *st)
 		log_warnx("store: sync at close: %s", mdb_strerror(rc));
 	mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->maplock);
+	pending_free(st->pend);
 	free(st);
 }
 
@@ -659,14 +785,39 @@ edge_decode(const MDB_val *v, const char *watch, const char *id, struct fg_edge 
 	return 0;
 }
 
+/* The transaction's cursor on the edges, opened on first use. */
+static MDB_cursor *
+edges_cursor(struct fg_txn *t, const char *watch)
+{
+	int rc;
+
+	if (t->edges == NULL && (rc = mdb_cursor_open(t->txn, t->st->dbi[DB_EDGES],
+	    &t->edges)) != 0) {
+		t->edges = NULL;
+		txn_fail(t, "edge cursor", watch, rc);
+	}
+	return t->edges;
+}
+
 int
 store_edge_get(struct fg_txn *t, const char *watch, const char *id, struct fg_edge *e)
 {
-	MDB_val v;
+	uint8_t kbuf[KEY_MAX];
+	MDB_cursor *c;
+	MDB_val k, v;
 	int rc;
 
-	if ((rc = get_by_id(t, DB_EDGES, watch, id, &v, "edge get")) != 0)
-		return rc;
+	TXN_CHECK(t);
+	if ((k.mv_size = key_watch_name(kbuf, watch, id, FG_ID_MAX, "id")) == 0)
+		return -1;
+	k.mv_data = kbuf;
+	if ((c = edges_cursor(t, watch)) == NULL)
+		return -1;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET);
+	if (rc == MDB_NOTFOUND)
+		return FG_NOTFOUND;
+	if (rc != 0)
+		return txn_fail(t, "edge get", watch, rc);
 	return edge_decode(&v, watch, id, e);
 }
 
@@ -712,6 +863,7 @@ int
 store_edge_put(struct fg_txn *t, const char *watch, const char *id, const struct fg_edge *e)
 {
 	uint8_t kbuf[KEY_MAX], vbuf[EDGE_LEN];
+	MDB_cursor *c;
 	MDB_val k, v;
 	int rc;
 
@@ -726,7 +878,9 @@ store_edge_put(struct fg_txn *t, const char *watch, const char *id, const struct
 	vbuf[25] = e->initial;
 	v.mv_data = vbuf;
 	v.mv_size = sizeof(vbuf);
-	if ((rc = mdb_put(t->txn, t->st->dbi[DB_EDGES], &k, &v, 0)) != 0)
+	if ((c = edges_cursor(t, watch)) == NULL)
+		return -1;
+	if ((rc = mdb_cursor_put(c, &k, &v, 0)) != 0)
 		return txn_fail(t, "edge put", watch, rc);
 	return 0;
 }
@@ -791,11 +945,18 @@ store_profile_put(struct fg_txn *t, const char *watch, const struct fg_profile_r
 		len += slen[i] + 1;
 	}
 
-	/* Encode straight into the page LMDB reserves: no buffer, no copy. */
-	v.mv_size = len;
-	if ((rc = mdb_put(t->txn, t->st->dbi[DB_PROFILES], &k, &v, MDB_RESERVE)) != 0)
-		return txn_fail(t, "profile put", watch, rc);
-	o = v.mv_data;
+	if (t->pend != NULL) {
+		/* Put in key order with the others at commit: see struct pending. */
+		o = pending_add(t->pend, k.mv_size, len);
+		memcpy(o, kbuf, k.mv_size);
+		o += k.mv_size;
+	} else {
+		/* A read-only transaction: LMDB refuses it. */
+		v.mv_size = len;
+		if ((rc = mdb_put(t->txn, t->st->dbi[DB_PROFILES], &k, &v, MDB_RESERVE)) != 0)
+			return txn_fail(t, "profile put", watch, rc);
+		o = v.mv_data;
+	}
 	put_u64le(o, (uint64_t)p->created_at);
 	put_u64le(o + 8, (uint64_t)p->observed_at);
 	put_u64le(o + 16, (uint64_t)p->last_post_at);
@@ -926,6 +1087,9 @@ store_profile_get(struct fg_txn *t, const char *watch, const char *id,
 	MDB_val v;
 	int rc;
 
+	/* A profile put earlier in this transaction must be found. */
+	if (pending_apply(t) == -1)
+		return -1;
 	if ((rc = get_by_id(t, DB_PROFILES, watch, id, &v, "profile get")) != 0)
 		return rc;
 	memset(r, 0, sizeof(*r));

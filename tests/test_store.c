@@ -318,6 +318,47 @@ get_profile(struct fg_txn *txn, void *arg)
 	return 0;
 }
 
+/*
+ * Profiles put in a transaction are written in key order at its end; until then they are
+ * still found, and the last put of a key wins.
+ */
+static int
+put_get_same_txn(struct fg_txn *txn, void *arg)
+{
+	struct fg_profile_rec *recs = arg, got;
+
+	(void)arg;
+	assert_int_equal(store_profile_put(txn, "brand", &recs[0]), 0);	/* "z9" */
+	assert_int_equal(store_profile_put(txn, "brand", &recs[1]), 0);	/* "a1" */
+	assert_int_equal(store_profile_get(txn, "brand", "z9", &got), 0);
+	assert_rec_equal(&got, &recs[0]);
+	assert_int_equal(store_profile_get(txn, "brand", "a1", &got), 0);
+	assert_rec_equal(&got, &recs[1]);
+	recs[1].score = 0.125;
+	assert_int_equal(store_profile_put(txn, "brand", &recs[1]), 0);
+	recs[1].score = 0.25;
+	assert_int_equal(store_profile_put(txn, "brand", &recs[1]), 0);
+	assert_int_equal(store_profile_put(txn, "brand", &recs[2]), 0);	/* "m5" */
+	return 0;
+}
+
+static void
+test_profile_put_then_get(void **state)
+{
+	struct fixture *f = *state;
+	struct fg_profile_rec recs[3];
+	struct profiles_arg a;
+
+	open_store(f, 0);
+	rec_full(&recs[0], "z9", "zed");
+	rec_full(&recs[1], "a1", "ay");
+	rec_full(&recs[2], "m5", "em");
+	assert_int_equal(store_write(f->st, put_get_same_txn, recs), 0);
+	assert_true(recs[1].score == 0.25);
+	a = (struct profiles_arg){ "brand", recs, 3, 0 };
+	assert_int_equal(store_read(f->st, check_profiles, &a), 0);
+}
+
 static void
 test_profile_watch_prefix(void **state)
 {
@@ -1235,6 +1276,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_profile_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_profile_put_then_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_profile_watch_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edge_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_polls_scan, setup, teardown),
