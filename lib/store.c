@@ -19,6 +19,11 @@
  *            index order (unknown ones take no space); then id, handle, display_name, bio,
  *            url, location, each as a u32 length (0xffffffff: NULL) and that many bytes and
  *            a NUL, so that decoded strings point straight into the map.
+ *            Features that are exactly what features_compute() gives for the profile (as
+ *            the pipeline's always are) are written as known 0 and recomputed when read:
+ *            they were 40 % of a record. So known 0 reads as the profile's own features;
+ *            a record whose features are empty while its profile gives some cannot be
+ *            written (it reads back with the profile's).
  *   meta     "schema" -> u32 big-endian; "pos\0watch" -> u64 little-endian
  *
  * Features are indexed by enum fg_feature: appending a feature keeps old records readable
@@ -911,6 +916,22 @@ popcount32(uint32_t x)
 	return n;
 }
 
+/* Whether the record's features are the profile's own, so need not be stored. */
+static int
+features_derived(const struct fg_profile_rec *r)
+{
+	struct fg_features f;
+	int i;
+
+	features_compute(&r->profile, FG_TIME_UNKNOWN, &f);
+	if (f.known != r->features.known)
+		return 0;
+	for (i = 0; i < FG_NFEATURES; i++)
+		if (FEATURE_KNOWN(&f, i) && memcmp(&f.x[i], &r->features.x[i], sizeof(f.x[i])) != 0)
+			return 0;
+	return 1;
+}
+
 int
 store_profile_put(struct fg_txn *t, const char *watch, const struct fg_profile_rec *r)
 {
@@ -928,7 +949,7 @@ store_profile_put(struct fg_txn *t, const char *watch, const struct fg_profile_r
 		return -1;
 	k.mv_data = kbuf;
 	memset(slen, 0, sizeof(slen));
-	known = r->features.known;
+	known = features_derived(r) ? 0 : r->features.known;
 	if (FG_NFEATURES < 32)
 		known &= (UINT32_C(1) << FG_NFEATURES) - 1;
 	len = PROFILE_FIXED_LEN + 8 * (size_t)popcount32(known);
@@ -1076,6 +1097,8 @@ profile_decode(const uint8_t *p, size_t n, struct fg_profile_rec *r)
 		return "trailing bytes";
 	if (pr->id == NULL)
 		return "no id";
+	if (known == 0)
+		features_compute(pr, FG_TIME_UNKNOWN, &r->features);
 	return NULL;
 }
 
