@@ -1,7 +1,7 @@
 /*
  * Replay: JSONL events -> polls -> pipeline. Events sharing a time stamp and watch form one
  * poll; a count event closes its poll; a later time stamp closes every open poll. Follows
- * are written a page at a time, so memory is bounded by the page, not the history.
+ * are written a batch at a time, so memory is bounded by the batch, not the history.
  *
  * Event lines are read with jsonscan, straight into a profile, because building a jansson
  * tree per line cost most of replay's time. Profile fields are validated and their texts
@@ -20,18 +20,27 @@
 #include "timeutil.h"
 #include "xmalloc.h"
 
-/* A page's strings; one event's always fit (ids and texts are bounded). */
-#define STRS_SIZE	(2 * 1024 * 1024)
+/*
+ * Events written per transaction. The daemon writes a platform's page at a time; replay
+ * reads whole polls from a file, and a larger transaction copies each B-tree page it
+ * changes once for more followers, and sorts more profiles into one pass over the tree
+ * (store.c): an initial scan of 2M followers commits 66 times instead of 2,146. A batch
+ * dirties at most a few pages per follower plus its records (at most STRS_SIZE of text),
+ * well under the 128k dirty pages LMDB allows a transaction.
+ */
+#define BATCH		32768
+/* A batch's strings; one event's always fit (ids and texts are bounded). */
+#define STRS_SIZE	(4 * 1024 * 1024)
 
 struct rwatch {
 	char			 name[FG_WATCH_MAX + 1];
 	int			 open;
 	int64_t			 t;
-	char			*strs;		/* strings of the page's events */
+	char			*strs;		/* strings of the batch's events */
 	size_t			 used;
-	struct fg_profile	 follows[FG_PAGE_MAX];
+	struct fg_profile	 follows[BATCH];
 	size_t			 nfollows;
-	const char		*unfollows[FG_PAGE_MAX];
+	const char		*unfollows[BATCH];
 	size_t			 nunfollows;
 };
 
@@ -290,7 +299,7 @@ keep(struct replay *r, struct rwatch *w, struct event *ev)
 		n[5] = room(e->location);
 		need = n[0] + n[1] + n[2] + n[3] + n[4] + n[5];
 	}
-	if (w->nfollows == FG_PAGE_MAX || w->nunfollows == FG_PAGE_MAX ||
+	if (w->nfollows == BATCH || w->nunfollows == BATCH ||
 	    STRS_SIZE - w->used < need)
 		if (flush(r, w) == -1)
 			return -1;
