@@ -95,6 +95,7 @@ struct fg_store {
  * database's. LMDB allows one write transaction at a time per environment.
  */
 struct pend_rec {
+	uint64_t	 hi, lo;	/* 16 key bytes after the common prefix, big-endian */
 	const uint8_t	*key;		/* set when sorting */
 	size_t		 off;		/* key, then value, in buf */
 	size_t		 seq;		/* put order: the last put of a key wins */
@@ -334,7 +335,15 @@ pend_cmp(const void *a, const void *b)
 	const struct pend_rec *x = a, *y = b;
 	int d;
 
-	/* LMDB's own order for keys: bytes, then the shorter first. */
+	/*
+	 * LMDB's own order for keys: bytes, then the shorter first. The 16 bytes after the
+	 * prefix all keys share (the watch) nearly always decide; zero padding keeps a shorter
+	 * key first, and only ties read the keys.
+	 */
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
 	d = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
 	if (d == 0)
 		d = x->klen < y->klen ? -1 : x->klen > y->klen;
@@ -385,13 +394,33 @@ pending_apply(struct fg_txn *t)
 	struct pend_rec *pr;
 	MDB_cursor *c;
 	MDB_val k, v;
-	size_t i;
+	size_t i, j, prefix;
 	int rc;
 
 	if (pd == NULL || pd->n == 0)
 		return 0;
 	for (i = 0; i < pd->n; i++)
 		pd->recs[i].key = pd->buf + pd->recs[i].off;
+	/* The prefix every key shares: usually "watch\0". */
+	prefix = pd->recs[0].klen;
+	for (i = 1; i < pd->n; i++)
+		for (j = 0; j < prefix; j++)
+			if (j == pd->recs[i].klen || pd->recs[i].key[j] != pd->recs[0].key[j]) {
+				prefix = j;
+				break;
+			}
+	for (i = 0; i < pd->n; i++) {
+		pr = &pd->recs[i];
+		pr->hi = pr->lo = 0;
+		for (j = 0; j < 16; j++) {
+			uint64_t byte = prefix + j < pr->klen ? pr->key[prefix + j] : 0;
+
+			if (j < 8)
+				pr->hi |= byte << (56 - 8 * j);
+			else
+				pr->lo |= byte << (56 - 8 * (j - 8));
+		}
+	}
 	qsort(pd->recs, pd->n, sizeof(*pd->recs), pend_cmp);
 	if ((rc = mdb_cursor_open(t->txn, t->st->dbi[DB_PROFILES], &c)) != 0)
 		return txn_fail(t, "profile cursor", "(all)", rc);

@@ -396,6 +396,13 @@ put_get_same_txn(struct fg_txn *txn, void *arg)
 	recs[1].score = 0.25;
 	assert_int_equal(store_profile_put(txn, "brand", &recs[1]), 0);
 	assert_int_equal(store_profile_put(txn, "brand", &recs[2]), 0);	/* "m5" */
+	/* Keys alike in their first 16 bytes after the watch: the put order still decides. */
+	recs[3].score = 0.5;
+	assert_int_equal(store_profile_put(txn, "brand", &recs[3]), 0);
+	assert_int_equal(store_profile_put(txn, "brand", &recs[4]), 0);
+	recs[3].score = 0.75;
+	assert_int_equal(store_profile_put(txn, "brand", &recs[3]), 0);
+	assert_int_equal(store_profile_put(txn, "brand", &recs[5]), 0);
 	return 0;
 }
 
@@ -403,16 +410,19 @@ static void
 test_profile_put_then_get(void **state)
 {
 	struct fixture *f = *state;
-	struct fg_profile_rec recs[3];
+	struct fg_profile_rec recs[6];
 	struct profiles_arg a;
 
 	open_store(f, 0);
 	rec_full(&recs[0], "z9", "zed");
 	rec_full(&recs[1], "a1", "ay");
 	rec_full(&recs[2], "m5", "em");
+	rec_full(&recs[3], "1234567890123456789-b", "b");
+	rec_full(&recs[4], "1234567890123456789-a", "a");
+	rec_full(&recs[5], "1234567890123456", "short");
 	assert_int_equal(store_write(f->st, put_get_same_txn, recs), 0);
-	assert_true(recs[1].score == 0.25);
-	a = (struct profiles_arg){ "brand", recs, 3, 0 };
+	assert_true(recs[1].score == 0.25 && recs[3].score == 0.75);
+	a = (struct profiles_arg){ "brand", recs, 6, 0 };
 	assert_int_equal(store_read(f->st, check_profiles, &a), 0);
 }
 
