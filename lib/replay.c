@@ -75,6 +75,9 @@ struct replay {
 	struct rwatch		**watches;
 	size_t			 nwatches;
 	int64_t			 last_t;
+	char			 ts[40];	/* the last "t" parsed, and its time: */
+	size_t			 tslen;		/* the events of a poll share it */
+	int64_t			 tsval;
 	char			*buf;		/* scanner's string buffer */
 	size_t			 bufcap;
 	struct fg_arena		 text;		/* the line's normalized texts */
@@ -331,8 +334,16 @@ apply(struct replay *r, struct event *ev)
 		return reject(r, "%s", ev->sem), 1;
 	if (ev->ts == NULL)
 		return reject(r, "%s", "\"t\": required RFC 3339 time string missing"), 1;
-	if (memchr(ev->ts, '\0', ev->tslen) != NULL || time_parse_rfc3339(ev->ts, &ev->t) == -1)
+	if (ev->tslen > 0 && ev->tslen == r->tslen && memcmp(ev->ts, r->ts, r->tslen) == 0)
+		ev->t = r->tsval;
+	else if (memchr(ev->ts, '\0', ev->tslen) != NULL ||
+	    time_parse_rfc3339(ev->ts, &ev->t) == -1)
 		return reject(r, "\"t\": \"%.40s\" is not an RFC 3339 time", ev->ts), 1;
+	else if (ev->tslen < sizeof(r->ts)) {
+		memcpy(r->ts, ev->ts, ev->tslen);
+		r->tslen = ev->tslen;
+		r->tsval = ev->t;
+	}
 	if (ev->watch == NULL || !valid_watch(ev->watch, ev->watchlen))
 		return reject(r, "%s", "\"watch\": expected a name of 1-64 letters, digits, "
 		    "'_', '-' or '.'"), 1;

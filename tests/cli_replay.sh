@@ -52,6 +52,17 @@ check "clean history exits 0" test $? -eq 0
 check "bad lines change nothing else" cmp -s <(grep purge_plan "$T/good.out" | tail -1) \
     <(grep purge_plan "$T/bad.out" | tail -1)
 
+# A poll's events share their "t": a line whose "t" differs is still read on its own.
+t0=$(head -1 "$T/order.jsonl" | sed 's/.*"t":"\([^"]*\)".*/\1/')
+{
+	head -3 "$T/order.jsonl"
+	echo '{"t":"","watch":"brand","type":"count","followers_count":1}'
+	echo '{"t":"'"$t0"'x","watch":"brand","type":"count","followers_count":1}'
+} > "$T/ts.jsonl"
+"$FG" replay "$T/ts.jsonl" > /dev/null 2> "$T/ts.err"
+check "an empty or broken \"t\" after good ones is refused" \
+    test "$(grep -c 'is not an RFC 3339 time' "$T/ts.err")" -eq 2
+
 # Text as platforms send it: the newest follower of the purchase has a bio of \u0000, control
 # characters and 10 KB, and a display name of \u0000 alone. Its line is kept, the purchase
 # found as before, and that follower planned like the others.
