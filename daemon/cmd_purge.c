@@ -287,11 +287,16 @@ report_one(void *arg, uint32_t seq, const char *text)
 		json_array_append_new(r->all, o);
 		return 0;
 	}
-	if (r->csv)
-		printf("%u,%s,%s,%.3f,%s,\"%s\",%s\n", seq, jstr(o, "id"), jstr(o, "handle"),
-		    json_number_value(json_object_get(o, "score")), jstr(o, "state"),
-		    jstr(o, "reason"), t);
-	else
+	if (r->csv) {
+		printf("%u,", seq);
+		cmd_csv(stdout, jstr(o, "id"));
+		putchar(',');
+		cmd_csv(stdout, jstr(o, "handle"));
+		printf(",%.3f,%s,", json_number_value(json_object_get(o, "score")),
+		    jstr(o, "state"));
+		cmd_csv(stdout, jstr(o, "reason"));
+		printf(",%s\n", t);
+	} else
 		printf("%6u  %-24s %-24s %5.2f  %-9s %s\n", seq, jstr(o, "id"), jstr(o, "handle"),
 		    json_number_value(json_object_get(o, "score")), jstr(o, "state"),
 		    jstr(o, "reason"));

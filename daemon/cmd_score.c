@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "jsonl.h"
 #include "features.h"
+#include "jsonscan.h"
 #include "log.h"
 #include "model.h"
 #include "profile.h"

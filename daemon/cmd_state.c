@@ -98,6 +98,7 @@ struct followers_walk {
 	const char		*watch;
 	struct fg_txn		*txn;
 	size_t			 n;
+	struct fg_arena		 text;	/* handles of older stores, normalized */
 };
 
 static void
@@ -115,7 +116,7 @@ follower_one(void *arg, const char *id, const struct fg_edge *e)
 	struct followers_walk *fw = arg;
 	struct fg_profile_rec rec;
 	char t[FG_RFC3339_LEN];
-	const char *verdict;
+	const char *verdict, *handle;
 	int r;
 
 	if (e->state != FG_EDGE_FOLLOWING || (fw->o->since != FG_TIME_UNKNOWN &&
@@ -127,6 +128,11 @@ follower_one(void *arg, const char *id, const struct fg_edge *e)
 		return 0;
 	verdict = verdict_name(rec.verdict);
 	time_format_rfc3339(e->first_seen, t);
+	/* Stored texts are normalized already (a no-op then); older stores' are made so. */
+	arena_reset(&fw->text);
+	if (rec.profile.handle != NULL)
+		rec.profile.handle = profile_text(&fw->text, rec.profile.handle,
+		    strlen(rec.profile.handle), FG_HANDLE_MAX);
 	if (fw->o->json) {
 		printf("%s{\"id\":", fw->n ? ",\n" : "");
 		json_str(id);
@@ -135,14 +141,16 @@ follower_one(void *arg, const char *id, const struct fg_edge *e)
 		printf(",\"score\":%.4f,\"verdict\":\"%s\",\"first_seen\":\"%s\",\"initial\":%s}",
 		    rec.score, verdict, t, e->initial ? "true" : "false");
 	} else if (fw->o->csv) {
-		/* Handles are [A-Za-z0-9_.@-] on every platform; quote anyway. */
-		printf("%s,\"%s\",%.4f,%s,%s,%d\n", id,
-		    rec.profile.handle != NULL && strchr(rec.profile.handle, '"') == NULL ?
-		    rec.profile.handle : "", rec.score, verdict, t, e->initial);
-	} else
-		printf("%-22s %-30.30s %6.3f %-8s %s%s\n", id,
-		    rec.profile.handle != NULL ? rec.profile.handle : "-", rec.score, verdict, t,
-		    e->initial ? " (initial scan)" : "");
+		/* Ids and handles may hold commas and quotes: quoted cells. */
+		cmd_csv(stdout, id);
+		putchar(',');
+		cmd_csv(stdout, rec.profile.handle);
+		printf(",%.4f,%s,%s,%d\n", rec.score, verdict, t, e->initial);
+	} else {
+		handle = rec.profile.handle != NULL ? rec.profile.handle : "-";
+		printf("%-22s %-30.*s %6.3f %-8s %s%s\n", id, cmd_fit(handle, 30), handle,
+		    rec.score, verdict, t, e->initial ? " (initial scan)" : "");
+	}
 	fw->n++;
 	return 0;
 }
@@ -184,6 +192,7 @@ cmd_followers(int argc, char **argv)
 	else if (o.csv)
 		printf("id,handle,score,verdict,first_seen,initial\n");
 	rc = store_read(st, followers_read, &fw);
+	arena_free(&fw.text);
 	if (o.json)
 		printf("]}\n");
 	store_close(st);
@@ -467,6 +476,10 @@ cmd_status(int argc, char **argv)
 				    (long long)json_integer_value(json_object_get(rl, "remaining")),
 				    (long long)json_integer_value(json_object_get(rl, "limit")));
 			putchar('\n');
+			if (json_integer_value(json_object_get(w, "unreadable_followers")) > 0)
+				printf("%-16s %lld unreadable followers left out (the daemon's log "
+				    "names them)\n", "", (long long)json_integer_value(
+				    json_object_get(w, "unreadable_followers")));
 		}
 	}
 	json_decref(res);

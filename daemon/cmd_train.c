@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "features.h"
 #include "jsonl.h"
+#include "jsonscan.h"
 #include "log.h"
 #include "model.h"
 #include "profile.h"
@@ -105,13 +106,49 @@ row_add(struct labelled *l, const struct fg_profile *p, int src, int grp, int64_
 	l->n++;
 }
 
+/*
+ * The line's "_group" (the subset of a labelled file a row belongs to), printable bytes only;
+ * -1 if it has none. The line is already known to be a valid object.
+ */
+static int
+line_group(const char *line, size_t len, char *out, size_t outlen)
+{
+	char *buf = xmalloc(2 * len + 2);
+	const char *key, *v;
+	size_t klen, vlen, i, n = 0;
+	struct jscan js;
+	int rc = -1;
+
+	jscan_init(&js, line, len, buf, 2 * len + 2);
+	if (jscan_object_begin(&js) == -1)
+		goto out;
+	while (jscan_object_next(&js, &key, &klen) == 1) {
+		if (klen != 6 || memcmp(key, "_group", 6) != 0 ||
+		    jscan_peek(&js) != JS_STRING) {
+			if (jscan_skip(&js) == -1)
+				goto out;
+			continue;
+		}
+		if (jscan_string(&js, &v, &vlen) == -1)
+			goto out;
+		for (i = 0; i < vlen && n + 1 < outlen; i++)
+			if ((unsigned char)v[i] >= 0x20 && v[i] != 0x7f)
+				out[n++] = v[i];
+		out[n] = '\0';
+		rc = n > 0 ? 0 : -1;
+		break;
+	}
+out:
+	free(buf);
+	return rc;
+}
+
 static int
 load_file(struct labelled *l, const char *path, int64_t now)
 {
 	struct jsonl r;
 	struct fg_profile p;
-	const char *gname;
-	json_t *g;
+	char gname[128];
 	FILE *in;
 	int src = l->nsrc, grp;
 
@@ -128,10 +165,8 @@ load_file(struct labelled *l, const char *path, int64_t now)
 			jsonl_bad(&r, "\"label\": missing (need \"fake\" or \"genuine\")");
 			continue;
 		}
-		g = json_object_get(r.obj, "_group");
-		gname = json_is_string(g) && json_string_length(g) > 0 &&
-		    strlen(json_string_value(g)) == json_string_length(g) ?
-		    json_string_value(g) : l->srcname[src];
+		if (line_group(r.line, r.len, gname, sizeof(gname)) == -1)
+			snprintf(gname, sizeof(gname), "%s", l->srcname[src]);
 		if ((grp = group_of(l, src, gname)) == -1) {
 			jsonl_bad(&r, "\"_group\": too many subsets");
 			continue;

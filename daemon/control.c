@@ -14,6 +14,7 @@
 #include <event2/listener.h>
 
 #include "control.h"
+#include "jsonin.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -61,10 +62,13 @@ on_read(struct bufferevent *bev, void *arg)
 	size_t len;
 
 	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		req = json_loadb(line, len, 0, &jerr);
+		/* Any JSON text is read; names and ids are C strings, so none may hold NUL. */
+		req = json_loadb(line, len, FG_JSON_IN, &jerr);
 		free(line);
 		if (!json_is_object(req)) {
 			reply(bev, failure("request is not a JSON object"));
+		} else if (jsonin_has_nul(req)) {
+			reply(bev, failure("a string in the request holds \\u0000"));
 		} else if (json_integer_value(json_object_get(req, "v")) != FG_CONTROL_VERSION) {
 			reply(bev, failure("unsupported protocol version (this daemon speaks 1)"));
 		} else if ((cmd = json_string_value(json_object_get(req, "cmd"))) == NULL) {

@@ -56,6 +56,37 @@ cmd_open_input(const char *path)
 	return f;
 }
 
+void
+cmd_csv(FILE *f, const char *s)
+{
+	if (s == NULL)
+		return;
+	if (s[strcspn(s, ",\"\r\n")] == '\0') {
+		fputs(s, f);
+		return;
+	}
+	putc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			putc('"', f);
+		putc(*s, f);
+	}
+	putc('"', f);
+}
+
+int
+cmd_fit(const char *s, int max)
+{
+	int n = (int)strnlen(s, (size_t)max + 1);
+
+	if (n <= max)
+		return n;
+	/* Back off continuation bytes: the cut falls before a character, not inside it. */
+	while (n > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
 int
 main(int argc, char **argv)
 {

@@ -233,6 +233,7 @@ static int64_t get_followers(const struct watch_status *s) { return s->followers
 static int64_t get_new(const struct watch_status *s) { return (int64_t)s->last_new; }
 static int64_t get_failures(const struct watch_status *s) { return s->failures; }
 static int64_t get_degraded(const struct watch_status *s) { return s->degraded; }
+static int64_t get_unreadable(const struct watch_status *s) { return (int64_t)s->unreadable; }
 static int64_t
 get_remaining(const struct watch_status *s)
 {
@@ -259,6 +260,9 @@ on_metrics(void *arg, struct evbuffer *out)
 	    "1 when repeated failures marked the watch degraded.", get_degraded);
 	metric_family(out, d, "followguard_ratelimit_remaining", "gauge",
 	    "Requests left in the platform's window (-1 unknown).", get_remaining);
+	metric_family(out, d, "followguard_unreadable_followers_total", "counter",
+	    "Followers left out of pages because their object could not be read.",
+	    get_unreadable);
 	evbuffer_add_printf(out, "# HELP followguard_requests_total Platform requests by "
 	    "response class.\n# TYPE followguard_requests_total counter\n");
 	for (i = 0; i < poller_count(d->poller); i++) {
@@ -297,6 +301,8 @@ status_json(struct daemon *d)
 		    "last_poll_requests", (json_int_t)st.last_requests,
 		    "last_poll_new", (json_int_t)st.last_new,
 		    "followers", (json_int_t)st.followers);
+		json_object_set_new(o, "unreadable_followers",
+		    json_integer((json_int_t)st.unreadable));
 		if (st.last_poll > 0)
 			json_object_set_new(o, "last_poll",
 			    json_string(time_format_rfc3339(st.last_poll, t1)));

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "jsonl.h"
+#include "jsonscan.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -22,15 +23,18 @@ jsonl_open(struct jsonl *r, FILE *f, const char *path)
 	r->name = path == NULL || strcmp(path, "-") == 0 ? "<stdin>" : path;
 	r->cap = LINE_MAX_BYTES + 1 + READ_CHUNK;
 	r->buf = xmalloc(r->cap);
+	r->strscap = 2 * LINE_MAX_BYTES + 2;
+	r->strs = xmalloc(r->strscap);
 }
 
 void
 jsonl_close(struct jsonl *r)
 {
-	json_decref(r->obj);
-	r->obj = NULL;
 	free(r->buf);
 	r->buf = NULL;
+	free(r->strs);
+	r->strs = NULL;
+	arena_free(&r->text);
 }
 
 /* Fills more of the buffer; 0 at end of input. */
@@ -114,14 +118,12 @@ jsonl_bad(struct jsonl *r, const char *msg)
 int
 jsonl_next(struct jsonl *r, struct fg_profile *p)
 {
-	json_error_t jerr;
-	char *line, err[256];
+	struct jscan js;
+	char *line, err[256], msg[200];
 	size_t len, i;
 	int rc;
 
 	for (;;) {
-		json_decref(r->obj);
-		r->obj = NULL;
 		if ((rc = next_line(r, &line, &len)) == LINE_EOF)
 			return 0;
 		if (rc == LINE_TOOLONG) {
@@ -133,17 +135,27 @@ jsonl_next(struct jsonl *r, struct fg_profile *p)
 			;
 		if (i == len)
 			continue;
-		if ((r->obj = json_loadb(line, len, 0, &jerr)) == NULL) {
-			snprintf(err, sizeof(err), "invalid JSON at column %d: %s", jerr.column,
-			    jerr.text);
+		r->line = line;
+		r->len = len;
+		jscan_init(&js, line, len, r->strs, r->strscap);
+		arena_reset(&r->text);
+		if (jscan_peek(&js) == JS_OBJECT) {
+			rc = profile_scan(&js, p, &r->text, msg, sizeof(msg));
+			if (rc != -1 && jscan_end(&js) == -1)
+				rc = -1;
+		} else
+			rc = jscan_skip(&js) == -1 || jscan_end(&js) == -1 ? -1 : 2;
+		if (rc == -1) {
+			snprintf(err, sizeof(err), "invalid JSON at %s", js.err);
 			jsonl_bad(r, err);
 			continue;
 		}
-		if (profile_from_json(r->obj, p, err, sizeof(err)) == -1) {
-			jsonl_bad(r, err);
-			continue;
-		}
-		return 1;
+		if (rc == 2)
+			jsonl_bad(r, "profile is not a JSON object");
+		else if (rc == 1)
+			jsonl_bad(r, msg);
+		else
+			return 1;
 	}
 }
 

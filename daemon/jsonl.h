@@ -11,12 +11,13 @@
 
 #include <jansson.h>
 
+#include "arena.h"
 #include "profile.h"
 
 /*
  * Reads input lines into one buffer that is reused for the whole run, so memory does not
- * grow with the input, and parses each into a profile. read(2) rather than stdio so that
- * a line is processed as soon as it arrives on a pipe.
+ * grow with the input, and parses each into a profile (jsonscan, as replay does: no tree).
+ * read(2) rather than stdio so that a line is processed as soon as it arrives on a pipe.
  */
 struct jsonl {
 	int		 fd;
@@ -26,14 +27,19 @@ struct jsonl {
 	int		 eof;
 	size_t		 lineno;
 	size_t		 nbad;
-	json_t		*obj;		/* the current line's JSON; owns the profile's strings */
+	char		*strs;		/* the line's decoded strings: the profile borrows them */
+	size_t		 strscap;
+	struct fg_arena	 text;		/* the line's normalized texts, likewise */
+	const char	*line;		/* the current line, as read */
+	size_t		 len;
 };
 
 void	jsonl_open(struct jsonl *, FILE *, const char *path);	/* path "-"/NULL: stdin */
 void	jsonl_close(struct jsonl *);
 /*
- * The next valid profile (its strings live in r->obj until the next call). Bad lines are
- * reported and counted in nbad; blank lines are skipped silently. 1, or 0 at the end.
+ * The next valid profile (its strings live in the reader until the next call; r->line is its
+ * line). Bad lines are reported and counted in nbad; blank lines are skipped silently. 1, or
+ * 0 at the end.
  */
 int	jsonl_next(struct jsonl *, struct fg_profile *);
 /* Reports a problem with the current line: "NAME:LINE: msg". */

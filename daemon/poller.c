@@ -30,6 +30,7 @@ static const char *const step_names[] = { "login", "resolve", "followers page", 
     "reconcile page" };
 
 #define RECONCILE_PAGES	20	/* most reconcile pages read in one poll */
+#define SKIPS_LOGGED	5	/* unreadable followers logged per page; the rest are counted */
 
 const char *const fg_status_class[6] = { "2xx", "3xx", "4xx", "429", "5xx", "none" };
 
@@ -424,6 +425,36 @@ reconcile_or_close(struct pwatch *w)
 	poll_close(w);
 }
 
+/*
+ * Followers a reconcile page left out (their object could not be read) that are known to
+ * follow were still listed: seen, so that the pass does not take them for unfollows.
+ */
+static int
+reconcile_skips_seen(struct pwatch *w)
+{
+	const struct fg_page *pg = &w->page;
+	struct fg_profile *seen;
+	size_t i, n = 0;
+	long k;
+	int rc = 0;
+
+	seen = xcalloc(pg->nskips > 0 ? pg->nskips : 1, sizeof(*seen));
+	for (i = 0; i < pg->nskips && rc == 0; i++) {
+		if (pg->skips[i].id == NULL)
+			continue;
+		profile_init(&seen[n]);
+		seen[n].id = pg->skips[i].id;
+		if ((k = pipeline_new_prefix(w->p->pl, w->name, &seen[n], 1)) < 0)
+			rc = -1;
+		else if (k == 0)
+			n++;	/* known to follow */
+	}
+	if (rc == 0 && n > 0)
+		rc = pipeline_page(w->p->pl, w->name, w->poll_t, seen, n, NULL, 0, FG_PAGE_SEEN);
+	free(seen);
+	return rc;
+}
+
 /* The pass read the whole list: whoever was not seen since it began has unfollowed. */
 static int
 reconcile_finish(struct pwatch *w)
@@ -454,14 +485,15 @@ reconcile_page_done(struct pwatch *w)
 	struct fg_page *pg = &w->page;
 
 	w->rpages++;
-	if (pg->n > 0 && pipeline_page(w->p->pl, w->name, w->poll_t, pg->profiles, pg->n,
-	    NULL, 0, FG_PAGE_SEEN) == -1) {
+	if ((pg->n > 0 && pipeline_page(w->p->pl, w->name, w->poll_t, pg->profiles, pg->n,
+	    NULL, 0, FG_PAGE_SEEN) == -1) || reconcile_skips_seen(w) == -1) {
 		fail(w, "store write failed; poll abandoned");
 		poll_end(w, 0);
 		return;
 	}
 	free(w->rcursor);
-	w->rcursor = pg->cursor != NULL && pg->n > 0 ? xstrdup(pg->cursor) : NULL;
+	/* A page of unreadable followers only is not the end of the list. */
+	w->rcursor = pg->cursor != NULL && pg->n + pg->nskips > 0 ? xstrdup(pg->cursor) : NULL;
 	page_free(pg);
 	if (w->rcursor == NULL && reconcile_finish(w) == -1) {
 		fail(w, "store write failed at the end of a reconcile pass");
@@ -485,7 +517,11 @@ ingest(struct pwatch *w)
 		return;
 	}
 	w->poll_new += w->fresh;
-	more = w->fresh == pg->n && pg->cursor != NULL && pg->n > 0;
+	/*
+	 * On while the whole page was new. Unreadable followers are not on pg->profiles, so they
+	 * neither stop the paging nor end it: a page of them only still leads on.
+	 */
+	more = w->fresh == pg->n && pg->cursor != NULL && pg->n + pg->nskips > 0;
 	free(w->cursor);
 	w->cursor = more ? xstrdup(pg->cursor) : NULL;
 	page_free(pg);
@@ -517,6 +553,22 @@ page_done(struct pwatch *w)
 		step_run(w);
 	} else
 		ingest(w);
+}
+
+/* Followers the page left out: counted, and the first few logged with their reasons. */
+static void
+skips_note(struct pwatch *w)
+{
+	const struct fg_page *pg = &w->page;
+	size_t i;
+
+	w->st.unreadable += pg->nskips;
+	for (i = 0; i < pg->nskips && i < SKIPS_LOGGED; i++)
+		log_warnx("watch %s: follower skipped, its object cannot be read: %s", w->name,
+		    pg->skips[i].why);
+	if (pg->nskips > SKIPS_LOGGED)
+		log_warnx("watch %s: %zu more unreadable followers skipped on that page",
+		    w->name, pg->nskips - SKIPS_LOGGED);
 }
 
 static void
@@ -598,6 +650,8 @@ on_done(void *arg, const struct fg_response *resp, const char *error)
 	switch (r) {
 	case FG_P_OK:
 		w->retries = 0;
+		if (w->step == S_PAGE || w->step == S_RECONCILE)
+			skips_note(w);
 		advance(w);
 		return;
 	case FG_P_AUTH:

@@ -42,6 +42,7 @@ struct watch_status {
 	uint64_t	 by_status[6];	/* responses: 2xx, 3xx, 4xx, 429, 5xx, no response */
 	uint64_t	 last_requests;	/* requests of the last complete poll */
 	uint64_t	 last_new;	/* new followers found by the last complete poll */
+	uint64_t	 unreadable;	/* followers left out of pages: their object was unreadable */
 	struct fg_ratelimit rl;
 	char		 last_error[256];	/* never holds a secret */
 };

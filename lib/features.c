@@ -3,11 +3,41 @@
  * an absent key is not evidence, so it must never be read as zero or false.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "features.h"
 #include "timeutil.h"
+
+/*
+ * log1p of small counts and log2 of the byte shares of short handles, from tables filled
+ * once by the very libm calls they replace: the values are the same to the bit, and the
+ * features of every follower read (twice: when scored and when stored) cost far less.
+ */
+#define COUNT_TABLED	4096
+#define HANDLE_TABLED	64
+static double log1p_count[COUNT_TABLED];
+static double log2_share[HANDLE_TABLED + 1][HANDLE_TABLED + 1];	/* [n][c]: log2(c / n) */
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void
+tables_fill(void)
+{
+	int n, c;
+
+	for (n = 0; n < COUNT_TABLED; n++)
+		log1p_count[n] = log1p((double)n);
+	for (n = 1; n <= HANDLE_TABLED; n++)
+		for (c = 1; c <= n; c++)
+			log2_share[n][c] = log2((double)c / (double)n);
+}
+
+static inline double
+count_log1p(int64_t n)
+{
+	return n < COUNT_TABLED ? log1p_count[n] : log1p((double)n);
+}
 
 static const char *const names[FG_NFEATURES] = {
 	[F_DEFAULT_AVATAR] = "default_avatar",
@@ -58,17 +88,6 @@ set(struct fg_features *f, enum fg_feature i, double x)
 	f->known |= 1u << i;
 }
 
-/* A string that shows nothing to a reader: empty or only ASCII white space. */
-static int
-blank(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != '\f' &&
-		    *s != '\v')
-			return 0;
-	return 1;
-}
-
 /*
  * Longest digit run, length in characters (UTF-8 continuation bytes do not count) and
  * Shannon entropy over bytes, in one pass over the handle.
@@ -76,12 +95,12 @@ blank(const char *s)
 static void
 handle_features(const char *h, struct fg_features *f)
 {
-	unsigned counts[256];
+	/* All zero between calls: the entropy loop clears every count it reads. */
+	static _Thread_local unsigned counts[256];
 	const unsigned char *s = (const unsigned char *)h;
 	size_t n, i, run = 0, best = 0, chars = 0;
 	double e = 0, p;
 
-	memset(counts, 0, sizeof(counts));
 	for (n = 0; s[n] != '\0'; n++) {
 		counts[s[n]]++;
 		if ((s[n] & 0xc0) != 0x80)
@@ -98,7 +117,7 @@ handle_features(const char *h, struct fg_features *f)
 			if (counts[s[i]] == 0)
 				continue;
 			p = (double)counts[s[i]] / (double)n;
-			e -= p * log2(p);
+			e -= p * (n <= HANDLE_TABLED ? log2_share[n][counts[s[i]]] : log2(p));
 			counts[s[i]] = 0;
 		}
 	}
@@ -122,28 +141,29 @@ features_compute(const struct fg_profile *p, int64_t now, struct fg_features *f)
 	int64_t ref = p->observed_at != FG_TIME_UNKNOWN ? p->observed_at : now;
 	double age = -1, fr, fg;
 
+	pthread_once(&tables_once, tables_fill);
 	memset(f, 0, sizeof(*f));
 	if (p->avatar_default != FG_UNKNOWN)
 		set(f, F_DEFAULT_AVATAR, p->avatar_default ? 1 : 0);
 	if (p->bio != NULL)
-		set(f, F_EMPTY_BIO, blank(p->bio));
+		set(f, F_EMPTY_BIO, profile_blank(p->bio));
 	if (p->display_name != NULL)
-		set(f, F_NO_DISPLAY_NAME, blank(p->display_name));
+		set(f, F_NO_DISPLAY_NAME, profile_blank(p->display_name));
 	if (p->created_at != FG_TIME_UNKNOWN && ref != FG_TIME_UNKNOWN) {
 		age = days_between(p->created_at, ref);
 		set(f, F_ACCOUNT_AGE, log1p(age));
 	}
 	if (p->posts_count >= 0) {
-		set(f, F_POSTS, log1p((double)p->posts_count));
+		set(f, F_POSTS, count_log1p(p->posts_count));
 		/* Under a day old, the rate is the count itself: no division by tiny ages. */
 		if (age >= 0)
 			set(f, F_POSTS_PER_DAY,
 			    log1p((double)p->posts_count / (age > 1 ? age : 1)));
 	}
 	if (p->followers_count >= 0)
-		set(f, F_FOLLOWERS, log1p((double)p->followers_count));
+		set(f, F_FOLLOWERS, count_log1p(p->followers_count));
 	if (p->following_count >= 0)
-		set(f, F_FOLLOWING, log1p((double)p->following_count));
+		set(f, F_FOLLOWING, count_log1p(p->following_count));
 	if (p->followers_count >= 0 && p->following_count >= 0) {
 		fr = (double)p->followers_count;
 		fg = (double)p->following_count;
@@ -154,15 +174,15 @@ features_compute(const struct fg_profile *p, int64_t now, struct fg_features *f)
 		set(f, F_FOLLOWING_PER_POST, log(((double)p->following_count + 1) /
 		    ((double)p->posts_count + 1)));
 	if (p->likes_count >= 0)
-		set(f, F_LIKES, log1p((double)p->likes_count));
+		set(f, F_LIKES, count_log1p(p->likes_count));
 	if (p->listed_count >= 0)
-		set(f, F_LISTED, log1p((double)p->listed_count));
+		set(f, F_LISTED, count_log1p(p->listed_count));
 	if (p->last_post_at != FG_TIME_UNKNOWN && ref != FG_TIME_UNKNOWN)
 		set(f, F_DAYS_SINCE_POST, log1p(days_between(p->last_post_at, ref)));
 	if (p->url != NULL)
-		set(f, F_NO_URL, blank(p->url));
+		set(f, F_NO_URL, profile_blank(p->url));
 	if (p->location != NULL)
-		set(f, F_NO_LOCATION, blank(p->location));
+		set(f, F_NO_LOCATION, profile_blank(p->location));
 	if (p->handle != NULL)
 		handle_features(p->handle, f);
 	if (p->bot != FG_UNKNOWN)

@@ -7,6 +7,7 @@
 
 #include "jsonscan.h"
 #include "log.h"
+#include "utf8.h"
 
 void
 jscan_init(struct jscan *js, const char *text, size_t len, char *buf, size_t cap)
@@ -85,9 +86,45 @@ jscan_object_begin(struct jscan *js)
 	return 0;
 }
 
+/*
+ * The end of the run of bytes at p that a string holds as they are: up to the first '"',
+ * '\\', control or non-ASCII byte. Eight bytes are checked at a time: most text is plain.
+ */
+static const unsigned char *
+plain_run(const unsigned char *p, const unsigned char *end)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
+	uint64_t w, q, b, m;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		/*
+		 * A zero byte in q or b, a byte below 0x20 or one from 0x80 up sets its top bit.
+		 * Borrows can set a later byte's too, never an earlier one's: the lowest bit set
+		 * is the first byte that ends the run (bytes load little-endian).
+		 */
+		m = (((q - ones) & ~q) | ((b - ones) & ~b) | (w - ones * 0x20) | w) & high;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if (m != 0)
+			return p + (__builtin_ctzll(m) >> 3);
+#else
+		if (m != 0)
+			break;	/* borrows run the other way: the byte loop finds it */
+#endif
+		p += 8;
+	}
+	while (p < end && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x80)
+		p++;
+	return p;
+}
+
 int
 jscan_object_next(struct jscan *js, const char **key, size_t *len)
 {
+	const unsigned char *k, *q;
+
 	ws(js);
 	if (js->p < js->end && *js->p == '}' && js->first[js->depth - 1]) {
 		js->p++;
@@ -107,7 +144,14 @@ jscan_object_next(struct jscan *js, const char **key, size_t *len)
 	}
 	if (js->p == js->end || *js->p != '"')
 		return jscan_fail(js, "expected a member name string");
-	if (jscan_string(js, key, len) == -1)
+	/* A name without escapes is used where it is: no copy. */
+	k = (const unsigned char *)js->p + 1;
+	q = plain_run(k, (const unsigned char *)js->end);
+	if (q < (const unsigned char *)js->end && *q == '"') {
+		*key = (const char *)k;
+		*len = (size_t)(q - k);
+		js->p = (const char *)q + 1;
+	} else if (jscan_string(js, key, len) == -1)
 		return -1;
 	ws(js);
 	if (js->p == js->end || *js->p != ':')
@@ -139,31 +183,6 @@ hex4(const char *p, unsigned *v)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (< end), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned c = p[0];
-	size_t n, i;
-	unsigned cp;
-
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-	if ((size_t)(end - p) < n)
-		return 0;
-	cp = c & (0xff >> (n + 1));
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 static char *
 put_utf8(char *o, unsigned cp)
 {
@@ -192,6 +211,7 @@ jscan_string(struct jscan *js, const char **s, size_t *len)
 	const unsigned char *end = (const unsigned char *)js->end, *q;
 	char *out = js->buf + js->used, *o = out;
 	unsigned cp, lo;
+	uint32_t ucp;
 	size_t n;
 
 	ws(js);
@@ -202,8 +222,7 @@ jscan_string(struct jscan *js, const char **s, size_t *len)
 		return jscan_fail(js, "string buffer too small");
 	for (;;) {
 		/* Copy the plain run in one go. */
-		for (q = p; q < end && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80; q++)
-			;
+		q = plain_run(p, end);
 		memcpy(o, p, (size_t)(q - p));
 		o += q - p;
 		p = q;
@@ -215,7 +234,7 @@ jscan_string(struct jscan *js, const char **s, size_t *len)
 		if (*p < 0x20)
 			return jscan_fail(js, "control character in a string");
 		if (*p >= 0x80) {
-			if ((n = utf8_len(p, end)) == 0)
+			if ((n = utf8_decode(p, (size_t)(end - p), &ucp)) == 0)
 				return jscan_fail(js, "invalid UTF-8 in a string");
 			memcpy(o, p, n);
 			o += n;
@@ -247,8 +266,6 @@ jscan_string(struct jscan *js, const char **s, size_t *len)
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				p += 6;
 			}
-			if (cp == 0)
-				return jscan_fail(js, "\\u0000 is not allowed in a string");
 			o = put_utf8(o, cp);
 			break;
 		default:

@@ -1,9 +1,11 @@
 /*
  * A strict JSON reader over one text in memory that builds no tree: the caller walks objects
  * member by member and takes each value as the type it expects. Strings are decoded (escapes,
- * surrogate pairs) into a caller's buffer; invalid UTF-8, control characters, NUL, bad
- * numbers and trailing garbage are errors with the column. Replay reads its event lines with
- * it because building a jansson tree per line cost most of the time.
+ * surrogate pairs) into a caller's buffer, NUL-terminated; a string may hold NUL itself (from
+ * \u0000, which JSON allows), so its length is the one to use. Invalid UTF-8, unescaped
+ * control characters, bad numbers and trailing garbage are errors with the column. Replay and
+ * score read their lines with it because building a jansson tree per line cost most of the
+ * time.
  */
 #ifndef FG_JSONSCAN_H
 #define FG_JSONSCAN_H
@@ -30,7 +32,10 @@ void		 jscan_init(struct jscan *, const char *text, size_t len, char *buf, size_
 /* Type of the next value, JS_ERROR (with err set) if none can start here. */
 enum jscan_type	 jscan_peek(struct jscan *);
 int		 jscan_object_begin(struct jscan *);
-/* The next member's key: 1, 0 at the end of the object, -1 on error. */
+/*
+ * The next member's name and its length: 1, 0 at the end of the object, -1 on error. The
+ * name is not NUL-terminated (it may point into the text): compare it with its length.
+ */
 int		 jscan_object_next(struct jscan *, const char **key, size_t *len);
 int		 jscan_string(struct jscan *, const char **s, size_t *len);
 /* A number; *integer is 1 and *v set when it is written as an integer that fits int64. */

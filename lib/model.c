@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jsonin.h"
 #include "model.h"
+#include "profile.h"
 
 #ifndef FG_MODEL_DEFAULT
 #define FG_MODEL_DEFAULT "/usr/local/share/followguard/model.json"
@@ -97,21 +99,26 @@ model_from_json(struct fg_model *m, const json_t *o, char *err, size_t errlen)
 		snprintf(err, errlen, "model is not a JSON object");
 		return -1;
 	}
+	/* The version names the model in output: an id's rules, no control characters. */
 	v = json_object_get(o, "version");
-	if (!json_is_string(v) || json_string_length(v) == 0 ||
-	    json_string_length(v) >= sizeof(m->version)) {
-		snprintf(err, errlen, "\"version\": expected a string of 1 to %zu bytes",
-		    sizeof(m->version) - 1);
+	if (!json_is_string(v) || json_string_length(v) >= sizeof(m->version) ||
+	    profile_id_check(json_string_value(v), json_string_length(v), NULL, 0) == -1) {
+		snprintf(err, errlen, "\"version\": expected a string of 1 to %zu bytes "
+		    "without control characters", sizeof(m->version) - 1);
 		return -1;
 	}
 	snprintf(m->version, sizeof(m->version), "%s", json_string_value(v));
 	m->id = fnv1a32(m->version);
 	if ((v = json_object_get(o, "trained_on")) != NULL) {
+		struct fg_arena a = { NULL, 0 };
+
 		if (!json_is_string(v)) {
 			snprintf(err, errlen, "\"trained_on\": expected a string");
 			return -1;
 		}
-		snprintf(m->trained_on, sizeof(m->trained_on), "%s", json_string_value(v));
+		snprintf(m->trained_on, sizeof(m->trained_on), "%s", profile_text(&a,
+		    json_string_value(v), json_string_length(v), sizeof(m->trained_on) - 1));
+		arena_free(&a);
 	}
 	if (get_number(o, "bias", "", &m->bias, err, errlen) == -1 ||
 	    get_number(o, "fake_threshold", "", &m->fake_threshold, err, errlen) == -1 ||
@@ -163,7 +170,7 @@ load_text(struct fg_model *m, const char *text, const char *name, char *err, siz
 	char msg[200];
 	int rc;
 
-	if ((o = json_loads(text, 0, &jerr)) == NULL) {
+	if ((o = json_loads(text, FG_JSON_IN, &jerr)) == NULL) {
 		snprintf(err, errlen, "%s:%d: %s", name, jerr.line, jerr.text);
 		return -1;
 	}
@@ -189,7 +196,7 @@ model_load(struct fg_model *m, const char *path, char *err, size_t errlen)
 		else
 			return load_text(m, fg_model_embedded, "embedded model", err, errlen);
 	}
-	if ((o = json_load_file(path, 0, &jerr)) == NULL) {
+	if ((o = json_load_file(path, FG_JSON_IN, &jerr)) == NULL) {
 		if (jerr.line <= 0)
 			snprintf(err, errlen, "%s: %s", path, jerr.text);
 		else

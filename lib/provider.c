@@ -8,8 +8,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jsonin.h"
+#include "log.h"
 #include "provider.h"
 #include "timeutil.h"
+#include "xmalloc.h"
 
 const char *
 response_header(const struct fg_response *r, const char *name)
@@ -82,18 +85,18 @@ response_retry_after(const struct fg_response *r, int64_t now)
 static void
 error_text(const struct fg_response *r, char *buf, size_t len)
 {
-	json_t *o = json_loadb(r->body != NULL ? r->body : "", r->len, 0, NULL);
+	json_t *o = json_loadb(r->body != NULL ? r->body : "", r->len, FG_JSON_IN, NULL);
 	const char *s = NULL;
 
 	buf[0] = '\0';
 	if (json_is_object(o)) {
-		s = json_string_value(json_object_get(o, "message"));
+		s = jsonin_str(json_object_get(o, "message"));
 		if (s == NULL)
-			s = json_string_value(json_object_get(o, "detail"));
+			s = jsonin_str(json_object_get(o, "detail"));
 		if (s == NULL)
-			s = json_string_value(json_object_get(o, "error"));
+			s = jsonin_str(json_object_get(o, "error"));
 		if (s == NULL)
-			s = json_string_value(json_object_get(o, "title"));
+			s = jsonin_str(json_object_get(o, "title"));
 	}
 	if (s != NULL)
 		snprintf(buf, len, ": %.120s", s);
@@ -145,11 +148,33 @@ request_clear(struct fg_request *req)
 }
 
 void
+page_skip(struct fg_page *p, const char *id, const json_t *raw_id, const char *why)
+{
+	struct fg_skip *k;
+	char q[80];
+	size_t used;
+
+	/* Rare: one allocation per skipped follower is fine. */
+	p->skips = xreallocarray(p->skips, p->nskips + 1, sizeof(*p->skips));
+	k = &p->skips[p->nskips++];
+	k->id = id;
+	if (json_is_string(raw_id)) {
+		used = log_escape(q, sizeof(q), json_string_value(raw_id),
+		    json_string_length(raw_id));
+		snprintf(k->why, sizeof(k->why), "%s (id \"%s%s\")", why, q,
+		    used < json_string_length(raw_id) ? "..." : "");
+	} else
+		snprintf(k->why, sizeof(k->why), "%s (no usable id)", why);
+}
+
+void
 page_free(struct fg_page *p)
 {
 	json_decref(p->doc);
 	json_decref(p->extra);
+	arena_free(&p->text);
 	free(p->profiles);
+	free(p->skips);
 	free(p->cursor);
 	memset(p, 0, sizeof(*p));
 }

@@ -29,6 +29,7 @@
 
 #include <jansson.h>
 
+#include "arena.h"
 #include "profile.h"
 
 #define FG_URL_MAX	2048
@@ -84,11 +85,24 @@ struct fg_account {
 	char		*refresh_jwt;		/* Bluesky session, secret */
 };
 
+/*
+ * A follower left out of a page because its own object could not be read (an id that is
+ * missing, not an id or not usable as one, a member of the wrong type, ...): only that
+ * follower is lost, never the page. Texts are never a reason (profile_text takes any).
+ */
+struct fg_skip {
+	const char	*id;		/* its id when that was usable (borrowed), else NULL */
+	char		 why[240];	/* where and what, the id quoted as a log shows bytes */
+};
+
 struct fg_page {
 	json_t			*doc;		/* owns the strings the profiles borrow */
 	json_t			*extra;		/* hydration documents, likewise */
+	struct fg_arena		 text;		/* normalized texts the profiles point at */
 	struct fg_profile	*profiles;	/* newest follower first */
 	size_t			 n;
+	struct fg_skip		*skips;		/* followers left out, in page order */
+	size_t			 nskips;
 	char			*cursor;	/* the next page, NULL at the end of the list */
 	int			 needs_hydration;	/* counts come from hydrate steps */
 };
@@ -167,6 +181,12 @@ enum fg_presult	 response_classify(const struct fg_response *, const char *what,
  */
 void		 provider_tid(int64_t micros, unsigned clock_id, char out[14]);
 void		 request_clear(struct fg_request *);	/* frees the body */
+/*
+ * Leaves a follower out of the page: id is its usable id or NULL, raw_id the id member as
+ * sent (quoted in the message whatever it holds, or NULL), why the problem with its place.
+ */
+void		 page_skip(struct fg_page *, const char *id, const json_t *raw_id,
+		    const char *why);
 void		 page_free(struct fg_page *);
 
 #endif

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jsonin.h"
+#include "log.h"
 #include "provider.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -186,8 +188,8 @@ xrpc_error(const struct fg_response *r, char *name, size_t len)
 	name[0] = '\0';
 	if (r->body == NULL || r->len == 0)
 		return;
-	o = json_loadb(r->body, r->len, 0, NULL);
-	if ((s = json_string_value(json_object_get(o, "error"))) != NULL)
+	o = json_loadb(r->body, r->len, FG_JSON_IN, NULL);
+	if ((s = jsonin_str(json_object_get(o, "error"))) != NULL)
 		snprintf(name, len, "%s", s);
 	json_decref(o);
 }
@@ -223,7 +225,8 @@ body_object(const struct fg_response *r, const char *what, enum fg_presult *res,
 	json_error_t je;
 	json_t *o;
 
-	o = json_loadb(r->body != NULL ? r->body : "", r->body != NULL ? r->len : 0, 0, &je);
+	o = json_loadb(r->body != NULL ? r->body : "", r->body != NULL ? r->len : 0,
+	    FG_JSON_IN, &je);
 	if (o == NULL) {
 		if (json_error_code(&je) == json_error_premature_end_of_input) {
 			snprintf(err, errlen, "%s: body truncated at byte %d", what, je.position);
@@ -266,13 +269,13 @@ json_kind(const json_t *v)
 }
 
 /*
- * One string member of a Bluesky object into a normalized profile key, validated by the
- * profile module (length, NUL). Absent or null leaves the key unknown; required says absent
- * is an error. ctx names the element ("followers page: followers[3]").
+ * One string member of a Bluesky object into a normalized profile key, through the profile
+ * module (ids checked, texts normalized into a). Absent or null leaves the key unknown;
+ * required says absent is an error. ctx names the element ("followers page: followers[3]").
  */
 static int
 take_string(const json_t *o, const char *wire, const char *key, int required,
-    struct fg_profile *p, const char *ctx, char *err, size_t errlen)
+    struct fg_profile *p, struct fg_arena *a, const char *ctx, char *err, size_t errlen)
 {
 	const json_t *v = json_object_get(o, wire);
 	char msg[160];
@@ -288,7 +291,7 @@ take_string(const json_t *o, const char *wire, const char *key, int required,
 		return -1;
 	}
 	if (profile_field_string(p, profile_field(key, strlen(key)), json_string_value(v),
-	    json_string_length(v), msg, sizeof(msg)) == -1) {
+	    json_string_length(v), a, msg, sizeof(msg)) == -1) {
 		snprintf(err, errlen, "%s.%s: %s", ctx, wire, msg);
 		return -1;
 	}
@@ -321,10 +324,12 @@ take_count(const json_t *o, const char *wire, const char *key, struct fg_profile
 /*
  * Maps the members that ProfileView and ProfileViewDetailed share. createdAt is written by
  * the account's own client, so an odd date (1970, 2999) is a property of that one account,
- * not a broken server: it stays unknown rather than failing the whole page.
+ * not a broken server: it stays unknown rather than failing the account. On failure p->id is
+ * the account's DID if that much could be read, else NULL.
  */
 static int
-view_map(const json_t *o, struct fg_profile *p, const char *ctx, char *err, size_t errlen)
+view_map(const json_t *o, struct fg_profile *p, struct fg_arena *a, const char *ctx, char *err,
+    size_t errlen)
 {
 	const json_t *v;
 	char msg[160];
@@ -334,15 +339,16 @@ view_map(const json_t *o, struct fg_profile *p, const char *ctx, char *err, size
 		snprintf(err, errlen, "%s: expected an object, not %s", ctx, json_kind(o));
 		return -1;
 	}
-	if (take_string(o, "did", "id", 1, p, ctx, err, errlen) == -1)
+	if (take_string(o, "did", "id", 1, p, a, ctx, err, errlen) == -1)
 		return -1;
 	if (!is_did(p->id, strlen(p->id))) {
+		p->id = NULL;
 		snprintf(err, errlen, "%s.did: not a DID", ctx);
 		return -1;
 	}
-	if (take_string(o, "handle", "handle", 1, p, ctx, err, errlen) == -1 ||
-	    take_string(o, "displayName", "display_name", 0, p, ctx, err, errlen) == -1 ||
-	    take_string(o, "description", "bio", 0, p, ctx, err, errlen) == -1)
+	if (take_string(o, "handle", "handle", 1, p, a, ctx, err, errlen) == -1 ||
+	    take_string(o, "displayName", "display_name", 0, p, a, ctx, err, errlen) == -1 ||
+	    take_string(o, "description", "bio", 0, p, a, ctx, err, errlen) == -1)
 		return -1;
 	/* No avatar blob means no avatar key at all; there is no placeholder URL (4.2). */
 	v = json_object_get(o, "avatar");
@@ -363,7 +369,7 @@ view_map(const json_t *o, struct fg_profile *p, const char *ctx, char *err, size
 		}
 		/* On error it stays unknown, see above. */
 		(void)profile_field_string(p, profile_field("created_at", 10),
-		    json_string_value(v), json_string_length(v), msg, sizeof(msg));
+		    json_string_value(v), json_string_length(v), a, msg, sizeof(msg));
 	}
 	/*
 	 * Bluesky has no self-declared bot flag in ProfileView (PLATFORMS.md 4.2), so bot stays
@@ -507,7 +513,7 @@ bsky_parse_resolve(struct fg_account *a, const struct fg_response *r, char *err,
 	if ((doc = body_object(r, W_RESOLVE, &res, err, errlen)) == NULL)
 		return res;
 	profile_init(&p);
-	if (take_string(doc, "did", "id", 1, &p, W_RESOLVE, err, errlen) == -1 ||
+	if (take_string(doc, "did", "id", 1, &p, NULL, W_RESOLVE, err, errlen) == -1 ||
 	    take_count(doc, "followersCount", "followers_count", &p, W_RESOLVE, err,
 	    errlen) == -1)
 		res = FG_P_FATAL;
@@ -558,20 +564,22 @@ bsky_following(const struct fg_account *a, const char *cursor, struct fg_request
 
 /*
  * {"subject": ProfileView, "followers": [ProfileView...], "cursor"?: string}, or getFollows'
- * answer, the same with "follows" for "followers". The page is replaced only when the whole
- * body is valid, so a bad page never leaves half a list.
+ * answer, the same with "follows" for "followers". A ProfileView that cannot be read is left
+ * out (page_skip); the page is replaced only when the body around them is valid, so a bad
+ * page never leaves half a list.
  */
 static enum fg_presult
 bsky_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t now,
     struct fg_page *page, char *err, size_t errlen)
 {
 	struct fg_profile *profiles = NULL;
-	const json_t *list, *v;
+	struct fg_page pg;
+	const json_t *list, *v, *e;
 	const char *cursor = NULL, *key = "followers", *what = W_PAGE;
 	enum fg_presult res;
-	char ctx[64];
+	char ctx[64], why[240];
 	json_t *doc;
-	size_t i, n = 0;
+	size_t i, k, n = 0;
 
 	(void)a;
 	err[0] = '\0';
@@ -600,27 +608,32 @@ bsky_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t
 			    json_kind(v));
 			goto out;
 		}
-		if (json_string_length(v) > BSKY_CURSOR_MAX) {
-			snprintf(err, errlen, "%s: cursor: longer than %d bytes", what,
-			    BSKY_CURSOR_MAX);
+		if (json_string_length(v) > BSKY_CURSOR_MAX || jsonin_str(v) == NULL) {
+			snprintf(err, errlen, "%s: cursor: longer than %d bytes or holding NUL",
+			    what, BSKY_CURSOR_MAX);
 			goto out;
 		}
 		/* An empty cursor would ask for the first page again: the list has ended. */
 		if (json_string_length(v) > 0)
 			cursor = json_string_value(v);
 	}
+	memset(&pg, 0, sizeof(pg));
 	n = json_array_size(list);
 	profiles = xcalloc(n, sizeof(*profiles));
-	for (i = 0; i < n; i++) {
+	for (i = k = 0; i < n; i++) {
+		e = json_array_get(list, i);
 		snprintf(ctx, sizeof(ctx), "%s: %s[%zu]", what, key, i);
-		if (view_map(json_array_get(list, i), &profiles[i], ctx, err, errlen) == -1)
-			goto out;
-		profiles[i].observed_at = now;
+		if (view_map(e, &profiles[k], &pg.text, ctx, why, sizeof(why)) == -1) {
+			page_skip(&pg, profiles[k].id, json_object_get(e, "did"), why);
+			continue;
+		}
+		profiles[k++].observed_at = now;
 	}
 	page_free(page);
+	*page = pg;
 	page->doc = doc;
 	page->profiles = profiles;
-	page->n = n;
+	page->n = k;
 	page->cursor = cursor != NULL ? xstrdup(cursor) : NULL;
 	/* ProfileView carries no counts: getProfiles supplies them (4.2). */
 	page->needs_hydration = 1;
@@ -672,9 +685,10 @@ hydrate_merge(struct fg_profile *p, const struct fg_profile *d)
 
 /*
  * {"profiles": [ProfileViewDetailed...]}, matched to the page by DID. An account the server
- * leaves out (deleted, taken down, deactivated) keeps unknown counts: unknown, not zero.
+ * leaves out (deleted, taken down, deactivated) keeps unknown counts: unknown, not zero; so
+ * does one whose detailed view cannot be read (it is logged, and its follower kept as listed).
  * The document joins page->extra, since the profiles now borrow its strings; the profiles are
- * changed only when the whole answer is valid.
+ * changed only when the answer around them is valid.
  */
 static enum fg_presult
 bsky_parse_hydrate(const struct fg_response *r, struct fg_page *page, size_t from, size_t n,
@@ -683,7 +697,7 @@ bsky_parse_hydrate(const struct fg_response *r, struct fg_page *page, size_t fro
 	struct fg_profile *tmp = NULL, d;
 	const json_t *list;
 	enum fg_presult res;
-	char ctx[80];
+	char ctx[80], why[240];
 	json_t *doc;
 	size_t i, j;
 
@@ -705,14 +719,18 @@ bsky_parse_hydrate(const struct fg_response *r, struct fg_page *page, size_t fro
 		memcpy(tmp, page->profiles + from, n * sizeof(*tmp));
 	for (i = 0; i < json_array_size(list); i++) {
 		snprintf(ctx, sizeof(ctx), "%s: profiles[%zu]", W_HYDRATE, i);
-		if (view_map(json_array_get(list, i), &d, ctx, err, errlen) == -1 ||
+		if (view_map(json_array_get(list, i), &d, &page->text, ctx, why,
+		    sizeof(why)) == -1 ||
 		    take_count(json_array_get(list, i), "followersCount", "followers_count", &d,
-		    ctx, err, errlen) == -1 ||
+		    ctx, why, sizeof(why)) == -1 ||
 		    take_count(json_array_get(list, i), "followsCount", "following_count", &d,
-		    ctx, err, errlen) == -1 ||
+		    ctx, why, sizeof(why)) == -1 ||
 		    take_count(json_array_get(list, i), "postsCount", "posts_count", &d,
-		    ctx, err, errlen) == -1)
-			goto out;
+		    ctx, why, sizeof(why)) == -1) {
+			log_warnx("bluesky: %s (%s); its counts stay unknown", why,
+			    d.id != NULL ? d.id : "no usable DID");
+			continue;
+		}
 		for (j = 0; j < n; j++)
 			if (strcmp(tmp[j].id, d.id) == 0)
 				hydrate_merge(&tmp[j], &d);

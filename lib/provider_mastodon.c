@@ -17,10 +17,12 @@
  *   the account; both are taken as given (the provider cannot tell the servers apart).
  * - Counts below zero (counter cache bugs on some servers) and times outside the years
  *   2000-2200 become unknown rather than failing the page: they are bad values, not a
- *   misunderstood format. Texts longer than the contract allows are cut at a UTF-8 boundary.
+ *   misunderstood format. Texts go through profile_text (normalized, cut to their bound).
  *
- * Anything of the wrong type fails the whole page (FG_P_FATAL): the daemon stores nothing it
- * half understood. A truncated body is FG_P_RETRY: it is nearly always a transfer problem.
+ * An Account that cannot be read (its id missing or unusable, a member of the wrong type) is
+ * left out of the page (page_skip): the daemon stores nothing it half understood, and one
+ * account cannot hide the others. A page that is not an array of objects fails whole
+ * (FG_P_FATAL); a truncated body is FG_P_RETRY: it is nearly always a transfer problem.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -28,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jsonin.h"
 #include "log.h"
 #include "provider.h"
 #include "timeutil.h"
@@ -320,7 +323,8 @@ body_load(const struct fg_response *r, const char *what, enum fg_presult *res, c
 	json_error_t je;
 	json_t *doc;
 
-	doc = json_loadb(r->body != NULL ? r->body : "", r->body != NULL ? r->len : 0, 0, &je);
+	doc = json_loadb(r->body != NULL ? r->body : "", r->body != NULL ? r->len : 0,
+	    FG_JSON_IN, &je);
 	if (doc != NULL)
 		return doc;
 	if (json_error_code(&je) == json_error_premature_end_of_input) {
@@ -359,7 +363,7 @@ json_kind(const json_t *v)
 
 /* ---- text -------------------------------------------------------------------------- */
 
-/* Output buffer for derived text; sized by the caller so it never needs to grow. */
+/* Output buffer for derived text, in the page's arena; sized so it never needs to grow. */
 struct text {
 	char	*s;
 	size_t	 len, cap;
@@ -380,10 +384,8 @@ text_put_cp(struct text *t, unsigned long cp)
 {
 	char b[4];
 
-	/* NUL, surrogates, controls other than white space: not text, U+FFFD instead. */
-	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
-	    (cp >= 0x7f && cp < 0xa0))
+	/* What no UTF-8 can say becomes U+FFFD; controls are profile_text's to decide. */
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		cp = 0xfffd;
 	if (cp < 0x80) {
 		b[0] = (char)cp;
@@ -503,10 +505,10 @@ tag_breaks(const char *s, size_t n)
  * HTML to plain text: tags dropped (their text kept, so Mastodon's split link spans come back
  * whole), line breaks and paragraphs as newlines (none leading or trailing, at most one blank
  * line), entities decoded. The input is valid UTF-8 (jansson checked it) and tags are cut at
- * ASCII '<' and '>', so the output is valid UTF-8 too. Returns a malloc'd string.
+ * ASCII '<' and '>', so the output is valid UTF-8 too. The string is in a; *outlen its length.
  */
 static char *
-html_text(const char *in, size_t n, size_t *outlen)
+html_text(struct fg_arena *a, const char *in, size_t n, size_t *outlen)
 {
 	struct text t;
 	size_t i, e, used;
@@ -514,7 +516,7 @@ html_text(const char *in, size_t n, size_t *outlen)
 
 	/* Every construct writes at most as many bytes as it reads, plus one. */
 	t.cap = n + 8;
-	t.s = xmalloc(t.cap);
+	t.s = arena_alloc(a, t.cap);
 	t.len = 0;
 	t.s[0] = '\0';
 	for (i = 0; i < n;) {
@@ -559,10 +561,10 @@ has_http_prefix(const char *s)
 
 /*
  * The http(s) link in a field's HTML value: the first <a href> pointing at http(s), else a
- * bare "http://..." in its text. Returns a malloc'd string or NULL.
+ * bare "http://..." in its text. Returns a string in a, or NULL.
  */
-static char *
-field_link(const char *html, size_t n)
+static const char *
+field_link(struct fg_arena *a, const char *html, size_t n)
 {
 	const char *p = html, *end = html + n, *v, *ve;
 	char *text, *link, *s;
@@ -579,52 +581,27 @@ field_link(const char *html, size_t n)
 		}
 		if (ve == NULL)
 			break;
-		link = html_text(v, (size_t)(ve - v), &len);
+		link = html_text(a, v, (size_t)(ve - v), &len);
+		/* A NUL (from &#0; or \u0000) would end the link early: not a link. */
 		if (has_http_prefix(link) && strcspn(link, " \t\r\n") == len && len > 8)
 			return link;
-		free(link);
 		p = ve;
 	}
-	text = html_text(html, n, &len);
+	text = html_text(a, html, n, &len);
 	for (s = text; *s != '\0'; s++) {
 		if (has_http_prefix(s)) {
-			link = xstrndup(s, strcspn(s, " \t\r\n"));
-			free(text);
-			return link;
+			s[strcspn(s, " \t\r\n")] = '\0';
+			return s;
 		}
 	}
-	free(text);
 	return NULL;
-}
-
-/* The longest prefix of at most max bytes that ends on a UTF-8 character boundary. */
-static size_t
-utf8_cut(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return max;
-}
-
-/* A copy owned by the page (page->extra), so the profile may point at it. */
-static const char *
-page_keep(json_t *extra, const char *s, size_t len)
-{
-	json_t *v = json_stringn(s, len);
-
-	if (v == NULL)
-		return NULL;
-	json_array_append_new(extra, v);
-	return json_string_value(v);
 }
 
 /* ---- one Account object -------------------------------------------------------------- */
 
 struct elem {
 	json_t		*obj;
-	json_t		*extra;
+	struct fg_arena	*text;	/* the page's: derived and normalized texts */
 	char		*msg;	/* the problem, without the page and element prefix */
 	size_t		 msglen;
 };
@@ -636,23 +613,18 @@ wrong(struct elem *e, const char *key, const char *expected, const json_t *v)
 	return -1;
 }
 
-/* A string field; absent or null leaves *out NULL. Long texts are cut to max bytes. */
+/* A text field; absent or null leaves *out NULL, anything else is normalized. */
 static int
 get_text(struct elem *e, const char *key, size_t max, const char **out)
 {
 	json_t *v = json_object_get(e->obj, key);
-	size_t len, cut;
 
 	*out = NULL;
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_string(v))
 		return wrong(e, key, "a string", v);
-	len = json_string_length(v);
-	if ((cut = utf8_cut(json_string_value(v), len, max)) == len)
-		*out = json_string_value(v);
-	else if ((*out = page_keep(e->extra, json_string_value(v), cut)) == NULL)
-		return wrong(e, key, "UTF-8 text", v);
+	*out = profile_text(e->text, json_string_value(v), json_string_length(v), max);
 	return 0;
 }
 
@@ -722,8 +694,8 @@ get_time(struct elem *e, const char *key, int date_ok, int64_t *out)
 		return 0;
 	if (!json_is_string(v))
 		return wrong(e, key, "a time string", v);
-	if (time_parse_rfc3339(json_string_value(v), &t) == -1 &&
-	    (!date_ok || parse_date(json_string_value(v), &t) == -1)) {
+	if (jsonin_str(v) == NULL || (time_parse_rfc3339(json_string_value(v), &t) == -1 &&
+	    (!date_ok || parse_date(json_string_value(v), &t) == -1))) {
 		snprintf(e->msg, e->msglen, "%s: not an ISO 8601 %s", key,
 		    date_ok ? "date or time" : "time");
 		return -1;
@@ -758,7 +730,7 @@ static int
 get_fields(struct elem *e, struct fg_profile *p)
 {
 	json_t *fields = json_object_get(e->obj, "fields"), *f, *v, *va;
-	char *link, *first = NULL, *verified = NULL;
+	const char *link, *first = NULL, *verified = NULL;
 	size_t i;
 	int rc = 0;
 
@@ -789,24 +761,21 @@ get_fields(struct elem *e, struct fg_profile *p)
 		}
 		if (!json_is_string(v) || verified != NULL)
 			continue;
-		if ((link = field_link(json_string_value(v), json_string_length(v))) == NULL)
+		if ((link = field_link(e->text, json_string_value(v),
+		    json_string_length(v))) == NULL)
 			continue;
 		if (json_is_string(va))
 			verified = link;
 		else if (first == NULL)
 			first = link;
-		else
-			free(link);
 	}
 	if (rc == 0) {
 		const char *u = verified != NULL ? verified : first != NULL ? first : "";
 
-		p->url = page_keep(e->extra, u, utf8_cut(u, strlen(u), FG_TEXT_MAX));
+		p->url = profile_text(e->text, u, strlen(u), FG_TEXT_MAX);
 		if (verified != NULL)
 			p->verified = 1;
 	}
-	free(first);
-	free(verified);
 	return rc;
 }
 
@@ -814,7 +783,7 @@ static int
 account_map(struct elem *e, int64_t now, struct fg_profile *p)
 {
 	json_t *id, *note, *avatar;
-	char *bio;
+	char *bio, why[96] = "";
 	size_t len;
 
 	profile_init(p);
@@ -830,9 +799,9 @@ account_map(struct elem *e, int64_t now, struct fg_profile *p)
 	}
 	if (!json_is_string(id))
 		return wrong(e, "id", "a string", id);
-	if (json_string_length(id) == 0 || json_string_length(id) > FG_ID_MAX) {
-		snprintf(e->msg, e->msglen, "id: %zu bytes, expected 1 to %d",
-		    json_string_length(id), FG_ID_MAX);
+	if (profile_id_check(json_string_value(id), json_string_length(id), why,
+	    sizeof(why)) == -1 || !id_ok(json_string_value(id))) {
+		snprintf(e->msg, e->msglen, "id: %s", why[0] != '\0' ? why : "not an id");
 		return -1;
 	}
 	p->id = json_string_value(id);
@@ -852,17 +821,14 @@ account_map(struct elem *e, int64_t now, struct fg_profile *p)
 	if (note != NULL && !json_is_null(note)) {
 		if (!json_is_string(note))
 			return wrong(e, "note", "a string", note);
-		bio = html_text(json_string_value(note), json_string_length(note), &len);
-		p->bio = page_keep(e->extra, bio, utf8_cut(bio, len, FG_TEXT_MAX));
-		free(bio);
-		if (p->bio == NULL)
-			return wrong(e, "note", "UTF-8 text", note);
+		bio = html_text(e->text, json_string_value(note), json_string_length(note), &len);
+		p->bio = profile_text(e->text, bio, len, FG_TEXT_MAX);
 	}
 	avatar = json_object_get(e->obj, "avatar");
 	if (avatar != NULL && !json_is_null(avatar)) {
 		if (!json_is_string(avatar))
 			return wrong(e, "avatar", "a string", avatar);
-		if (json_string_length(avatar) > 0)
+		if (json_string_length(avatar) > 0 && jsonin_str(avatar) != NULL)
 			p->avatar_default = (int8_t)avatar_is_default(json_string_value(avatar));
 	}
 	return 0;
@@ -1042,17 +1008,17 @@ mastodon_parse_resolve(struct fg_account *a, const struct fg_response *r, char *
 	if (!json_is_object(doc))
 		snprintf(err, errlen, "%s: expected an Account object, not %s", what,
 		    json_kind(doc));
-	else if (!json_is_string(id) || json_string_length(id) == 0 ||
-	    json_string_length(id) >= sizeof(a->id) || json_string_length(id) > FG_ID_MAX ||
+	else if (!json_is_string(id) || json_string_length(id) >= sizeof(a->id) ||
+	    profile_id_check(json_string_value(id), json_string_length(id), NULL, 0) == -1 ||
 	    !id_ok(json_string_value(id)))
-		snprintf(err, errlen, "%s: id: expected a string of 1 to %d bytes", what,
-		    FG_ID_MAX);
+		snprintf(err, errlen, "%s: id: expected a string of 1 to %d bytes and no "
+		    "control characters", what, FG_ID_MAX);
 	else if (fc != NULL && !json_is_null(fc) && !json_is_integer(fc))
 		snprintf(err, errlen, "%s: followers_count: expected an integer, not %s", what,
 		    json_kind(fc));
-	else if (un != NULL && !json_is_null(un) && !json_is_string(un))
-		snprintf(err, errlen, "%s: username: expected a string, not %s", what,
-		    json_kind(un));
+	else if (un != NULL && !json_is_null(un) && jsonin_str(un) == NULL)
+		snprintf(err, errlen, "%s: username: expected a string without NUL, not %s",
+		    what, json_kind(un));
 	else if (a->secret != NULL && !account_matches(a, json_string_value(id),
 	    json_string_value(un)))
 		snprintf(err, errlen, "%s: the token belongs to account %s (\"%.64s\"), not the "
@@ -1082,9 +1048,9 @@ mastodon_parse_page(const struct fg_account *a, const struct fg_response *r, int
 	struct fg_profile *profiles = NULL;
 	struct elem e;
 	enum fg_presult res;
-	json_t *doc, *extra = NULL;
-	char *cursor = NULL, msg[256];
-	size_t i, n;
+	json_t *doc;
+	char *cursor = NULL, msg[200], why[240];
+	size_t i, n, k;
 
 	err[0] = '\0';
 	memset(page, 0, sizeof(*page));
@@ -1102,18 +1068,20 @@ mastodon_parse_page(const struct fg_account *a, const struct fg_response *r, int
 		    MASTODON_PAGE_CAP);
 		goto fail;
 	}
-	extra = json_array();
 	profiles = xcalloc(n > 0 ? n : 1, sizeof(*profiles));
-	e.extra = extra;
+	e.text = &page->text;
 	e.msg = msg;
 	e.msglen = sizeof(msg);
-	for (i = 0; i < n; i++) {
+	for (i = k = 0; i < n; i++) {
 		e.obj = json_array_get(doc, i);
-		if (account_map(&e, now, &profiles[i]) == -1) {
-			/* Indexes count from 0, as in the JSON array. */
-			snprintf(err, errlen, "%s: element %zu: %s", W_PAGE, i, msg);
-			goto fail;
+		if (account_map(&e, now, &profiles[k]) == 0) {
+			k++;
+			continue;
 		}
+		/* Indexes count from 0, as in the JSON array. */
+		snprintf(why, sizeof(why), "%s: element %zu: %s", W_PAGE, i, msg);
+		page_skip(page, profiles[k].id, json_object_get(e.obj, "id"), why);
+		redact(page->skips[page->nskips - 1].why, a);
 	}
 	/* GoToSocial and Akkoma link onwards from any non-empty page: an empty one ends it. */
 	if (n > 0 && link_cursor(r, &cursor, msg, sizeof(msg)) == -1) {
@@ -1121,16 +1089,15 @@ mastodon_parse_page(const struct fg_account *a, const struct fg_response *r, int
 		goto fail;
 	}
 	page->doc = doc;
-	page->extra = extra;
 	page->profiles = profiles;
-	page->n = n;
+	page->n = k;
 	page->cursor = cursor;
 	page->needs_hydration = 0;
 	return FG_P_OK;
 fail:
 	redact(err, a);
 	free(profiles);
-	json_decref(extra);
+	page_free(page);
 	json_decref(doc);
 	return FG_P_FATAL;
 }
@@ -1151,9 +1118,9 @@ mastodon_parse_remove(const struct fg_response *r, char *err, size_t errlen)
 	err[0] = '\0';
 	if (r->status == 404) {
 		doc = json_loadb(r->body != NULL ? r->body : "", r->body != NULL ? r->len : 0,
-		    0, NULL);
+		    FG_JSON_IN, NULL);
 		fb = json_object_get(doc, "error");
-		res = json_is_string(fb) &&
+		res = jsonin_str(fb) != NULL &&
 		    strcmp(json_string_value(fb), "Record not found") == 0 ? FG_P_OK : FG_P_FATAL;
 		json_decref(doc);
 		if (res == FG_P_OK) {

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonin.h"
 #include "log.h"
 #include "provider.h"
 #include "timeutil.h"
@@ -358,12 +359,12 @@ error_object_text(const json_t *e, char *buf, size_t len, char *kind, size_t kin
 		kind[0] = '\0';
 	if (!json_is_object(e))
 		return;
-	if ((s = json_string_value(json_object_get(e, "detail"))) == NULL &&
-	    (s = json_string_value(json_object_get(e, "message"))) == NULL)
-		s = json_string_value(json_object_get(e, "title"));
+	if ((s = jsonin_str(json_object_get(e, "detail"))) == NULL &&
+	    (s = jsonin_str(json_object_get(e, "message"))) == NULL)
+		s = jsonin_str(json_object_get(e, "title"));
 	if (s != NULL)
 		text_copy(buf, len, s);
-	type = json_string_value(json_object_get(e, "type"));
+	type = jsonin_str(json_object_get(e, "type"));
 	if (kind != NULL && type != NULL) {
 		slash = strrchr(type, '/');
 		text_copy(kind, kindlen, slash != NULL ? slash + 1 : type);
@@ -375,7 +376,7 @@ static void
 response_error_text(const struct fg_response *r, char *buf, size_t len, char *kind,
     size_t kindlen)
 {
-	json_t *o = json_loadb(r->body != NULL ? r->body : "", r->len, 0, NULL);
+	json_t *o = json_loadb(r->body != NULL ? r->body : "", r->len, FG_JSON_IN, NULL);
 	json_t *errors;
 
 	buf[0] = kind[0] = '\0';
@@ -430,7 +431,7 @@ x_load(const struct fg_response *r, const char *what, json_t **out, char *err,
 	char reason[JSON_ERROR_TEXT_LENGTH];
 
 	*out = NULL;
-	doc = json_loadb(r->body != NULL ? r->body : "", r->len, 0, &e);
+	doc = json_loadb(r->body != NULL ? r->body : "", r->len, FG_JSON_IN, &e);
 	if (doc == NULL) {
 		code = json_error_code(&e);
 		/*
@@ -484,10 +485,13 @@ x_type_name(enum x_type t)
 	return "?";
 }
 
-/* One value of a User object into p; null means unknown. prefix is "data[3]." and the like. */
+/*
+ * One value of a User object into p (texts normalized into a); null means unknown. prefix is
+ * "data[3]." and the like.
+ */
 static int
-x_field(struct fg_profile *p, const struct x_map *m, const json_t *v, const char *what,
-    const char *prefix, char *err, size_t errlen)
+x_field(struct fg_profile *p, const struct x_map *m, const json_t *v, struct fg_arena *a,
+    const char *what, const char *prefix, char *err, size_t errlen)
 {
 	const struct profile_field *f;
 	char sub[160];
@@ -516,8 +520,8 @@ x_field(struct fg_profile *p, const struct x_map *m, const json_t *v, const char
 		return -1;
 	}
 	if (m->type == XT_STR)
-		r = profile_field_string(p, f, json_string_value(v), json_string_length(v), sub,
-		    sizeof(sub));
+		r = profile_field_string(p, f, json_string_value(v), json_string_length(v), a,
+		    sub, sizeof(sub));
 	else if (m->type == XT_INT)
 		r = profile_field_integer(p, f, json_integer_value(v), sub, sizeof(sub));
 	else
@@ -549,10 +553,13 @@ x_id(const json_t *v, const char **id, const char *what, const char *path, char 
 	return 0;
 }
 
-/* One User object of data[] into p; its strings stay in the document. */
+/*
+ * One User object of data[] into p; its strings stay in the document or, normalized, in a.
+ * On failure p->id is the user's id if that much could be read, else NULL.
+ */
 static int
-x_user(const json_t *u, size_t i, int64_t now, struct fg_profile *p, const char *what,
-    char *err, size_t errlen)
+x_user(const json_t *u, size_t i, int64_t now, struct fg_profile *p, struct fg_arena *a,
+    const char *what, char *err, size_t errlen)
 {
 	const json_t *pm, *img;
 	char prefix[48], path[64];
@@ -569,8 +576,8 @@ x_user(const json_t *u, size_t i, int64_t now, struct fg_profile *p, const char 
 		return -1;
 	snprintf(prefix, sizeof(prefix), "data[%zu].", i);
 	for (k = 0; k < sizeof(user_map) / sizeof(user_map[0]); k++)
-		if (x_field(p, &user_map[k], json_object_get(u, user_map[k].x), what, prefix,
-		    err, errlen) == -1)
+		if (x_field(p, &user_map[k], json_object_get(u, user_map[k].x), a, what,
+		    prefix, err, errlen) == -1)
 			return -1;
 
 	/* v2 has no default_profile_image flag; the untouched image has a telling path. */
@@ -581,8 +588,9 @@ x_user(const json_t *u, size_t i, int64_t now, struct fg_profile *p, const char 
 			    prefix);
 			return -1;
 		}
-		p->avatar_default = strstr(json_string_value(img),
-		    "/default_profile_images/") != NULL;
+		if (jsonin_str(img) != NULL)
+			p->avatar_default = strstr(json_string_value(img),
+			    "/default_profile_images/") != NULL;
 	}
 
 	pm = json_object_get(u, "public_metrics");
@@ -594,7 +602,7 @@ x_user(const json_t *u, size_t i, int64_t now, struct fg_profile *p, const char 
 		}
 		snprintf(prefix, sizeof(prefix), "data[%zu].public_metrics.", i);
 		for (k = 0; k < sizeof(metrics_map) / sizeof(metrics_map[0]); k++)
-			if (x_field(p, &metrics_map[k], json_object_get(pm, metrics_map[k].x),
+			if (x_field(p, &metrics_map[k], json_object_get(pm, metrics_map[k].x), a,
 			    what, prefix, err, errlen) == -1)
 				return -1;
 	}
@@ -681,18 +689,19 @@ out:
  * {"data":[User...],"meta":{"result_count":N,"next_token":"..."},"errors":[...]}. The list
  * is empty when data is absent and result_count is 0. A reply with errors and no data is a
  * failure, not an empty list: read as "no followers left" it would make a reconcile pass
- * drop the whole audience. A following page has the same shape and is parsed here too; the
- * messages then still say "followers page" (the two answers cannot be told apart).
+ * drop the whole audience. A User that cannot be read is left out (page_skip). A following
+ * page has the same shape and is parsed here too; the messages then still say "followers
+ * page" (the two answers cannot be told apart).
  */
 static enum fg_presult
 x_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t now,
     struct fg_page *pg, char *err, size_t errlen)
 {
 	const char *what = WHAT_PAGE, *tok;
-	const json_t *data, *meta, *errors, *count, *next;
+	const json_t *data, *meta, *errors, *count, *next, *u;
 	enum fg_presult res;
-	char text[160];
-	size_t i, n;
+	char text[160], why[240];
+	size_t i, k, n;
 
 	(void)a;
 	memset(pg, 0, sizeof(*pg));
@@ -762,11 +771,15 @@ x_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t no
 
 	if (n > 0)
 		pg->profiles = xcalloc(n, sizeof(*pg->profiles));
-	for (i = 0; i < n; i++)
-		if (x_user(json_array_get(data, i), i, now, &pg->profiles[i], what, err,
-		    errlen) == -1)
-			goto fatal;
-	pg->n = n;
+	for (i = k = 0; i < n; i++) {
+		u = json_array_get(data, i);
+		if (x_user(u, i, now, &pg->profiles[k], &pg->text, what, why,
+		    sizeof(why)) == 0)
+			k++;
+		else
+			page_skip(pg, pg->profiles[k].id, json_object_get(u, "id"), why);
+	}
+	pg->n = k;
 	if (next != NULL && !json_is_null(next))
 		pg->cursor = xstrdup(json_string_value(next));
 	pg->needs_hydration = 0;

@@ -211,8 +211,14 @@ consider(struct selecting *s, const char *id)
 	memset(e, 0, sizeof(*e));
 	e->id = xstrdup(id);
 	e->score = rp == 0 ? rec.score : -1;
-	if (rp == 0 && rec.profile.handle != NULL)
-		e->handle = xstrdup(rec.profile.handle);
+	if (rp == 0 && rec.profile.handle != NULL) {
+		/* Stored texts are normalized; those of older stores are made so here. */
+		struct fg_arena a = { NULL, 0 };
+
+		e->handle = xstrdup(profile_text(&a, rec.profile.handle,
+		    strlen(rec.profile.handle), FG_HANDLE_MAX));
+		arena_free(&a);
+	}
 	if (rp == 0 && s->model != NULL) {
 		model_score(s->model, &rec.features, &sc);
 		e->nreasons = model_reasons(&sc, e->reasons, PURGE_REASONS);

@@ -6,21 +6,12 @@
 #include "report.h"
 #include "timeutil.h"
 
-static int
-blank(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			return 0;
-	return 1;
-}
-
 int
 report_profile_empty(const struct fg_profile *p)
 {
-	int no_bio = p->bio != NULL && blank(p->bio);
+	int no_bio = p->bio != NULL && profile_blank(p->bio);
 	int no_face = p->avatar_default == 1 ||
-	    (p->display_name != NULL && blank(p->display_name));
+	    (p->display_name != NULL && profile_blank(p->display_name));
 
 	return no_bio && no_face && p->posts_count == 0;
 }

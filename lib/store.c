@@ -19,6 +19,11 @@
  *            index order (unknown ones take no space); then id, handle, display_name, bio,
  *            url, location, each as a u32 length (0xffffffff: NULL) and that many bytes and
  *            a NUL, so that decoded strings point straight into the map.
+ *            Features that are exactly what features_compute() gives for the profile (as
+ *            the pipeline's always are) are written as known 0 and recomputed when read:
+ *            they were 40 % of a record. So known 0 reads as the profile's own features;
+ *            a record whose features are empty while its profile gives some cannot be
+ *            written (it reads back with the profile's).
  *   meta     "schema" -> u32 big-endian; "pos\0watch" -> u64 little-endian
  *
  * Features are indexed by enum fg_feature: appending a feature keeps old records readable
@@ -79,12 +84,43 @@ struct fg_store {
 	 * any transaction of another thread: transactions hold this shared, resizing exclusive.
 	 */
 	pthread_rwlock_t	 maplock;
+	struct pending		*pend;	/* the write transaction's profile records */
+};
+
+/*
+ * Profile records a write transaction has put, applied in key order just before it commits
+ * (or before it reads a profile). Followers arrive in random key order; inserting a page of
+ * them sorted walks the B-tree left to right, so each insert finds the branch pages it needs
+ * where the previous one left them, instead of in a cold corner of a large map. Kept by the
+ * store between transactions: its memory is that of the largest transaction, not the
+ * database's. LMDB allows one write transaction at a time per environment.
+ */
+struct pend_rec {
+	uint64_t	 hi, lo;	/* 16 key bytes after the common prefix, big-endian */
+	const uint8_t	*key;		/* set when sorting */
+	size_t		 off;		/* key, then value, in buf */
+	size_t		 seq;		/* put order: the last put of a key wins */
+	uint32_t	 klen, vlen;
+};
+
+struct pending {
+	uint8_t		*buf;
+	size_t		 used, cap;
+	struct pend_rec	*recs;
+	size_t		 n, ncap;
 };
 
 struct fg_txn {
 	struct fg_store		*st;
 	MDB_txn			*txn;
 	int			 map_full;	/* a put hit MDB_MAP_FULL: grow and rerun */
+	/*
+	 * Edges are read, then written under the same key (a follower seen again): the put
+	 * through the cursor the get left on the right leaf page skips a second descent from
+	 * the root. LMDB closes it with the transaction.
+	 */
+	MDB_cursor		*edges;
+	struct pending		*pend;		/* write transactions only */
 };
 
 static void
@@ -294,6 +330,118 @@ txn_fail(struct fg_txn *t, const char *op, const char *watch, int rc)
 /* After a full map LMDB refuses further work in the txn; say nothing until the rerun. */
 #define TXN_CHECK(t) do { if ((t)->map_full) return -1; } while (0)
 
+static int
+pend_cmp(const void *a, const void *b)
+{
+	const struct pend_rec *x = a, *y = b;
+	int d;
+
+	/*
+	 * LMDB's own order for keys: bytes, then the shorter first. The 16 bytes after the
+	 * prefix all keys share (the watch) nearly always decide; zero padding keeps a shorter
+	 * key first, and only ties read the keys.
+	 */
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	d = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
+	if (d == 0)
+		d = x->klen < y->klen ? -1 : x->klen > y->klen;
+	if (d == 0)
+		d = x->seq < y->seq ? -1 : x->seq > y->seq;
+	return d;
+}
+
+/* Room for one more record of klen + vlen bytes; returns where it goes. */
+static uint8_t *
+pending_add(struct pending *pd, size_t klen, size_t vlen)
+{
+	struct pend_rec *pr;
+
+	if (pd->n == pd->ncap) {
+		pd->ncap = pd->ncap ? pd->ncap * 2 : 1024;
+		pd->recs = xreallocarray(pd->recs, pd->ncap, sizeof(*pd->recs));
+	}
+	if (pd->cap - pd->used < klen + vlen) {
+		while (pd->cap - pd->used < klen + vlen)
+			pd->cap = pd->cap ? pd->cap * 2 : 256 * 1024;
+		pd->buf = xreallocarray(pd->buf, pd->cap, 1);
+	}
+	pr = &pd->recs[pd->n];
+	pr->off = pd->used;
+	pr->seq = pd->n++;
+	pr->klen = (uint32_t)klen;
+	pr->vlen = (uint32_t)vlen;
+	pd->used += klen + vlen;
+	return pd->buf + pr->off;
+}
+
+static void
+pending_free(struct pending *pd)
+{
+	if (pd == NULL)
+		return;
+	free(pd->buf);
+	free(pd->recs);
+	free(pd);
+}
+
+/* Puts the pending profile records, in key order, and forgets them. */
+static int
+pending_apply(struct fg_txn *t)
+{
+	struct pending *pd = t->pend;
+	struct pend_rec *pr;
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t i, j, prefix;
+	int rc;
+
+	if (pd == NULL || pd->n == 0)
+		return 0;
+	for (i = 0; i < pd->n; i++)
+		pd->recs[i].key = pd->buf + pd->recs[i].off;
+	/* The prefix every key shares: usually "watch\0". */
+	prefix = pd->recs[0].klen;
+	for (i = 1; i < pd->n; i++)
+		for (j = 0; j < prefix; j++)
+			if (j == pd->recs[i].klen || pd->recs[i].key[j] != pd->recs[0].key[j]) {
+				prefix = j;
+				break;
+			}
+	for (i = 0; i < pd->n; i++) {
+		pr = &pd->recs[i];
+		pr->hi = pr->lo = 0;
+		for (j = 0; j < 16; j++) {
+			uint64_t byte = prefix + j < pr->klen ? pr->key[prefix + j] : 0;
+
+			if (j < 8)
+				pr->hi |= byte << (56 - 8 * j);
+			else
+				pr->lo |= byte << (56 - 8 * (j - 8));
+		}
+	}
+	qsort(pd->recs, pd->n, sizeof(*pd->recs), pend_cmp);
+	if ((rc = mdb_cursor_open(t->txn, t->st->dbi[DB_PROFILES], &c)) != 0)
+		return txn_fail(t, "profile cursor", "(all)", rc);
+	for (i = 0; i < pd->n; i++) {
+		pr = &pd->recs[i];
+		k.mv_data = (void *)pr->key;
+		k.mv_size = pr->klen;
+		v.mv_data = (void *)(pr->key + pr->klen);
+		v.mv_size = pr->vlen;
+		if ((rc = mdb_cursor_put(c, &k, &v, 0)) != 0) {
+			mdb_cursor_close(c);
+			/* The key starts with the watch name and its NUL. */
+			return txn_fail(t, "profile put", (const char *)pr->key, rc);
+		}
+	}
+	mdb_cursor_close(c);
+	pd->n = pd->used = 0;
+	return 0;
+}
+
 int
 store_write(struct fg_store *st, int (*fn)(struct fg_txn *, void *), void *arg)
 {
@@ -306,8 +454,13 @@ store_write(struct fg_store *st, int (*fn)(struct fg_txn *, void *), void *arg)
 			return -1;
 		t.st = st;
 		t.map_full = 0;
+		t.edges = NULL;
+		t.pend = st->pend;
+		t.pend->n = t.pend->used = 0;
 		size = store_mapsize(st);
 		r = fn(&t, arg);
+		if (r == 0 && !t.map_full && pending_apply(&t) == -1 && !t.map_full)
+			r = -1;
 		if (t.map_full || r != 0) {
 			mdb_txn_abort(t.txn);
 			rc = t.map_full ? MDB_MAP_FULL : 0;
@@ -343,7 +496,11 @@ store_read(struct fg_store *st, int (*fn)(struct fg_txn *, void *), void *arg)
 		return -1;
 	t.st = st;
 	t.map_full = 0;
+	t.edges = NULL;
+	t.pend = NULL;
 	r = fn(&t, arg);
+	if (t.edges != NULL)
+		mdb_cursor_close(t.edges);	/* a read-only txn's cursors are ours to close */
 	mdb_txn_abort(t.txn);
 	pthread_rwlock_unlock(&st->maplock);
 	return r;
@@ -571,6 +728,7 @@ store_open_sized(struct fg_store **stp, const char *dir, int flags, size_t mapsi
 		free(st);
 		return -1;
 	}
+	st->pend = xcalloc(1, sizeof(*st->pend));
 	if ((rc = mdb_env_set_maxdbs(st->env, STORE_MAXDBS)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(st->env, STORE_MAXREADERS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, initial_mapsize(dir, mapsize))) != 0 ||
@@ -591,6 +749,7 @@ store_open_sized(struct fg_store **stp, const char *dir, int flags, size_t mapsi
 fail:
 	mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->maplock);
+	pending_free(st->pend);
 	free(st);
 	return -1;
 }
@@ -613,6 +772,7 @@ store_close(struct fg_store *st)
 		log_warnx("store: sync at close: %s", mdb_strerror(rc));
 	mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->maplock);
+	pending_free(st->pend);
 	free(st);
 }
 
@@ -660,14 +820,39 @@ edge_decode(const MDB_val *v, const char *watch, const char *id, struct fg_edge 
 	return 0;
 }
 
+/* The transaction's cursor on the edges, opened on first use. */
+static MDB_cursor *
+edges_cursor(struct fg_txn *t, const char *watch)
+{
+	int rc;
+
+	if (t->edges == NULL && (rc = mdb_cursor_open(t->txn, t->st->dbi[DB_EDGES],
+	    &t->edges)) != 0) {
+		t->edges = NULL;
+		txn_fail(t, "edge cursor", watch, rc);
+	}
+	return t->edges;
+}
+
 int
 store_edge_get(struct fg_txn *t, const char *watch, const char *id, struct fg_edge *e)
 {
-	MDB_val v;
+	uint8_t kbuf[KEY_MAX];
+	MDB_cursor *c;
+	MDB_val k, v;
 	int rc;
 
-	if ((rc = get_by_id(t, DB_EDGES, watch, id, &v, "edge get")) != 0)
-		return rc;
+	TXN_CHECK(t);
+	if ((k.mv_size = key_watch_name(kbuf, watch, id, FG_ID_MAX, "id")) == 0)
+		return -1;
+	k.mv_data = kbuf;
+	if ((c = edges_cursor(t, watch)) == NULL)
+		return -1;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET);
+	if (rc == MDB_NOTFOUND)
+		return FG_NOTFOUND;
+	if (rc != 0)
+		return txn_fail(t, "edge get", watch, rc);
 	return edge_decode(&v, watch, id, e);
 }
 
@@ -713,6 +898,7 @@ int
 store_edge_put(struct fg_txn *t, const char *watch, const char *id, const struct fg_edge *e)
 {
 	uint8_t kbuf[KEY_MAX], vbuf[EDGE_LEN];
+	MDB_cursor *c;
 	MDB_val k, v;
 	int rc;
 
@@ -727,7 +913,9 @@ store_edge_put(struct fg_txn *t, const char *watch, const char *id, const struct
 	vbuf[25] = e->initial;
 	v.mv_data = vbuf;
 	v.mv_size = sizeof(vbuf);
-	if ((rc = mdb_put(t->txn, t->st->dbi[DB_EDGES], &k, &v, 0)) != 0)
+	if ((c = edges_cursor(t, watch)) == NULL)
+		return -1;
+	if ((rc = mdb_cursor_put(c, &k, &v, 0)) != 0)
 		return txn_fail(t, "edge put", watch, rc);
 	return 0;
 }
@@ -758,6 +946,22 @@ popcount32(uint32_t x)
 	return n;
 }
 
+/* Whether the record's features are the profile's own, so need not be stored. */
+static int
+features_derived(const struct fg_profile_rec *r)
+{
+	struct fg_features f;
+	int i;
+
+	features_compute(&r->profile, FG_TIME_UNKNOWN, &f);
+	if (f.known != r->features.known)
+		return 0;
+	for (i = 0; i < FG_NFEATURES; i++)
+		if (FEATURE_KNOWN(&f, i) && memcmp(&f.x[i], &r->features.x[i], sizeof(f.x[i])) != 0)
+			return 0;
+	return 1;
+}
+
 int
 store_profile_put(struct fg_txn *t, const char *watch, const struct fg_profile_rec *r)
 {
@@ -775,7 +979,7 @@ store_profile_put(struct fg_txn *t, const char *watch, const struct fg_profile_r
 		return -1;
 	k.mv_data = kbuf;
 	memset(slen, 0, sizeof(slen));
-	known = r->features.known;
+	known = features_derived(r) ? 0 : r->features.known;
 	if (FG_NFEATURES < 32)
 		known &= (UINT32_C(1) << FG_NFEATURES) - 1;
 	len = PROFILE_FIXED_LEN + 8 * (size_t)popcount32(known);
@@ -792,11 +996,18 @@ store_profile_put(struct fg_txn *t, const char *watch, const struct fg_profile_r
 		len += slen[i] + 1;
 	}
 
-	/* Encode straight into the page LMDB reserves: no buffer, no copy. */
-	v.mv_size = len;
-	if ((rc = mdb_put(t->txn, t->st->dbi[DB_PROFILES], &k, &v, MDB_RESERVE)) != 0)
-		return txn_fail(t, "profile put", watch, rc);
-	o = v.mv_data;
+	if (t->pend != NULL) {
+		/* Put in key order with the others at commit: see struct pending. */
+		o = pending_add(t->pend, k.mv_size, len);
+		memcpy(o, kbuf, k.mv_size);
+		o += k.mv_size;
+	} else {
+		/* A read-only transaction: LMDB refuses it. */
+		v.mv_size = len;
+		if ((rc = mdb_put(t->txn, t->st->dbi[DB_PROFILES], &k, &v, MDB_RESERVE)) != 0)
+			return txn_fail(t, "profile put", watch, rc);
+		o = v.mv_data;
+	}
 	put_u64le(o, (uint64_t)p->created_at);
 	put_u64le(o + 8, (uint64_t)p->observed_at);
 	put_u64le(o + 16, (uint64_t)p->last_post_at);
@@ -916,6 +1127,8 @@ profile_decode(const uint8_t *p, size_t n, struct fg_profile_rec *r)
 		return "trailing bytes";
 	if (pr->id == NULL)
 		return "no id";
+	if (known == 0)
+		features_compute(pr, FG_TIME_UNKNOWN, &r->features);
 	return NULL;
 }
 
@@ -927,6 +1140,9 @@ store_profile_get(struct fg_txn *t, const char *watch, const char *id,
 	MDB_val v;
 	int rc;
 
+	/* A profile put earlier in this transaction must be found. */
+	if (pending_apply(t) == -1)
+		return -1;
 	if ((rc = get_by_id(t, DB_PROFILES, watch, id, &v, "profile get")) != 0)
 		return rc;
 	memset(r, 0, sizeof(*r));

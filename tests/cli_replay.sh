@@ -26,8 +26,7 @@ t=$(sed -n "${mid}p" "$T/order.jsonl" | sed 's/.*"t":"\([^"]*\)".*/\1/')
 	echo '{"t":"'"$t"'","watch":"brand","type":"follow","profile":{"id":"x2","followers_count":-5}}'
 	echo '{"t":"'"$t"'","watch":"brand","type":"follow","profile":{"id":"x3","created_at":"yesterday"}}'
 	printf '{"t":"%s","watch":"brand","type":"follow","profile":{"id":"x4","bio":"\xff\xfe"}}\n' "$t"
-	printf '{"t":"%s","watch":"brand","type":"follow","profile":{"id":"x5","bio":"%s"}}\n' "$t" \
-	    "$(head -c 5000 /dev/zero | tr '\0' a)"
+	echo '{"t":"'"$t"'","watch":"brand","type":"follow","profile":{"id":"x5\u0000"}}'
 	echo '{"t":"2000-01-01T00:00:00Z","watch":"brand","type":"count","followers_count":1}'
 	echo '{"t":"'"$t"'","watch":"brand","type":"retweet"}'
 	echo '{"t":"'"$t"'","watch":"bad name!","type":"count","followers_count":1}'
@@ -37,15 +36,15 @@ t=$(sed -n "${mid}p" "$T/order.jsonl" | sed 's/.*"t":"\([^"]*\)".*/\1/')
 "$FG" replay "$bad" > "$T/bad.out" 2> "$T/bad.err"
 rc=$?
 check "replay exits 1 when lines were rejected" test "$rc" -eq 1
-check "every bad line is reported" test "$(grep -c "^$bad:[0-9]*: " "$T/bad.err")" -eq 10
+check "every bad line is reported" test "$(grep -c "^followguard: $bad:[0-9]*: " "$T/bad.err")" -eq 10
 for l in 1 2 3 4 5 6 7 8 9 10; do
-	check "bad line $l named by number" grep -q "^$bad:$((mid + l)): " "$T/bad.err"
+	check "bad line $l named by number" grep -q "^followguard: $bad:$((mid + l)): " "$T/bad.err"
 done
 check "invalid JSON explained" grep -q "invalid JSON" "$T/bad.err"
 check "wrong id type explained" grep -q '"id": expected a string' "$T/bad.err"
 check "negative count explained" grep -q "followers_count.*out of range" "$T/bad.err"
 check "bad time explained" grep -q "not an RFC 3339 time" "$T/bad.err"
-check "long string explained" grep -q "longer than" "$T/bad.err"
+check "an id holding NUL explained" grep -q '"id": holds a control character' "$T/bad.err"
 check "time order explained" grep -q "earlier than the event before" "$T/bad.err"
 check "unknown type explained" grep -q 'unknown event type "retweet"' "$T/bad.err"
 check "the rest is processed: the purchase is still found" grep -q '"kind":"inorganic"' "$T/bad.out"
@@ -53,6 +52,68 @@ check "the rest is processed: the purchase is still found" grep -q '"kind":"inor
 check "clean history exits 0" test $? -eq 0
 check "bad lines change nothing else" cmp -s <(grep purge_plan "$T/good.out" | tail -1) \
     <(grep purge_plan "$T/bad.out" | tail -1)
+
+# A poll's events share their "t": a line whose "t" differs is still read on its own.
+t0=$(head -1 "$T/order.jsonl" | sed 's/.*"t":"\([^"]*\)".*/\1/')
+{
+	head -3 "$T/order.jsonl"
+	echo '{"t":"","watch":"brand","type":"count","followers_count":1}'
+	echo '{"t":"'"$t0"'x","watch":"brand","type":"count","followers_count":1}'
+} > "$T/ts.jsonl"
+"$FG" replay "$T/ts.jsonl" > /dev/null 2> "$T/ts.err"
+check "an empty or broken \"t\" after good ones is refused" \
+    test "$(grep -c 'is not an RFC 3339 time' "$T/ts.err")" -eq 2
+
+# Text as platforms send it: the newest planned follower of the purchase gets a 10 KB bio of
+# \u0000, control characters and text, and \u0000 in its display name, its look kept (an empty
+# bio stays one: \u0000 shows nothing). Its line is kept, the purchase found as before, and
+# that follower planned like the others.
+python3 - "$T/order.jsonl" "$T/hostile.jsonl" "$T/good.out" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+plan = [json.loads(l) for l in open(sys.argv[3]) if '"purge_plan"' in l][-1]["ids"]
+for i, l in enumerate(lines):
+    e = json.loads(l)
+    if e.get("src", "").startswith("order:") and e["profile"]["id"] in plan:
+        p = e["profile"]
+        if p.get("bio", "").strip():
+            p["bio"] = "\u0000\u001b[2J\u0085\u007f" + p["bio"] + "x" * 10240
+        else:
+            p["bio"] = "\u0000\u0085 " * 2600
+        p["display_name"] = p.get("display_name", "") + "\u0000"
+        p["handle"] = 'x,y"z\u0000a' + "\u00e9" * 20
+        lines[i] = json.dumps(e)
+        open(sys.argv[2] + ".id", "w").write(p["id"])
+        break
+open(sys.argv[2], "w").write("\n".join(lines) + "\n")
+PY
+hid=$(cat "$T/hostile.jsonl.id")
+"$FG" replay "$T/hostile.jsonl" > "$T/hostile.out" 2> "$T/hostile.err"
+check "a history with \\u0000 and a 10 KB bio replays without a rejected line" test $? -eq 0
+check "replay is quiet about it" test ! -s "$T/hostile.err"
+check "the purchase is still inorganic" has "$T/hostile.out" '"kind":"inorganic"'
+check "the follower with that text is planned ($hid)" \
+    bash -c "grep purge_plan '$T/hostile.out' | tail -1 | grep -q '\"$hid\"'"
+"$FG" replay --db "$T/hdb" "$T/hostile.jsonl" > /dev/null
+cat > "$T/hdb.yaml" <<YAML
+state_dir: $T/hdb
+YAML
+"$FG" followers brand -c "$T/hdb.yaml" --csv > "$T/hostile.csv"
+"$FG" followers brand -c "$T/hdb.yaml" > "$T/hostile.table"
+check "the follower is stored" grep -q "^$hid," "$T/hostile.csv"
+check "CSV cells with a comma or a quote are quoted" python3 -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
+h = [r for r in rows if r[0] == sys.argv[2]]
+sys.exit(not (all(len(r) == 6 for r in rows) and len(h) == 1 and
+              h[0][1] == "x,y\"z\ufffda" + "\u00e9" * 20))' "$T/hostile.csv" "$hid"
+check "the table cuts the handle between characters" python3 -c '
+import sys
+t = open(sys.argv[1], "rb").read().decode("utf-8")	# strict: no character cut in half
+sys.exit("x,y\"z\ufffda" + "\u00e9" * 10 + " " not in t)' "$T/hostile.table"
+check "no control character in the followers table or CSV" \
+    python3 -c 'import re, sys; sys.exit(any(re.search(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]", open(f, encoding="utf-8").read()) for f in sys.argv[1:]))' \
+    "$T/hostile.csv" "$T/hostile.table"
 
 # The purchase: an inorganic spike, a purge plan, and the plan is precise.
 check "inorganic spike reported" has "$T/good.out" '"kind":"inorganic".*"event":"spike"'

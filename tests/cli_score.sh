@@ -65,16 +65,16 @@ check "score reads stdin" cmp -s "$T/scores" <("$FG" score - < "$T/test.jsonl")
 	printf '{"id":"a5","bio":"\xff\xfe"}\n'
 	printf '{"id":"a6","bio":"%s"}\n' "$(head -c 1100000 /dev/zero | tr '\0' x)"
 	echo '{"id":"a7","followers_count":"many"}'
-	echo '{"id":"a\"8\\\u0001","followers_count":5000,"following_count":30,"posts_count":9000}'
+	echo '{"id":"a8\u0001","followers_count":5000}'
+	echo '{"id":"a\"9\\","followers_count":5000,"following_count":30,"posts_count":9000}'
 } > "$T/bad.jsonl"
 "$FG" score "$T/bad.jsonl" > "$T/bad.out" 2> "$T/bad.err"
 check "bad lines make the exit status 1" test $? -eq 1
 check "good lines around bad ones are scored" test "$(wc -l < "$T/bad.out")" -eq 2
 check "first good line first" grep -q '^{"id":"a1",' <(head -1 "$T/bad.out")
-check "last good line last" grep -qF '{"id":"a\"8' <(tail -1 "$T/bad.out")
-check "id with quote, backslash and control character is escaped" \
-    grep -qF '{"id":"a\"8\\\u0001",' "$T/bad.out"
-for n in 2 3 4 5 6 7; do
+check "last good line last" grep -qF '{"id":"a\"9' <(tail -1 "$T/bad.out")
+check "id with quote and backslash is escaped" grep -qF '{"id":"a\"9\\",' "$T/bad.out"
+for n in 2 3 4 5 6 7 8; do
 	check "line $n reported" grep -q "bad.jsonl:$n: " "$T/bad.err"
 done
 check "line 1 not reported" bash -c "! grep -q 'bad.jsonl:1:' '$T/bad.err'"
@@ -83,6 +83,31 @@ check "missing id named" grep -q ':4: "id"' "$T/bad.err"
 check "invalid UTF-8 reported" grep -qi ':5: .*\(utf-8\|decode\)' "$T/bad.err"
 check "overlong line reported" grep -q ':6: line longer than' "$T/bad.err"
 check "wrong type names the key" grep -q ':7: "followers_count"' "$T/bad.err"
+check "an id with a control character is refused, its line named" \
+    grep -q ':8: "id": holds a control character' "$T/bad.err"
+
+# Text as platforms send it: \u0000, controls and overlong texts are taken, not refused.
+{
+	printf '{"id":"t1","bio":"\\u0000"}\n'
+	printf '{"id":"t2","bio":"%s\\u0000\\u001b[31m","display_name":"\\t\\u0085\\u007f",' \
+	    "$(head -c 10240 /dev/zero | tr '\0' x)"
+	printf '"handle":"a\\u0000b","url":"\\u0000","location":"\\n"}\n'
+	printf '{"id":"t3","bio":"ok","x\\u0000y":1,"\\u0000":"z"}\n'
+} > "$T/text.jsonl"
+"$FG" score --now 2024-06-01T00:00:00Z "$T/text.jsonl" > "$T/text.out" 2> "$T/text.err"
+check "score takes \\u0000 and a 10 KB bio (exit 0)" test $? -eq 0
+check "score is quiet about them" test ! -s "$T/text.err"
+check "every such line is scored" test "$(grep -c '"score":' "$T/text.out")" -eq 3
+"$FG" explain --now 2024-06-01T00:00:00Z "$T/text.jsonl" > "$T/text.explain" 2>&1
+check "explain takes them too" test $? -eq 0
+check "a bio of \\u0000 alone is an empty bio" \
+    test "$(awk '/^account t1/ { on = 1 } on && /^empty_bio/ { print $2; exit }' "$T/text.explain")" = yes
+check "a bio of 10 KB is not" \
+    test "$(awk '/^account t2/ { on = 1 } on && /^empty_bio/ { print $2; exit }' "$T/text.explain")" = no
+check "explain prints the normalized handle" grep -q "^account t2 (@a$(printf '\xef\xbf\xbd')b)" "$T/text.explain"
+check "explain shows no control character" python3 -c '
+import re, sys
+sys.exit(re.search(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]", open(sys.argv[1], encoding="utf-8").read()) is not None)' "$T/text.explain"
 
 # the bad-line handling is the same for explain
 "$FG" explain --now 2024-06-01T00:00:00Z "$T/bad.jsonl" > "$T/ex.out" 2> "$T/ex.err"

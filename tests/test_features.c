@@ -20,15 +20,17 @@ static void
 compute(const char *json, int64_t now, struct fg_features *f)
 {
 	struct fg_profile p;
+	struct fg_arena a = { NULL, 0 };
 	json_error_t jerr;
 	char err[256];
 	json_t *o;
 
-	o = json_loads(json, 0, &jerr);
+	o = json_loads(json, JSON_ALLOW_NUL, &jerr);
 	assert_non_null(o);
-	assert_int_equal(profile_from_json(o, &p, err, sizeof(err)), 0);
+	assert_int_equal(profile_from_json(o, &p, &a, err, sizeof(err)), 0);
 	features_compute(&p, now, f);
 	json_decref(o);
+	arena_free(&a);
 }
 
 static void
@@ -179,6 +181,65 @@ test_handle(void **state)
 	assert_true(FEATURE_KNOWN(&f, F_HANDLE_LENGTH) && f.x[F_HANDLE_LENGTH] == 0);
 }
 
+/* Shannon entropy of a handle's bytes, as the formula says, term by term. */
+static double
+entropy(const char *h)
+{
+	size_t counts[256] = { 0 }, n = strlen(h), i;
+	double e = 0, p;
+
+	for (i = 0; i < n; i++)
+		counts[(unsigned char)h[i]]++;
+	for (i = 0; i < n; i++) {
+		if (counts[(unsigned char)h[i]] == 0)
+			continue;
+		p = (double)counts[(unsigned char)h[i]] / (double)n;
+		e -= p * log2(p);
+		counts[(unsigned char)h[i]] = 0;
+	}
+	return e > 0 ? e : 0;
+}
+
+/*
+ * The values are libm's to the bit, whichever way features_compute gets them: counts on
+ * both sides of its tables' end, handles on both sides of theirs.
+ */
+static void
+test_exact_values(void **state)
+{
+	static const int64_t counts[] = { 0, 1, 2, 77, 4094, 4095, 4096, 4097, 123456789 };
+	struct fg_profile p;
+	struct fg_features f;
+	char h[80];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		profile_init(&p);
+		p.id = "1";
+		p.followers_count = p.following_count = p.posts_count = counts[i];
+		p.likes_count = p.listed_count = counts[i];
+		features_compute(&p, T0, &f);
+		assert_true(f.x[F_FOLLOWERS] == log1p((double)counts[i]));
+		assert_true(f.x[F_FOLLOWING] == log1p((double)counts[i]));
+		assert_true(f.x[F_POSTS] == log1p((double)counts[i]));
+		assert_true(f.x[F_LIKES] == log1p((double)counts[i]));
+		assert_true(f.x[F_LISTED] == log1p((double)counts[i]));
+	}
+	for (n = 1; n < sizeof(h); n++) {
+		for (i = 0; i < n; i++)
+			h[i] = "ab1_zzq9"[(i * 7 + i / 3) % 8];
+		h[n] = '\0';
+		profile_init(&p);
+		p.id = "1";
+		p.handle = h;
+		features_compute(&p, T0, &f);
+		if (f.x[F_HANDLE_ENTROPY] != entropy(h))
+			fail_msg("handle of %zu bytes: %.17g, want %.17g", n,
+			    f.x[F_HANDLE_ENTROPY], entropy(h));
+	}
+}
+
 static void
 test_names(void **state)
 {
@@ -221,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_handle),
+		cmocka_unit_test(test_exact_values),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_format),
 	};

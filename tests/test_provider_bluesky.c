@@ -342,17 +342,21 @@ test_hydrate(void **state)
 	assert_true(json_is_array(pg.extra));
 	assert_int_equal(json_array_size(pg.extra), 1);
 
-	/* A bad answer changes nothing, whatever it would have filled before the error. */
+	/*
+	 * A detailed view that cannot be read is as good as left out: nothing of it is taken,
+	 * whatever it would have filled before the error, and the others still count.
+	 */
 	r = resp(200, "{\"profiles\":[{\"did\":\"did:plc:bbb\",\"handle\":\"b.bsky.social\","
-	    "\"followersCount\":7,\"followsCount\":\"12\"}]}");
-	assert_int_equal(bp->parse_hydrate(&r, &pg, 1, 1, err, sizeof(err)), FG_P_FATAL);
-	assert_non_null(strstr(err, "profiles[0].followsCount: expected an integer"));
+	    "\"followersCount\":7,\"followsCount\":\"12\"},{\"did\":\"did:web:c.example.com\","
+	    "\"handle\":\"c.example.com\",\"followersCount\":3,\"followsCount\":4}]}");
+	assert_int_equal(bp->parse_hydrate(&r, &pg, 1, 2, err, sizeof(err)), FG_P_OK);
 	assert_true(pg.profiles[1].followers_count == -1);
-	assert_int_equal(json_array_size(pg.extra), 1);
+	assert_true(pg.profiles[2].followers_count == 3);
+	assert_int_equal(json_array_size(pg.extra), 2);
 	r = resp(200, "{\"profiles\":[{\"did\":\"did:plc:bbb\",\"handle\":\"b.bsky.social\","
 	    "\"followersCount\":-5}]}");
-	assert_int_equal(bp->parse_hydrate(&r, &pg, 1, 1, err, sizeof(err)), FG_P_FATAL);
-	assert_non_null(strstr(err, "followersCount"));
+	assert_int_equal(bp->parse_hydrate(&r, &pg, 1, 1, err, sizeof(err)), FG_P_OK);
+	assert_true(pg.profiles[1].followers_count == -1);
 	r = resp(200, "{\"profiles\":{}}");
 	assert_int_equal(bp->parse_hydrate(&r, &pg, 1, 1, err, sizeof(err)), FG_P_FATAL);
 	assert_non_null(strstr(err, "profiles: expected an array"));
@@ -368,7 +372,7 @@ test_hydrate(void **state)
 	assert_true(pg.profiles[1].followers_count == 7);
 	assert_true(pg.profiles[1].following_count == 12);
 	assert_true(pg.profiles[1].posts_count == 1);
-	assert_int_equal(json_array_size(pg.extra), 2);
+	assert_int_equal(json_array_size(pg.extra), 4);
 	assert_string_equal(pg.profiles[1].display_name, "Bee");
 	assert_string_equal(pg.profiles[0].display_name, "Real Person");
 
@@ -692,28 +696,9 @@ test_malformed(void **state)
 		{ "{\"followers\":{}}", FG_P_FATAL,
 		  "followers page: followers: expected an array" },
 		{ "{\"cursor\":\"1__a\"}", FG_P_FATAL, "followers: required array missing" },
-		{ "{\"followers\":[{\"did\":\"did:plc:a\",\"handle\":\"a\"},1]}", FG_P_FATAL,
-		  "followers page: followers[1]: expected an object" },
-		{ "{\"followers\":[{\"did\":\"did:plc:a\",\"handle\":\"a\"},"
-		  "{\"did\":\"did:plc:b\",\"handle\":\"b\"},"
-		  "{\"did\":\"did:plc:c\",\"handle\":\"c\"},"
-		  "{\"did\":42,\"handle\":\"d\"}]}", FG_P_FATAL,
-		  "followers page: followers[3].did: expected a string" },
-		{ "{\"followers\":[{\"did\":\"plc:abc\",\"handle\":\"a\"}]}", FG_P_FATAL,
-		  "followers[0].did: not a DID" },
-		{ "{\"followers\":[{\"did\":\"\",\"handle\":\"a\"}]}", FG_P_FATAL,
-		  "followers[0].did" },
-		{ "{\"followers\":[{\"did\":\"did:plc:a\"}]}", FG_P_FATAL,
-		  "followers[0].handle: required string missing" },
-		{ "{\"followers\":[{\"did\":\"did:plc:a\",\"handle\":\"a\",\"displayName\":5}]}",
-		  FG_P_FATAL, "followers[0].displayName: expected a string" },
-		{ "{\"followers\":[{\"did\":\"did:plc:a\",\"handle\":\"a\",\"description\":[]}]}",
-		  FG_P_FATAL, "followers[0].description: expected a string" },
-		{ "{\"followers\":[{\"did\":\"did:plc:a\",\"handle\":\"a\",\"avatar\":true}]}",
-		  FG_P_FATAL, "followers[0].avatar: expected a string" },
-		{ "{\"followers\":[{\"did\":\"did:plc:a\",\"handle\":\"a\",\"createdAt\":1}]}",
-		  FG_P_FATAL, "followers[0].createdAt: expected a string" },
 		{ "{\"followers\":[],\"cursor\":5}", FG_P_FATAL, "cursor: expected a string" },
+		{ "{\"followers\":[],\"cursor\":\"a\\u0000b\"}", FG_P_FATAL,
+		  "cursor: longer than 512 bytes or holding NUL" },
 		{ "{\"followers\":[],\"subject\":[]}", FG_P_FATAL, "subject: expected an object" },
 		{ "{\"followers\":[{\"did\":\"did:plc:a\",\"han", FG_P_RETRY,
 		  "followers page: body truncated" },
@@ -738,13 +723,14 @@ test_malformed(void **state)
 			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, cases[i].text);
 		assert_null(pg.doc);
 		assert_null(pg.profiles);
+		assert_null(pg.skips);
 		assert_int_equal(pg.n, 0);
 	}
 
 	/* A failed parse leaves the previous page as it was. */
 	r = resp(200, page1);
 	assert_int_equal(bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_OK);
-	r = resp(200, "{\"followers\":[{\"did\":7}]}");
+	r = resp(200, "{\"followers\":[{\"did\":7}],\"cursor\":[]}");
 	assert_int_equal(bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_FATAL);
 	assert_int_equal(pg.n, 2);
 	assert_string_equal(pg.profiles[1].display_name, "Alice");
@@ -773,17 +759,82 @@ test_malformed(void **state)
 	assert_null(pg.doc);
 	free(big);
 
-	/* A description longer than any profile may hold. */
+	/* A description longer than any profile may hold is cut to the bound, not refused. */
 	big = xmalloc(6000);
 	off = (size_t)sprintf(big, "{\"followers\":[{\"did\":\"did:plc:a\",\"handle\":\"a\","
 	    "\"description\":\"");
 	memset(big + off, 'x', 5000);
 	sprintf(big + off + 5000, "\"}]}");
 	r = resp(200, big);
-	assert_int_equal(bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_FATAL);
-	assert_non_null(strstr(err, "followers[0].description"));
-	assert_non_null(strstr(err, "longer than"));
+	assert_int_equal(bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_OK);
+	assert_int_equal(strlen(pg.profiles[0].bio), FG_TEXT_MAX);
+	page_free(&pg);
 	free(big);
+	acct_free(&a);
+}
+
+/*
+ * A ProfileView that cannot be read, between two good ones: only it is left out, with a
+ * message naming its place and problem and its DID quoted; the DID is kept when usable.
+ */
+static void
+test_bad_view_skipped(void **state)
+{
+	static const struct {
+		const char	*view;
+		const char	*text;
+		const char	*id;	/* the usable DID, or NULL */
+	} cases[] = {
+		{ "1", "followers page: followers[1]: expected an object, not a number "
+		  "(no usable id)", NULL },
+		{ "{\"did\":42,\"handle\":\"d\"}", "followers[1].did: expected a string", NULL },
+		{ "{\"did\":\"plc:abc\",\"handle\":\"a\"}",
+		  "followers[1].did: not a DID (id \"plc:abc\")", NULL },
+		{ "{\"did\":\"\",\"handle\":\"a\"}", "followers[1].did: \"id\": empty", NULL },
+		{ "{\"did\":\"did:plc:x\\u0000y\",\"handle\":\"a\"}",
+		  "holds a control character", NULL },
+		{ "{\"did\":\"did:plc:x\"}", "followers[1].handle: required string missing",
+		  "did:plc:x" },
+		{ "{\"did\":\"did:plc:x\",\"handle\":\"a\",\"displayName\":5}",
+		  "followers[1].displayName: expected a string", "did:plc:x" },
+		{ "{\"did\":\"did:plc:x\",\"handle\":\"a\",\"description\":[]}",
+		  "followers[1].description: expected a string", "did:plc:x" },
+		{ "{\"did\":\"did:plc:x\",\"handle\":\"a\",\"avatar\":true}",
+		  "followers[1].avatar: expected a string", "did:plc:x" },
+		{ "{\"did\":\"did:plc:x\",\"handle\":\"a\",\"createdAt\":1}",
+		  "followers[1].createdAt: expected a string, not a number (id \"did:plc:x\")",
+		  "did:plc:x" },
+	};
+	struct fg_account a;
+	struct fg_page pg;
+	struct fg_response r;
+	char body[512], err[256];
+	size_t i;
+
+	(void)state;
+	acct_session(&a);
+	memset(&pg, 0, sizeof(pg));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(body, sizeof(body), "{\"followers\":[{\"did\":\"did:plc:a\","
+		    "\"handle\":\"a.test\"},%s,{\"did\":\"did:plc:b\",\"handle\":\"b.test\","
+		    "\"description\":\"x\\u0000y\"}],\"cursor\":\"c1\"}", cases[i].view);
+		r = resp(200, body);
+		assert_int_equal(bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_OK);
+		assert_int_equal(pg.n, 2);
+		assert_string_equal(pg.profiles[0].id, "did:plc:a");
+		assert_string_equal(pg.profiles[1].id, "did:plc:b");
+		assert_string_equal(pg.profiles[1].bio, "x\xef\xbf\xbdy");
+		assert_string_equal(pg.cursor, "c1");
+		assert_int_equal(pg.nskips, 1);
+		if (strstr(pg.skips[0].why, cases[i].text) == NULL)
+			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, pg.skips[0].why,
+			    cases[i].text);
+		if (cases[i].id == NULL)
+			assert_null(pg.skips[0].id);
+		else
+			assert_string_equal(pg.skips[0].id, cases[i].id);
+		page_free(&pg);
+	}
 	acct_free(&a);
 }
 
@@ -1050,10 +1101,13 @@ test_following(void **state)
 	assert_null(pg.cursor);
 	page_free(&pg);
 
-	/* Errors name the list and the element. */
+	/* Messages name the list and the element. */
 	r = resp(200, "{\"follows\":[{\"did\":\"nope\",\"handle\":\"x.test\"}]}");
-	assert_int_equal(bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_FATAL);
-	assert_non_null(strstr(err, "following page: follows[0].did"));
+	assert_int_equal(bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_OK);
+	assert_int_equal(pg.n, 0);
+	assert_int_equal(pg.nskips, 1);
+	assert_non_null(strstr(pg.skips[0].why, "following page: follows[0].did"));
+	page_free(&pg);
 	r = resp(200, "{\"follows\":{}}");
 	assert_int_equal(bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_FATAL);
 	assert_non_null(strstr(err, "follows: expected an array"));
@@ -1170,6 +1224,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_bad_view_skipped),
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_remove_block),
 		cmocka_unit_test(test_unremove),

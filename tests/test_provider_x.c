@@ -413,7 +413,7 @@ test_page_profile_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "handle")), "ada");
 	assert_int_equal(json_integer_value(json_object_get(o, "posts_count")), 15022);
 	assert_true(json_is_true(json_object_get(o, "locked")));
-	assert_int_equal(profile_from_json(o, &back, err, sizeof(err)), 0);
+	assert_int_equal(profile_from_json(o, &back, &pg.text, err, sizeof(err)), 0);
 	assert_int_equal(back.created_at, pg.profiles[1].created_at);
 	json_decref(o);
 	page_free(&pg);
@@ -783,34 +783,6 @@ test_page_malformed(void **state)
 	assert_page_fails("[]", FG_P_FATAL, "followers page: expected a JSON object");
 	assert_page_fails("{\"data\":{\"id\":\"1\"},\"meta\":{\"result_count\":1}}",
 	    FG_P_FATAL, "followers page: data: expected an array");
-	assert_page_fails("{\"data\":[{\"id\":\"1\"},\"2\"],\"meta\":{\"result_count\":2}}",
-	    FG_P_FATAL, "followers page: data[1]: expected an object");
-	assert_page_fails("{\"data\":[{\"id\":\"1\"},{\"id\":\"2\"},{\"id\":\"3\"},{\"id\":\"4\","
-	    "\"public_metrics\":{\"followers_count\":\"12\"}}],\"meta\":{\"result_count\":4}}",
-	    FG_P_FATAL,
-	    "followers page: data[3].public_metrics.followers_count: expected an integer");
-	assert_page_fails("{\"data\":[{\"id\":\"1\",\"public_metrics\":{\"tweet_count\":1.5}}],"
-	    "\"meta\":{}}", FG_P_FATAL,
-	    "followers page: data[0].public_metrics.tweet_count: expected an integer");
-	assert_page_fails("{\"data\":[{\"id\":\"1\",\"public_metrics\":{\"like_count\":-4}}],"
-	    "\"meta\":{}}", FG_P_FATAL,
-	    "followers page: data[0].public_metrics.like_count: count -4 out of range");
-	assert_page_fails("{\"data\":[{\"id\":\"1\",\"public_metrics\":[]}],\"meta\":{}}",
-	    FG_P_FATAL, "followers page: data[0].public_metrics: expected an object");
-	assert_page_fails("{\"data\":[{\"id\":1}],\"meta\":{}}", FG_P_FATAL,
-	    "followers page: data[0].id: expected a string of 1 to 19 digits");
-	assert_page_fails("{\"data\":[{\"id\":\"../me\"}],\"meta\":{}}", FG_P_FATAL,
-	    "followers page: data[0].id: expected a string");
-	assert_page_fails("{\"data\":[{\"name\":\"no id\"}],\"meta\":{}}", FG_P_FATAL,
-	    "followers page: data[0].id: missing");
-	assert_page_fails("{\"data\":[{\"id\":\"1\",\"protected\":\"false\"}],\"meta\":{}}",
-	    FG_P_FATAL, "followers page: data[0].protected: expected true or false");
-	assert_page_fails("{\"data\":[{\"id\":\"1\",\"username\":7}],\"meta\":{}}", FG_P_FATAL,
-	    "followers page: data[0].username: expected a string");
-	assert_page_fails("{\"data\":[{\"id\":\"1\",\"created_at\":\"yesterday\"}],\"meta\":{}}",
-	    FG_P_FATAL, "followers page: data[0].created_at: not an RFC 3339 time");
-	assert_page_fails("{\"data\":[{\"id\":\"1\",\"profile_image_url\":false}],\"meta\":{}}",
-	    FG_P_FATAL, "followers page: data[0].profile_image_url: expected a string");
 	assert_page_fails("{\"data\":[],\"meta\":{\"result_count\":0,\"next_token\":7}}",
 	    FG_P_FATAL, "followers page: meta.next_token: expected a string");
 	assert_page_fails("{\"data\":[],\"meta\":{\"result_count\":0,\"next_token\":\"\"}}",
@@ -836,6 +808,68 @@ test_page_malformed(void **state)
 	sprintf(big + off, "],\"meta\":{\"result_count\":1001}}");
 	assert_page_fails(big, FG_P_FATAL, "followers page: data: 1001 users, more than");
 	free(big);
+}
+
+/*
+ * A User that cannot be read, between two good ones: only it is left out, with a message
+ * naming its place and problem and its id quoted; the id is kept when usable.
+ */
+static void
+assert_user_skipped(const char *user, const char *msg, const char *id)
+{
+	struct fg_page pg;
+	char body[512], err[256];
+
+	snprintf(body, sizeof(body), "{\"data\":[{\"id\":\"11\",\"username\":\"good\"},%s,"
+	    "{\"id\":\"12\",\"description\":\"a\\u0000\\u001b[31mb\"}],"
+	    "\"meta\":{\"result_count\":3,\"next_token\":\"DFEDBNRFT3MHCZZZ\"}}", user);
+	assert_int_equal(parse_page(body, &pg, err, sizeof(err)), FG_P_OK);
+	assert_int_equal(pg.n, 2);
+	assert_string_equal(pg.profiles[0].id, "11");
+	assert_string_equal(pg.profiles[0].handle, "good");
+	assert_string_equal(pg.profiles[1].id, "12");
+	assert_string_equal(pg.profiles[1].bio, "a\xef\xbf\xbd\xef\xbf\xbd[31mb");
+	assert_string_equal(pg.cursor, "DFEDBNRFT3MHCZZZ");
+	assert_int_equal(pg.nskips, 1);
+	if (strstr(pg.skips[0].why, msg) == NULL)
+		fail_msg("\"%s\" lacks \"%s\"", pg.skips[0].why, msg);
+	if (id == NULL)
+		assert_null(pg.skips[0].id);
+	else
+		assert_string_equal(pg.skips[0].id, id);
+	page_free(&pg);
+}
+
+static void
+test_page_bad_user_skipped(void **state)
+{
+	(void)state;
+	assert_user_skipped("\"2\"", "followers page: data[1]: expected an object "
+	    "(no usable id)", NULL);
+	assert_user_skipped("{\"id\":\"4\",\"public_metrics\":{\"followers_count\":\"12\"}}",
+	    "followers page: data[1].public_metrics.followers_count: expected an integer "
+	    "(id \"4\")", "4");
+	assert_user_skipped("{\"id\":\"1\",\"public_metrics\":{\"tweet_count\":1.5}}",
+	    "followers page: data[1].public_metrics.tweet_count: expected an integer", "1");
+	assert_user_skipped("{\"id\":\"1\",\"public_metrics\":{\"like_count\":-4}}",
+	    "followers page: data[1].public_metrics.like_count: count -4 out of range", "1");
+	assert_user_skipped("{\"id\":\"1\",\"public_metrics\":[]}",
+	    "followers page: data[1].public_metrics: expected an object", "1");
+	assert_user_skipped("{\"id\":1}",
+	    "followers page: data[1].id: expected a string of 1 to 19 digits", NULL);
+	assert_user_skipped("{\"id\":\"../me\"}",
+	    "followers page: data[1].id: expected a string of 1 to 19 digits (id \"../me\")",
+	    NULL);
+	assert_user_skipped("{\"id\":\"7\\u00008\"}", "(id \"7\\x008\")", NULL);
+	assert_user_skipped("{\"name\":\"no id\"}", "followers page: data[1].id: missing", NULL);
+	assert_user_skipped("{\"id\":\"1\",\"protected\":\"false\"}",
+	    "followers page: data[1].protected: expected true or false", "1");
+	assert_user_skipped("{\"id\":\"1\",\"username\":7}",
+	    "followers page: data[1].username: expected a string", "1");
+	assert_user_skipped("{\"id\":\"1\",\"created_at\":\"yesterday\"}",
+	    "followers page: data[1].created_at: not an RFC 3339 time", "1");
+	assert_user_skipped("{\"id\":\"1\",\"profile_image_url\":false}",
+	    "followers page: data[1].profile_image_url: expected a string", "1");
 }
 
 /* Exactly the API's maximum is fine. */
@@ -1061,6 +1095,7 @@ main(void)
 		cmocka_unit_test(test_page_status),
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_page_malformed),
+		cmocka_unit_test(test_page_bad_user_skipped),
 		cmocka_unit_test(test_page_max),
 		cmocka_unit_test(test_following),
 		cmocka_unit_test(test_remove_block),

@@ -318,6 +318,114 @@ get_profile(struct fg_txn *txn, void *arg)
 	return 0;
 }
 
+/* The size of the profile record of watch\0id, read with LMDB itself. */
+static size_t
+raw_profile_size(const char *dir, const char *watch, const char *id)
+{
+	char key[256];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, v;
+	size_t n;
+
+	n = (size_t)snprintf(key, sizeof(key), "%s%c%s", watch, '\0', id);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "profiles", 0, &dbi), 0);
+	k.mv_data = key;
+	k.mv_size = n;
+	assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+	n = v.mv_size;
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return n;
+}
+
+/*
+ * Features the profile itself gives (what the pipeline stores) are not written but
+ * recomputed when read: the record is smaller and reads back the same. Other features are
+ * written as they are.
+ */
+static void
+test_profile_derived_features(void **state)
+{
+	struct fixture *f = *state;
+	struct fg_profile_rec recs[2];
+	struct profiles_arg a;
+	size_t derived, stored;
+
+	open_store(f, 0);
+	rec_full(&recs[0], "derived", "a bio");
+	features_compute(&recs[0].profile, FG_TIME_UNKNOWN, &recs[0].features);
+	assert_true(recs[0].features.known != 0);
+	rec_full(&recs[1], "stored", "a bio");	/* features of its own, not the profile's */
+	a = (struct profiles_arg){ "brand", recs, 2, 0 };
+	assert_int_equal(store_write(f->st, put_profiles, &a), 0);
+	assert_int_equal(store_read(f->st, check_profiles, &a), 0);
+	store_close(f->st);
+	f->st = NULL;
+	derived = raw_profile_size(f->dir, "brand", "derived");
+	stored = raw_profile_size(f->dir, "brand", "stored");
+	/* The stored one carries its 10 features, 8 bytes each; its id is 1 byte shorter. */
+	assert_int_equal(stored, derived + 10 * 8 - 1);
+	open_store(f, 0);
+	assert_int_equal(store_read(f->st, check_profiles, &a), 0);
+}
+
+/*
+ * Profiles put in a transaction are written in key order at its end; until then they are
+ * still found, and the last put of a key wins.
+ */
+static int
+put_get_same_txn(struct fg_txn *txn, void *arg)
+{
+	struct fg_profile_rec *recs = arg, got;
+
+	(void)arg;
+	assert_int_equal(store_profile_put(txn, "brand", &recs[0]), 0);	/* "z9" */
+	assert_int_equal(store_profile_put(txn, "brand", &recs[1]), 0);	/* "a1" */
+	assert_int_equal(store_profile_get(txn, "brand", "z9", &got), 0);
+	assert_rec_equal(&got, &recs[0]);
+	assert_int_equal(store_profile_get(txn, "brand", "a1", &got), 0);
+	assert_rec_equal(&got, &recs[1]);
+	recs[1].score = 0.125;
+	assert_int_equal(store_profile_put(txn, "brand", &recs[1]), 0);
+	recs[1].score = 0.25;
+	assert_int_equal(store_profile_put(txn, "brand", &recs[1]), 0);
+	assert_int_equal(store_profile_put(txn, "brand", &recs[2]), 0);	/* "m5" */
+	/* Keys alike in their first 16 bytes after the watch: the put order still decides. */
+	recs[3].score = 0.5;
+	assert_int_equal(store_profile_put(txn, "brand", &recs[3]), 0);
+	assert_int_equal(store_profile_put(txn, "brand", &recs[4]), 0);
+	recs[3].score = 0.75;
+	assert_int_equal(store_profile_put(txn, "brand", &recs[3]), 0);
+	assert_int_equal(store_profile_put(txn, "brand", &recs[5]), 0);
+	return 0;
+}
+
+static void
+test_profile_put_then_get(void **state)
+{
+	struct fixture *f = *state;
+	struct fg_profile_rec recs[6];
+	struct profiles_arg a;
+
+	open_store(f, 0);
+	rec_full(&recs[0], "z9", "zed");
+	rec_full(&recs[1], "a1", "ay");
+	rec_full(&recs[2], "m5", "em");
+	rec_full(&recs[3], "1234567890123456789-b", "b");
+	rec_full(&recs[4], "1234567890123456789-a", "a");
+	rec_full(&recs[5], "1234567890123456", "short");
+	assert_int_equal(store_write(f->st, put_get_same_txn, recs), 0);
+	assert_true(recs[1].score == 0.25 && recs[3].score == 0.75);
+	a = (struct profiles_arg){ "brand", recs, 6, 0 };
+	assert_int_equal(store_read(f->st, check_profiles, &a), 0);
+}
+
 static void
 test_profile_watch_prefix(void **state)
 {
@@ -1235,6 +1343,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_profile_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_profile_derived_features, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_profile_put_then_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_profile_watch_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edge_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_polls_scan, setup, teardown),
