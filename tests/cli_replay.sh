@@ -9,9 +9,8 @@ mkdir -p "$T"
 export TMPDIR="$T"
 . "$FG_SRC/tests/lib.sh"
 
-# A small history with a fast purchased order on day 4. --plain-text: the landed replay still
-# refuses \u0000 and texts over 4 KiB (contract 2 says accept them); drop it when fixed.
-"$FG" simulate --seed 3 --days 6 --audience 3000 --events organic,churn --plain-text \
+# A small history with a fast purchased order on day 4, hostile text included.
+"$FG" simulate --seed 3 --days 6 --audience 3000 --events organic,churn \
     --order 20:hour:fresh@4 > "$T/order.jsonl"
 check "simulate writes a history" test -s "$T/order.jsonl"
 
@@ -147,7 +146,7 @@ check "text gives the review command" has "$T/text.out" "followguard purge --wat
 # Organic growth with viral bursts of +5 % to +60 %: never inorganic, never a plan.
 for seed in 11 12 13; do
 	"$FG" simulate --seed "$seed" --days 14 --audience 5000 --events organic,churn,viral \
-	    --viral 5@5 --viral 60@9 --plain-text > "$T/viral.jsonl"
+	    --viral 5@5 --viral 60@9 > "$T/viral.jsonl"
 	"$FG" replay "$T/viral.jsonl" > "$T/viral.out"
 	check "viral seed $seed: organic spikes reported" has "$T/viral.out" '"kind":"organic"'
 	check "viral seed $seed: no inorganic spike" test "$(grep -c '"kind":"inorganic"' "$T/viral.out")" -eq 0

@@ -49,10 +49,8 @@ stop_daemon() {
 setup() {
 	local platform=$1 order=$2 extra=${3:-}
 	shift 3
-	# --plain-text: the landed providers still refuse \u0000 and texts over 4 KiB, and
-	# lose the page of such a follower (contract 2 says accept them). Drop it when fixed.
 	"$FG" simulate --seed 4 --days 1 --audience 300 --events organic --order "$order" \
-	    --plain-text > "$T/hist.jsonl"
+	    > "$T/hist.jsonl"
 	printf 'tok-%s' "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$T/token"
 	chmod 600 "$T/token"
 	python3 "$FG_SRC/tests/fixture/platforms.py" --platform "$platform" --port 0 \
