@@ -34,6 +34,30 @@ struct watch_state {
 	int64_t			 kept_hour;	/* open spikes last stored in this hour */
 };
 
+struct byid {
+	const char	*id;
+	size_t		 i;
+};
+
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct byid *)a)->id, ((const struct byid *)b)->id);
+}
+
+struct bykey {
+	uint64_t	key;
+	size_t		i;
+};
+
+static int
+by_key(const void *a, const void *b)
+{
+	uint64_t x = ((const struct bykey *)a)->key, y = ((const struct bykey *)b)->key;
+
+	return (x > y) - (x < y);
+}
+
 struct fg_pipeline {
 	struct fg_store			*store;
 	fg_record_cb			*record;
@@ -47,6 +71,8 @@ struct fg_pipeline {
 	struct fg_profile_rec		*recs;
 	uint8_t				*isnew;
 	uint8_t				*copy;	/* its text was an earlier follower's */
+	struct byid			*order;	/* the page's follows in id order */
+	struct bykey			*texts;	/* and in text key order */
 	size_t				 cap;
 };
 
@@ -87,6 +113,8 @@ pipeline_free(struct fg_pipeline *pl)
 	free(pl->recs);
 	free(pl->isnew);
 	free(pl->copy);
+	free(pl->order);
+	free(pl->texts);
 	free(pl);
 }
 
@@ -132,14 +160,11 @@ struct page {
  * earlier in this poll; a text not seen before is remembered. 1, 0, or -1 on a store error.
  */
 static int
-text_seen(struct fg_txn *txn, const char *watch, const struct fg_profile *p, int64_t t)
+text_seen(struct fg_txn *txn, const char *watch, uint64_t key, int64_t t)
 {
-	uint64_t key = cohort_text_key(p);
 	int64_t first;
 	int r;
 
-	if (key == 0)
-		return 0;
 	if ((r = store_text_get(txn, watch, key, &first)) == -1)
 		return -1;
 	if (r == 0)
@@ -155,12 +180,21 @@ page_write(struct fg_txn *txn, void *arg)
 	struct watch_state *ws = pg->ws;
 	int initial = ws->poll_no == 0;
 	struct fg_edge e;
-	size_t i;
+	size_t k, i;
 	int r;
 
-	for (i = 0; i < pg->nfollows; i++) {
-		const char *id = pg->follows[i].id;
-		uint32_t seq = ws->seq + (uint32_t)i;
+	/*
+	 * In id order: the edges' B-tree is then walked forwards, page after page, instead of
+	 * jumping about it (a third of a large initial scan's time). Positions and arrivals keep
+	 * the platform's order.
+	 */
+	for (k = 0; k < pg->nfollows; k++) {
+		const char *id;
+		uint32_t seq;
+
+		i = pl->order[k].i;
+		id = pg->follows[i].id;
+		seq = ws->seq + (uint32_t)i;
 
 		if ((r = store_edge_get(txn, ws->name, id, &e)) == -1)
 			return -1;
@@ -171,10 +205,7 @@ page_write(struct fg_txn *txn, void *arg)
 			e.position = (ws->poll_no << SEQ_BITS) |
 			    (SEQ_MAX - (seq < SEQ_MAX ? seq : SEQ_MAX));
 			e.initial = initial;
-			/* Only a first follow: a follower who comes back is no copy of itself. */
-			if ((r = text_seen(txn, ws->name, &pg->follows[i], pg->t)) == -1)
-				return -1;
-			pl->copy[i] = r == 1 && !initial;
+			pl->copy[i] = 2;	/* a first follow: its text is looked up below */
 		}
 		e.last_seen = pg->t;
 		e.state = FG_EDGE_FOLLOWING;
@@ -186,6 +217,21 @@ page_write(struct fg_txn *txn, void *arg)
 		if (pl->isnew[i] && !initial &&
 		    store_arrival_put(txn, ws->name, pg->t, seq, id) == -1)
 			return -1;
+	}
+	/*
+	 * Texts of first follows, in key order for the same reason (a follower who comes back
+	 * is no copy of itself).
+	 */
+	for (k = 0; k < pg->nfollows; k++) {
+		i = pl->texts[k].i;
+		if (pl->copy[i] != 2)
+			continue;
+		pl->copy[i] = 0;
+		if (pl->texts[k].key == 0)
+			continue;
+		if ((r = text_seen(txn, ws->name, pl->texts[k].key, pg->t)) == -1)
+			return -1;
+		pl->copy[i] = r == 1 && !initial;
 	}
 	pg->unfollowed = 0;
 	for (i = 0; i < pg->nunfollows; i++) {
@@ -235,17 +281,29 @@ pipeline_page(struct fg_pipeline *pl, const char *watch, int64_t t,
 		pl->recs = xreallocarray(pl->recs, pl->cap, sizeof(*pl->recs));
 		pl->isnew = xreallocarray(pl->isnew, pl->cap, 1);
 		pl->copy = xreallocarray(pl->copy, pl->cap, 1);
+		pl->order = xreallocarray(pl->order, pl->cap, sizeof(*pl->order));
+		pl->texts = xreallocarray(pl->texts, pl->cap, sizeof(*pl->texts));
 	}
 	for (i = 0; i < nfollows; i++) {
 		struct fg_profile_rec *rec = &pl->recs[i];
 
 		rec->profile = follows[i];
-		features_compute(&follows[i], t, &rec->features);
+		/* Read at the poll: the features are then the profile's own (store_profile_put). */
+		if (rec->profile.observed_at == FG_TIME_UNKNOWN)
+			rec->profile.observed_at = t;
+		features_compute(&rec->profile, t, &rec->features);
+		rec->derived = 1;
+		pl->order[i].id = follows[i].id;
+		pl->order[i].i = i;
+		pl->texts[i].key = cohort_text_key(&rec->profile);
+		pl->texts[i].i = i;
 		model_score(pl->model, &rec->features, &sc);
 		rec->score = sc.score;
 		rec->verdict = (uint8_t)sc.verdict;
 		rec->model_id = pl->model->id;
 	}
+	qsort(pl->order, nfollows, sizeof(*pl->order), by_id);
+	qsort(pl->texts, nfollows, sizeof(*pl->texts), by_key);
 	pg = (struct page){ pl, ws, t, follows, nfollows, unfollows, nunfollows, flags, 0 };
 	if (store_write(pl->store, page_write, &pg) != 0)
 		return -1;

@@ -104,7 +104,7 @@ plan_evidence_parse(const char *s)
 
 /* A cohort member that passed the protections, and what speaks for its purchase. */
 struct member {
-	char		*id;
+	const char	*id;		/* the store's: the transaction writes nothing meanwhile */
 	int64_t		 t;		/* the poll that saw it follow */
 	int64_t		 created;
 	double		 score;
@@ -114,7 +114,6 @@ struct member {
 	int		 prior_ok;	/* in a dominated poll, above the lowered threshold */
 	unsigned	 look;		/* cohort_look */
 	unsigned	 ev;
-	struct fg_plan_sample why;
 };
 
 /* One poll's arrivals in follow order, for the block evidence. */
@@ -320,7 +319,6 @@ cohort_one(struct drafting *dr, int64_t t, const char *id, const struct fg_profi
 	const struct fg_profile *p = &rec->profile;
 	struct member *m;
 	struct fg_edge e;
-	struct fg_score sc;
 	long idx = -1, pi;
 	int r, newcomer, near;
 
@@ -342,7 +340,7 @@ cohort_one(struct drafting *dr, int64_t t, const char *id, const struct fg_profi
 			}
 			m = &dr->m[dr->nm];
 			memset(m, 0, sizeof(*m));
-			m->id = xstrdup(id);
+			m->id = id;
 			m->t = t;
 			m->created = p->created_at;
 			m->score = rec->score;
@@ -358,9 +356,6 @@ cohort_one(struct drafting *dr, int64_t t, const char *id, const struct fg_profi
 			pi = poll_index(dr, t);
 			m->prior_ok = pi >= 0 && dr->dominated[pi] &&
 			    logit(rec->score) >= dr->min_logit;
-			model_score(dr->model, &rec->features, &sc);
-			m->why.score = rec->score;
-			m->why.nreasons = model_reasons(&sc, m->why.reasons, FG_PLAN_REASONS);
 			idx = (long)dr->nm++;
 		}
 	}
@@ -569,6 +564,29 @@ keep(const struct drafting *dr, const struct member *m, int diluted)
 	return m->prior_ok && (m->ev & FG_EV_BLOCK);
 }
 
+#define PLANNED		(1u << 31)	/* in member.ev: keep() said yes */
+
+/* A planned member's copy for the plan: its id, score, reasons and evidence. */
+static int
+explain(const struct drafting *dr, const struct member *m, struct fg_plan_sample *why)
+{
+	struct fg_profile_rec rec;
+	struct fg_score sc;
+	int r;
+
+	memset(why, 0, sizeof(*why));
+	if ((r = store_profile_get(dr->txn, dr->watch, m->id, &rec)) == -1)
+		return -1;
+	if (r == 0) {
+		model_score(dr->model, &rec.features, &sc);
+		why->nreasons = model_reasons(&sc, why->reasons, FG_PLAN_REASONS);
+	}
+	why->id = xstrdup(m->id);
+	why->score = m->score;
+	why->evidence = m->ev & ~PLANNED;
+	return 0;
+}
+
 int
 plan_draw(struct fg_txn *txn, const struct fg_model *model, const struct fg_policy *policy,
     const char *watch, const struct fg_spike *spike, struct fg_plan *plan)
@@ -601,23 +619,27 @@ plan_draw(struct fg_txn *txn, const struct fg_model *model, const struct fg_poli
 			dr.looks[dr.m[i].look]++;
 			dr.nlooks++;
 		}
-	plan->ids = xreallocarray(NULL, dr.nm, sizeof(char *));
-	plan->why = xreallocarray(NULL, dr.nm, sizeof(*plan->why));
 	for (i = 0; i < dr.nm; i++) {
 		struct member *m = &dr.m[i];
 
-		if (rc == 0 && m->prior_ok && (m->ev & FG_EV_BLOCK) && !(m->ev & FG_EV_SCORE))
+		if (m->prior_ok && (m->ev & FG_EV_BLOCK) && !(m->ev & FG_EV_SCORE))
 			m->ev |= FG_EV_PRIOR;
-		if (rc == 0 && keep(&dr, m, diluted)) {
-			plan->why[plan->n] = m->why;
-			plan->why[plan->n].id = m->id;
-			plan->why[plan->n].evidence = m->ev;
-			plan->ids[plan->n++] = m->id;
+		m->ev |= keep(&dr, m, diluted) ? PLANNED : 0;
+		plan->n += (m->ev & PLANNED) != 0;
+		plan->below_score += (m->ev & PLANNED) == 0;
+	}
+	plan->ids = xreallocarray(NULL, plan->n, sizeof(char *));
+	plan->why = xreallocarray(NULL, plan->n, sizeof(*plan->why));
+	plan->n = 0;
+	for (i = 0; i < dr.nm && rc == 0; i++) {
+		if (!(dr.m[i].ev & PLANNED))
 			continue;
+		if (explain(&dr, &dr.m[i], &plan->why[plan->n]) == -1) {
+			rc = -1;
+			break;
 		}
-		if (rc == 0)
-			plan->below_score++;
-		free(m->id);
+		plan->ids[plan->n] = (char *)plan->why[plan->n].id;
+		plan->n++;
 	}
 	free(dr.m);
 	free(dr.polls);

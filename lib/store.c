@@ -979,7 +979,7 @@ store_profile_put(struct fg_txn *t, const char *watch, const struct fg_profile_r
 		return -1;
 	k.mv_data = kbuf;
 	memset(slen, 0, sizeof(slen));
-	known = features_derived(r) ? 0 : r->features.known;
+	known = r->derived || features_derived(r) ? 0 : r->features.known;
 	if (FG_NFEATURES < 32)
 		known &= (UINT32_C(1) << FG_NFEATURES) - 1;
 	len = PROFILE_FIXED_LEN + 8 * (size_t)popcount32(known);

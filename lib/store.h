@@ -88,6 +88,7 @@ struct fg_profile_rec {
 	struct fg_features	features;
 	double			score;
 	uint8_t			verdict;	/* enum fg_verdict */
+	uint8_t			derived;	/* put: features computed from the profile alone */
 	uint32_t		model_id;
 };
 
