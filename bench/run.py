@@ -251,8 +251,13 @@ def goal_replay(a, fg, base, floor, scratch, env, sizes, rows, goals, created):
     rep_small, rep_big, rep_long = sizes
     rep = {}
     for n, days in ((rep_small, 1), (rep_big, 1), (rep_long, 30)):
-        hist = simulate(fg, ["--days", str(days), "--audience", str(n), "--seed", "1"],
-                        os.path.join(scratch, "history-%dd-%d.jsonl" % (days, n)))
+        # The one-day histories are organic growth and churn only: their memory must not
+        # grow with the stored followers (a spike's plan takes memory in proportion to the
+        # spike, and purchases are a share of the audience). The 30-day history has it all.
+        events = ["--events", "organic,churn"] if days == 1 else []
+        hist = simulate(fg, ["--days", str(days), "--audience", str(n), "--seed", "1"] + events,
+                        os.path.join(scratch, "history-%dd-%d%s.jsonl" %
+                                     (days, n, "-organic" if events else "")))
         created.append(hist)
         follows = count_follows(hist)
         lines = sum(1 for _ in open(hist, "rb"))

@@ -454,14 +454,6 @@ spike_add_poll(struct fg_detector *d, struct spike_state *s, const struct pollre
 	    PRIOR_FAKE * (double)r->c.n;
 }
 
-static int
-by_day(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 #define FG_DETECTOR_WINDOWS	8
 
 static void
@@ -536,7 +528,7 @@ spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double
 		double m = 0;
 		size_t k, nw;
 
-		qsort(d->bdays, d->nbdays, sizeof(*d->bdays), by_day);
+		qsort(d->bdays, d->nbdays, sizeof(*d->bdays), stats_cmp_i64);
 		nw = cohort_windows(d->bdays, d->nbdays, w, FG_DETECTOR_WINDOWS);
 		for (k = 0; k < nw; k++)	/* beyond what people would give by chance */
 			m += w[k].members - w[k].chance;

@@ -27,6 +27,7 @@
 
 #include "cohort.h"
 #include "plan.h"
+#include "stats.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
@@ -412,22 +413,6 @@ burst_one(void *arg, const char *spike_id, const char *doc)
 	return 0;
 }
 
-static int
-by_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int
-by_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Copied profiles: a name and bio that an earlier follower had (before the spike), or that
  * COPY_MIN members of the cohort share (two strangers may share a short, common text).
@@ -444,11 +429,11 @@ mark_copies(struct drafting *dr)
 	for (i = 0; i < dr->nm; i++)
 		if (dr->m[i].text != 0)
 			keys[n++] = dr->m[i].text;
-	qsort(keys, n, sizeof(*keys), by_u64);
+	qsort(keys, n, sizeof(*keys), stats_cmp_u64);
 	for (i = 0; i < dr->nm; i++) {
 		if (dr->m[i].text == 0)
 			continue;
-		hit = bsearch(&dr->m[i].text, keys, n, sizeof(*keys), by_u64);
+		hit = bsearch(&dr->m[i].text, keys, n, sizeof(*keys), stats_cmp_u64);
 		lo = hi = (size_t)(hit - keys);
 		while (lo > 0 && keys[lo - 1] == dr->m[i].text)
 			lo--;
@@ -490,7 +475,7 @@ mark_windows(struct drafting *dr)
 	for (i = 0; i < dr->nm; i++)
 		if (old_enough(&dr->m[i]))
 			days[n++] = dr->m[i].created / DAY;
-	qsort(days, n, sizeof(*days), by_i64);
+	qsort(days, n, sizeof(*days), stats_cmp_i64);
 	plan->nwindows = cohort_windows(days, n, plan->windows, FG_PLAN_WINDOWS);
 	for (i = 0; i < dr->nm; i++) {
 		if (!old_enough(&dr->m[i]))
