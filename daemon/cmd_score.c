@@ -15,50 +15,13 @@
 #include "cmd.h"
 #include "jsonl.h"
 #include "features.h"
+#include "jsonout.h"
 #include "jsonscan.h"
 #include "log.h"
 #include "model.h"
 #include "profile.h"
 #include "timeutil.h"
 #include "xmalloc.h"
-
-/* Writes s as a JSON string: quotes, backslashes and control characters escaped. */
-static void
-put_json_string(FILE *out, const char *s)
-{
-	const char *run = s;
-	unsigned char c;
-
-	putc_unlocked('"', out);
-	for (; (c = (unsigned char)*s) != '\0'; s++) {
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
-			continue;
-		fwrite(run, 1, (size_t)(s - run), out);
-		run = s + 1;
-		switch (c) {
-		case '"':
-			fputs("\\\"", out);
-			break;
-		case '\\':
-			fputs("\\\\", out);
-			break;
-		case '\n':
-			fputs("\\n", out);
-			break;
-		case '\t':
-			fputs("\\t", out);
-			break;
-		case '\r':
-			fputs("\\r", out);
-			break;
-		default:
-			fprintf(out, "\\u%04x", c);
-			break;
-		}
-	}
-	fwrite(run, 1, (size_t)(s - run), out);
-	putc_unlocked('"', out);
-}
 
 /* A score with 4 decimals and no trailing zeros, without printf's cost. */
 static void
@@ -174,7 +137,7 @@ cmd_score(int argc, char **argv)
 		model_score(&c.model, &f, &s);
 		n = model_reasons(&s, why, FG_NFEATURES);
 		fputs("{\"id\":", out);
-		put_json_string(out, p.id);
+		jsonout_string(out, p.id);
 		fputs(",\"score\":", out);
 		put_score(out, s.score);
 		fputs(",\"verdict\":\"", out);

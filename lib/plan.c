@@ -69,17 +69,26 @@ plan_evidence_name(int bit)
 char *
 plan_evidence_format(unsigned ev, const char *sep, char *buf, size_t len)
 {
-	size_t i, n = 0;
+	size_t i, n = 0, sl = strlen(sep), w;
 	int b;
 
-	buf[0] = '\0';
+	if (len == 0)
+		return buf;
 	for (i = 0; i < FG_EV_COUNT; i++) {
 		b = evidence_order[i];
 		if (!(ev & (1u << b)))
 			continue;
-		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? sep : "",
-		    evidence_names[b]);
+		w = strlen(evidence_names[b]);
+		if (n > 0 && n + sl < len) {
+			memcpy(buf + n, sep, sl);
+			n += sl;
+		}
+		if (n + w >= len)
+			break;
+		memcpy(buf + n, evidence_names[b], w);
+		n += w;
 	}
+	buf[n] = '\0';
 	return buf;
 }
 
@@ -378,7 +387,7 @@ arrival_one(void *arg, int64_t t, uint32_t seq, const char *id)
 	int r;
 
 	(void)seq;	/* the scan is in follow order already */
-	if ((r = store_profile_get(dr->txn, dr->watch, id, &rec)) == -1)
+	if ((r = store_profile_peek(dr->txn, dr->watch, id, &rec)) == -1)
 		return -1;
 	if (r == FG_NOTFOUND)
 		return 0;
@@ -640,14 +649,22 @@ char *
 plan_text(const struct fg_plan *plan)
 {
 	char ev[160], *text;
-	size_t i, len = 1, off = 0;
+	size_t i, len = 1, off = 0, n;
 
 	for (i = 0; i < plan->n; i++)
 		len += strlen(plan->ids[i]) + sizeof(ev) + 2;
 	text = xmalloc(len);
-	for (i = 0; i < plan->n; i++)
-		off += (size_t)snprintf(text + off, len - off, "%s\t%s\n", plan->ids[i],
-		    plan_evidence_format(plan->why[i].evidence, ",", ev, sizeof(ev)));
+	for (i = 0; i < plan->n; i++) {
+		n = strlen(plan->ids[i]);
+		memcpy(text + off, plan->ids[i], n);
+		off += n;
+		text[off++] = '\t';
+		plan_evidence_format(plan->why[i].evidence, ",", ev, sizeof(ev));
+		n = strlen(ev);
+		memcpy(text + off, ev, n);
+		off += n;
+		text[off++] = '\n';
+	}
 	text[off] = '\0';
 	return text;
 }

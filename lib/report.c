@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "jsonout.h"
 #include "report.h"
 #include "timeutil.h"
 
@@ -108,7 +109,7 @@ void
 report_write_jsonl(FILE *f, const struct fg_report *r)
 {
 	char t[FG_RFC3339_LEN], evbuf[160];
-	json_t *o, *ids, *ev;
+	json_t *o;
 	size_t i;
 
 	time_format_rfc3339(r->t, t);
@@ -119,22 +120,34 @@ report_write_jsonl(FILE *f, const struct fg_report *r)
 	json_decref(o);
 	if (r->plan == NULL)
 		return;
-	ids = json_array();
-	ev = json_array();
+	/* Written as it goes: a plan may hold a hundred thousand ids. */
+	fprintf(f, "{\"t\":\"%s\",\"watch\":", t);
+	jsonout_string(f, r->watch);
+	fputs(",\"event\":\"purge_plan\",\"spike_id\":", f);
+	jsonout_string(f, r->spike->id);
+	fprintf(f, ",\"count\":%zu,\"skipped_allowlist\":%zu,\"newcomers\":%zu,\"ids\":[",
+	    r->plan->n, r->plan->skipped_allowlist, r->plan->newcomers);
 	for (i = 0; i < r->plan->n; i++) {
-		json_array_append_new(ids, json_string(r->plan->ids[i]));
-		json_array_append_new(ev, json_string(plan_evidence_format(
-		    r->plan->why[i].evidence, ",", evbuf, sizeof(evbuf))));
+		if (i > 0)
+			putc_unlocked(',', f);
+		jsonout_string(f, r->plan->ids[i]);
 	}
-	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:o}", "t", t, "watch",
-	    r->watch, "event", "purge_plan", "spike_id", r->spike->id,
-	    "count", (json_int_t)r->plan->n,
-	    "skipped_allowlist", (json_int_t)r->plan->skipped_allowlist,
-	    "newcomers", (json_int_t)r->plan->newcomers, "ids", ids, "evidence", ev);
-	if (r->plan->nwindows > 0)
-		json_object_set_new(o, "creation_windows", report_windows(r->plan));
-	print_line(f, o);
-	json_decref(o);
+	fputs("],\"evidence\":[", f);
+	for (i = 0; i < r->plan->n; i++) {
+		if (i > 0)
+			putc_unlocked(',', f);
+		jsonout_string(f, plan_evidence_format(r->plan->why[i].evidence, ",", evbuf,
+		    sizeof(evbuf)));
+	}
+	putc_unlocked(']', f);
+	if (r->plan->nwindows > 0) {
+		fputs(",\"creation_windows\":", f);
+		o = report_windows(r->plan);
+		if (json_dumpf(o, f, JSON_COMPACT) == -1)
+			log_warnx("writing a report failed");
+		json_decref(o);
+	}
+	fputs("}\n", f);
 }
 
 /*

@@ -1053,7 +1053,7 @@ valid_tristate(uint8_t b)
 
 /* Decodes a profile record; returns NULL or what is wrong with it. */
 static const char *
-profile_decode(const uint8_t *p, size_t n, struct fg_profile_rec *r)
+profile_decode(const uint8_t *p, size_t n, struct fg_profile_rec *r, int features)
 {
 	struct fg_profile *pr = &r->profile;
 	const char **sp[PROFILE_NSTR];
@@ -1127,14 +1127,14 @@ profile_decode(const uint8_t *p, size_t n, struct fg_profile_rec *r)
 		return "trailing bytes";
 	if (pr->id == NULL)
 		return "no id";
-	if (known == 0)
+	if (known == 0 && features)
 		features_compute(pr, FG_TIME_UNKNOWN, &r->features);
 	return NULL;
 }
 
-int
-store_profile_get(struct fg_txn *t, const char *watch, const char *id,
-    struct fg_profile_rec *r)
+static int
+profile_get(struct fg_txn *t, const char *watch, const char *id, struct fg_profile_rec *r,
+    int features)
 {
 	const char *why;
 	MDB_val v;
@@ -1146,7 +1146,7 @@ store_profile_get(struct fg_txn *t, const char *watch, const char *id,
 	if ((rc = get_by_id(t, DB_PROFILES, watch, id, &v, "profile get")) != 0)
 		return rc;
 	memset(r, 0, sizeof(*r));
-	if ((why = profile_decode(v.mv_data, v.mv_size, r)) == NULL &&
+	if ((why = profile_decode(v.mv_data, v.mv_size, r, features)) == NULL &&
 	    strcmp(r->profile.id, id) != 0)
 		why = "id differs from key";
 	if (why != NULL) {
@@ -1155,6 +1155,20 @@ store_profile_get(struct fg_txn *t, const char *watch, const char *id,
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_profile_get(struct fg_txn *t, const char *watch, const char *id,
+    struct fg_profile_rec *r)
+{
+	return profile_get(t, watch, id, r, 1);
+}
+
+int
+store_profile_peek(struct fg_txn *t, const char *watch, const char *id,
+    struct fg_profile_rec *r)
+{
+	return profile_get(t, watch, id, r, 0);
 }
 
 /* Arrivals. */

@@ -95,6 +95,9 @@ struct fg_profile_rec {
 int	store_profile_put(struct fg_txn *, const char *watch, const struct fg_profile_rec *);
 int	store_profile_get(struct fg_txn *, const char *watch, const char *id,
 	    struct fg_profile_rec *);
+/* The same, without the features when the record does not hold them (they are computed). */
+int	store_profile_peek(struct fg_txn *, const char *watch, const char *id,
+	    struct fg_profile_rec *);
 
 int	store_arrival_put(struct fg_txn *, const char *watch, int64_t t, uint32_t seq,
 	    const char *id);
