@@ -128,12 +128,16 @@ def main():
     for name, w in sorted(waves.items()):
         times = sorted(w["times"])
         end90 = times[min(len(times) - 1, int(0.9 * len(times)))]
-        hits = [f for f in inorganic_first if f[1] <= end90 and f[2] >= w["first"]]
+        # A drip spike spans weeks of organic traffic: overlapping one says nothing of the
+        # wave. A burst spike reported inorganic over the wave's time does.
+        over = [f for f in inorganic_first if f[1] <= end90 and f[2] >= w["first"]]
+        hits = [f for f in over if not f[4]]
         result_waves.append({
             "wave": name, "size": len(w["ids"]),
             "hours90": round((end90 - w["first"]) / 3600, 2),
             "called_inorganic": bool(hits),
             "inorganic_spikes": [f[3] for f in hits],
+            "inside_drip": any(f[4] for f in over),
             "overlaps_order": any(o["first"] <= end90 and o["last"] >= w["first"]
                                   for name, o in orders.items() if name.startswith("order:")),
             "planned": len(planned & w["ids"]),

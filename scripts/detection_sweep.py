@@ -154,6 +154,9 @@ def main():
         "drips_by_style": by_style([o for o in orders if o["speed"] == "weeks"], []),
         "waves": len(waves),
         "waves_called_inorganic": sum(w["called_inorganic"] for w in waves),
+        "waves_called_inorganic_alone": sum(w["called_inorganic"] and not w["overlaps_order"]
+                                            for w in waves),
+        "waves_inside_drips": sum(w["inside_drip"] for w in waves),
         "wave_members": sum(w["size"] for w in waves),
         "wave_members_planned": sum(w["planned"] for w in waves),
         "wave_members_planned_share": share(sum(w["planned"] for w in waves),
@@ -175,6 +178,7 @@ def main():
                   "median_latency_polls", "false_inorganic_per_account_month",
                   "plan_precision_purchased", "plan_precision_not_genuine",
                   "fast_order_plan_recall", "waves", "waves_called_inorganic",
+                  "waves_called_inorganic_alone", "waves_inside_drips",
                   "wave_members", "wave_members_planned_share", "replay_rejected_lines"):
             print("%-36s %s" % (k, res[k]))
         for style, v in res["by_style"].items():
@@ -202,6 +206,7 @@ def main():
             ("fast-order plan recall >= 0.85", at_least(res["fast_order_plan_recall"], 0.85)),
             ("newcomer-wave members planned <= 0.5 %",
              at_most(res["wave_members_planned_share"], 0.005)),
+            ("no newcomer wave alone called inorganic", res["waves_called_inorganic_alone"] == 0),
             ("real newcomers inside deliveries planned <= 0.5 %",
              at_most(within.get("new_planned_share"), 0.005)),
         ]
