@@ -39,7 +39,7 @@
 #define RUN_MIN		5		/* fake-ish arrivals in a row that make a run */
 #define DRIP_DAYS	7
 #define DRIP_BASE_DAYS	21
-#define PRIOR_FAKE	0.15		/* fake share assumed before any history: wary */
+#define PRIOR_FAKE	0.25		/* fake share assumed before any history: the most believed */
 #define PRIOR_WEIGHT	50.0
 #define BASE_FAKE_MAX	0.25		/* highest usual fake share believed */
 #define PRIOR_BATCH	0.01		/* share in batches assumed before any history */
@@ -113,6 +113,7 @@ struct fg_detector {
 	int		cache_ok;
 	double		cache_rate, cache_cv, cache_fake, cache_fakeish, cache_fake_rate;
 	double		cache_batch;
+	double		cache_seen;	/* baseline arrivals behind those shares */
 };
 
 void
@@ -346,7 +347,7 @@ baseline(struct fg_detector *d, int64_t t, double *rate, double *cv)
  */
 static void
 baseline_fake_share(const struct fg_detector *d, int64_t t, double *fake, double *fakeish,
-    double *fake_rate, double *batch)
+    double *fake_rate, double *batch, double *seen)
 {
 	double a = 0, f = 0, fs = 0, secs = 0, b = 0;
 	int64_t now_h = t / 3600, oldest = now_h - (int64_t)d->p.baseline_days * 24;
@@ -364,6 +365,7 @@ baseline_fake_share(const struct fg_detector *d, int64_t t, double *fake, double
 		secs += h->seconds;
 	}
 	*batch = fmin((b + PRIOR_BATCH * PRIOR_WEIGHT) / (a + PRIOR_WEIGHT), BASE_FAKE_MAX);
+	*seen = a;
 	/* Fake arrivals per second, a drip's included: what a burst must add to. */
 	*fake_rate = secs >= 6 * 3600 ? f / secs : -1;
 	*fake = (f + PRIOR_FAKE * PRIOR_WEIGHT) / (a + PRIOR_WEIGHT);
@@ -456,6 +458,17 @@ spike_add_poll(struct fg_detector *d, struct spike_state *s, const struct pollre
 
 #define FG_DETECTOR_WINDOWS	8
 
+/*
+ * The usual fake share as high as it may be: two standard errors above the estimate, which
+ * rests on the baseline's arrivals and the prior's weight. A watch a day old has seen too few
+ * followers to know its usual share; a bump of lurkers on its second day is no purchase.
+ */
+static double
+usual_high(const struct fg_detector *d, double b)
+{
+	return b + 2 * sqrt(b * (1 - b) / (d->cache_seen + PRIOR_WEIGHT));
+}
+
 static void
 spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double bfakeish,
     double bbatch, double rate)
@@ -544,7 +557,7 @@ spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double
 	    s != &d->drip;
 	if (s->reported && s->reported_kind == FG_SPIKE_INORGANIC)
 		p->kind = FG_SPIKE_INORGANIC;	/* a purchase stays one as organic arrivals dilute it */
-	else if (c->fake >= 8 && p->fake_share >= bfake + d->p.inorganic_margin &&
+	else if (c->fake >= 8 && p->fake_share >= usual_high(d, bfake) + d->p.inorganic_margin &&
 	    binomial_z((double)c->fake, n, bfake) >= 4 && excess_fake)
 		p->kind = FG_SPIKE_INORGANIC;
 	else if (c->fake + c->suspect >= 10 && c->fake >= 3 && excess_fake &&
@@ -769,7 +782,7 @@ detector_poll_end(struct fg_detector *d, int64_t t, int64_t followers_count,
 	if (d->cache_hour != t / 3600) {
 		d->cache_hour = t / 3600;
 		baseline_fake_share(d, t, &d->cache_fake, &d->cache_fakeish,
-		    &d->cache_fake_rate, &d->cache_batch);
+		    &d->cache_fake_rate, &d->cache_batch, &d->cache_seen);
 		d->cache_ok = baseline(d, t, &d->cache_rate, &d->cache_cv) == 0;
 	}
 	bfake = d->cache_fake;
