@@ -62,6 +62,7 @@ def main():
                 o = orders.setdefault(s, {"first": t, "last": t, "ids": set(),
                                           "kfirst": key, "klast": key})
                 o["last"] = t
+                o.setdefault("times", []).append(t)
                 o["kfirst"] = min(o["kfirst"], key)
                 o["klast"] = max(o["klast"], key)
                 o["ids"].add(pid)
@@ -140,6 +141,9 @@ def main():
             "inside_drip": any(f[4] for f in over),
             "overlaps_order": any(o["first"] <= end90 and o["last"] >= w["first"]
                                   for name, o in orders.items() if name.startswith("order:")),
+            # a purchase delivering within the hour before the wave or during it
+            "overlaps_purchase": any(w["first"] - 3600 <= x <= end90
+                                     for o in orders.values() for x in o["times"]),
             "planned": len(planned & w["ids"]),
             "planned_share": round(len(planned & w["ids"]) / len(w["ids"]), 4),
         })

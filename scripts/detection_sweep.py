@@ -154,7 +154,7 @@ def main():
         "drips_by_style": by_style([o for o in orders if o["speed"] == "weeks"], []),
         "waves": len(waves),
         "waves_called_inorganic": sum(w["called_inorganic"] for w in waves),
-        "waves_called_inorganic_alone": sum(w["called_inorganic"] and not w["overlaps_order"]
+        "waves_called_inorganic_alone": sum(w["called_inorganic"] and not w["overlaps_purchase"]
                                             for w in waves),
         "waves_inside_drips": sum(w["inside_drip"] for w in waves),
         "wave_members": sum(w["size"] for w in waves),
