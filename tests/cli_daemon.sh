@@ -39,6 +39,9 @@ poll_once() {	# asks for a poll and waits until it is recorded
 	before=$(status_field polls)
 	"$FG" poll-now brand -c "$T/fg.yaml" && wait_for 20 polls_at_least $((before + 1))
 }
+faults_used() {	# every injected fault was served
+	[ "$(fixture GET /_fixture/state | python3 -c 'import json,sys; print(json.load(sys.stdin)["faults_pending"])')" -eq 0 ]
+}
 requests_of() {	# requests_of SUBSTRING: count of fixture requests whose key contains it
 	fixture GET /_fixture/state | python3 -c '
 import json, sys
@@ -52,7 +55,7 @@ print(sum(v for k, v in s["requests"].items() if sys.argv[1] in k.lower()))' "$1
 printf 'tok-%s' "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$T/token"
 chmod 600 "$T/token"
 python3 "$FG_SRC/tests/fixture/platforms.py" --platform "$PLATFORM" --port 0 \
-    --token-file "$T/token" --from-history "$T/hist.jsonl" --lifetime 300 \
+    --token-file "$T/token" --from-history "$T/hist.jsonl" --lifetime 1200 \
     > "$T/fx.out" 2> "$T/fx.err" &
 fx_pid=$!
 wait_for 10 grep -q port "$T/fx.out"
@@ -159,13 +162,14 @@ check "a token file others may read is refused" grep -q "token.loose: readable b
 before=$("$FG" followers brand -c "$T/fg.yaml" --csv | wc -l)
 fixture POST /_fixture/faults '{"next":[{"status":500},{"malformed":true}]}' > /dev/null
 "$FG" poll-now brand -c "$T/fg.yaml" > /dev/null
-sleep 5
-check "the failures are recorded" bash -c "'$FG' status -c '$T/fg.yaml' --json | grep -q last_error"
+recorded() { faults_used && "$FG" status -c "$T/fg.yaml" --json | grep -q last_error; }
+wait_for 60 recorded
+check "the failures are recorded" recorded
 check "nothing half-understood was stored" test "$("$FG" followers brand -c "$T/fg.yaml" --csv | wc -l)" -eq "$before"
 check "the next poll works" poll_once
 fixture POST /_fixture/faults '{"next":[{"huge_bytes":20000000}]}' > /dev/null
 "$FG" poll-now brand -c "$T/fg.yaml" > /dev/null
-sleep 4
+wait_for 60 grep -q "larger than" "$T/d.err"	# on every platform
 check "a huge body is refused, not stored" grep -q "larger than" "$T/d.err"
 check "the daemon still answers" "$FG" status -c "$T/fg.yaml"
 
@@ -176,17 +180,23 @@ print(json.dumps({"ids": json.load(sys.stdin)["followers"][10:15]}))' > "$T/gone
 fixture POST /_fixture/unfollow "$(cat "$T/gone.json")" > /dev/null
 printf 'reconcile_interval: 1s\n' >> "$T/fg.yaml"
 kill -HUP "$d_pid"
-sleep 2
-poll_once
-n=$("$FG" followers brand -c "$T/fg.yaml" --csv | tail -n +2 | wc -l)
-m=$(fixture GET /_fixture/state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["followers"]))')
+stored() { "$FG" followers brand -c "$T/fg.yaml" --csv | tail -n +2 | wc -l; }
+on_platform() { fixture GET /_fixture/state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["followers"]))'; }
+same_count() { poll_once > /dev/null; [ "$(stored)" -eq "$(on_platform)" ]; }
+wait_for 60 same_count
+n=$(stored)
+m=$(on_platform)
 check "a reconcile pass finds the unfollows ($n stored = $m on the platform)" test "$n" -eq "$m"
 
 # Rate limits. A 429 that says the window resets in 4 s: nothing may be sent before then.
 fixture POST /_fixture/reset_requests > /dev/null
 fixture POST /_fixture/faults '{"next":[{"status":429,"reset_s":4}]}' > /dev/null
 "$FG" poll-now brand -c "$T/fg.yaml" > /dev/null
-sleep 8
+after_429() { fixture GET '/_fixture/state?log=1' | python3 -c '
+import json, sys
+log = json.load(sys.stdin)["log"]
+sys.exit(not any(e["status"] == 429 for e in log[:-1]))'; }
+wait_for 60 after_429
 gap=$(fixture GET '/_fixture/state?log=1' | python3 -c '
 import json, sys
 log = json.load(sys.stdin)["log"]

@@ -801,7 +801,8 @@ if start life "$py" --platform x --lifetime 1; then
 	t0=$SECONDS
 	wait "$spid"
 	rc=$?
-	check "--lifetime: exits 0 by itself ($py)" test "$rc" -eq 0 -a $((SECONDS - t0)) -le 4
+	# 60 s only bounds a server that ignores its lifetime; a busy machine may be slow to exit.
+	check "--lifetime: exits 0 by itself ($py)" test "$rc" -eq 0 -a $((SECONDS - t0)) -le 60
 fi
 check "ready line names port, platform and pid" \
     grep -q '^{"port":[0-9]*,"platform":"x","pid":[0-9]*,' "$T/life.ready"

@@ -11,8 +11,11 @@ check() {	# check DESCRIPTION COMMAND...
 	fi
 }
 has() { grep -q -- "$2" "$1"; }	# has FILE PATTERN
-wait_for() {	# wait_for SECONDS COMMAND...: until the command succeeds, 1 if it never does
-	local limit=$1 i=0
+# wait_for SECONDS COMMAND...: until the command succeeds, 1 if it never does. A limit only
+# ends the wait for what never comes, so it is stretched (FG_WAIT_SCALE, 4 by default): a
+# busy machine may take several times longer than an idle one, and a test must not fail for it.
+wait_for() {
+	local limit=$(( $1 * ${FG_WAIT_SCALE:-4} )) i=0
 	shift
 	while ! "$@" 2>/dev/null; do
 		i=$((i + 1))
