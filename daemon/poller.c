@@ -23,6 +23,8 @@
 #define BACKOFF_MAX	300	/* seconds */
 #define RETRIES_MAX	5	/* transient failures in one poll before it is abandoned */
 #define DEGRADED_AFTER	3	/* failed polls in a row */
+#define RESUMES_MAX	3	/* attempts at an unfinished poll before it is closed as it is */
+#define WAIT_MAX	3600	/* seconds: the longest wait a platform may ask for */
 
 enum step { S_LOGIN, S_RESOLVE, S_PAGE, S_HYDRATE, S_RECONCILE };
 
@@ -78,6 +80,9 @@ struct pwatch {
 	size_t			 fresh;		/* new followers on the current page */
 	size_t			 hydrated;	/* of which hydrated so far */
 	int			 initial;	/* the initial full scan: never stop early */
+	int			 paged;		/* its incremental part is read (a resumed poll) */
+	int64_t			 resumed_t;	/* the unfinished poll last resumed, and how often */
+	int			 resumes;
 	int			 retries;
 	int64_t			 poll_t;
 	uint64_t		 poll_requests, poll_new;
@@ -302,6 +307,53 @@ poller_busy(const struct poller *p)
 	return 0;
 }
 
+static void	poll_close(struct pwatch *);
+static void	poll_end(struct pwatch *, int ok);
+static void	fail(struct pwatch *, const char *);
+
+/*
+ * A poll left unfinished (the daemon was killed, or the poll failed) goes on where it stopped,
+ * at its own time: its followers stay one cohort, and the pages it had not read yet are read
+ * before anything newer. A cursor the platform keeps refusing does not block the watch: after
+ * RESUMES_MAX attempts the poll is closed with what it has, and a reconcile pass, which reads
+ * the whole list, brings the rest. 0, or -1 if the poll was ended here.
+ */
+static int
+resume(struct pwatch *w)
+{
+	int64_t t;
+	char *cursor, when[FG_RFC3339_LEN];
+	int r;
+
+	if ((r = pipeline_resume(w->p->pl, w->name, &t, &cursor)) == -1) {
+		fail(w, "store read failed; poll abandoned");
+		poll_end(w, 0);
+		return -1;
+	}
+	if (r == 0)
+		return 0;
+	w->resumes = w->resumed_t == t ? w->resumes + 1 : 1;
+	w->resumed_t = t;
+	w->poll_t = t;
+	if (w->resumes > RESUMES_MAX) {
+		log_warnx("watch %s: the poll of %s cannot be finished; closed as it is, a "
+		    "reconcile pass brings the rest", w->name, time_format_rfc3339(t, when));
+		free(cursor);
+		w->initial = 0;			/* even an initial scan's rest comes that way */
+		w->rdone = INT64_MIN / 2;	/* a pass at the next poll */
+		poll_close(w);
+		return -1;
+	}
+	log_info("watch %s: resuming the unfinished poll of %s", w->name,
+	    time_format_rfc3339(t, when));
+	if (cursor[0] == '\0') {
+		w->paged = 1;
+		free(cursor);
+	} else
+		w->cursor = cursor;
+	return 0;
+}
+
 static void
 poll_start(struct pwatch *w)
 {
@@ -318,11 +370,14 @@ poll_start(struct pwatch *w)
 	w->poll_requests = w->poll_new = 0;
 	w->retries = 0;
 	w->rpages = 0;
+	w->paged = 0;
 	free(w->cursor);
 	w->cursor = NULL;
 	page_free(&w->page);
 	w->step = w->prov->login != NULL && w->acct.access_jwt == NULL ? S_LOGIN : S_RESOLVE;
-	if (w->initial)
+	if (resume(w) == -1)
+		return;
+	if (w->initial && w->cursor == NULL)
 		log_info("watch %s: initial full scan", w->name);
 	step_run(w);
 }
@@ -510,18 +565,21 @@ ingest(struct pwatch *w)
 	struct fg_page *pg = &w->page;
 	int more;
 
-	if (w->fresh > 0 && pipeline_page(w->p->pl, w->name, w->poll_t, pg->profiles,
-	    w->fresh, NULL, 0, 0) == -1) {
-		fail(w, "store write failed; poll abandoned");
-		poll_end(w, 0);
-		return;
-	}
-	w->poll_new += w->fresh;
 	/*
 	 * On while the whole page was new. Unreadable followers are not on pg->profiles, so they
 	 * neither stop the paging nor end it: a page of them only still leads on.
 	 */
 	more = w->fresh == pg->n && pg->cursor != NULL && pg->n + pg->nskips > 0;
+	if (w->fresh > 0) {
+		pipeline_set_cursor(w->p->pl, w->name, more ? pg->cursor : "");
+		if (pipeline_page(w->p->pl, w->name, w->poll_t, pg->profiles, w->fresh, NULL,
+		    0, 0) == -1) {
+			fail(w, "store write failed; poll abandoned");
+			poll_end(w, 0);
+			return;
+		}
+	}
+	w->poll_new += w->fresh;
 	free(w->cursor);
 	w->cursor = more ? xstrdup(pg->cursor) : NULL;
 	page_free(pg);
@@ -580,6 +638,10 @@ advance(struct pwatch *w)
 		step_run(w);
 		return;
 	case S_RESOLVE:
+		if (w->paged) {
+			reconcile_or_close(w);
+			return;
+		}
 		w->step = S_PAGE;
 		step_run(w);
 		return;
@@ -597,6 +659,25 @@ advance(struct pwatch *w)
 		reconcile_page_done(w);
 		return;
 	}
+}
+
+/*
+ * Seconds to wait before the next request when the platform asks for `wait`: at most
+ * WAIT_MAX, so that an absurd Retry-After or reset parks no watch for good; a longer demand
+ * makes the watch degraded, with the reason, until a poll succeeds.
+ */
+static double
+platform_wait(struct pwatch *w, int64_t wait)
+{
+	if (wait > WAIT_MAX) {
+		snprintf(w->st.last_error, sizeof(w->st.last_error), "the platform asked to wait "
+		    "%lld s; waiting %d s at most", (long long)wait, WAIT_MAX);
+		if (!w->st.degraded)
+			log_warnx("watch %s: degraded: %s", w->name, w->st.last_error);
+		w->st.degraded = 1;
+		wait = WAIT_MAX;
+	}
+	return (double)wait + 1;
 }
 
 static void
@@ -672,7 +753,7 @@ on_done(void *arg, const struct fg_response *resp, const char *error)
 		log_info("watch %s: rate limited; waiting %lld s", w->name, (long long)wait);
 		snprintf(w->st.last_error, sizeof(w->st.last_error), "%.255s", err);
 		w->st.rl.remaining = 0;
-		arm(w, (double)wait + 1);
+		arm(w, platform_wait(w, wait));
 		return;
 	case FG_P_RETRY:
 		fail(w, err);
@@ -703,7 +784,7 @@ step_run(struct pwatch *w)
 
 	/* Never send what the budget does not allow: wait for the window to reset. */
 	if (w->st.rl.known && w->st.rl.remaining <= 0 && w->st.rl.reset > now) {
-		arm(w, (double)(w->st.rl.reset - now) + 1);
+		arm(w, platform_wait(w, w->st.rl.reset - now));
 		return;
 	}
 	memset(&req, 0, sizeof(req));

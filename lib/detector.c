@@ -32,7 +32,7 @@
 #include "timeutil.h"
 #include "xmalloc.h"
 
-#define HOURS		(28 * 24)	/* hourly ring: longest baseline + drip window */
+#define HOURS		(FG_DETECTOR_MEMORY / 3600)	/* hourly ring: longest baseline + drip window */
 #define WINDOW		36		/* polls kept for backfill: 3 hours at 5 minutes */
 #define MONTH0		2000		/* creation months are counted from 2000-01 */
 #define MONTHS		(12 * 40)

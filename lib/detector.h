@@ -83,6 +83,8 @@ void		 detector_arrival(struct fg_detector *, const struct fg_arrival *);
  * FG_DETECTOR_REPORTS. The pointers stay valid until the next call.
  */
 #define FG_DETECTOR_REPORTS	3
+/* How far back a detector's state reaches (its hourly ring), in seconds. */
+#define FG_DETECTOR_MEMORY	(28 * 86400)
 size_t		 detector_poll_end(struct fg_detector *, int64_t t, int64_t followers_count,
 		    const struct fg_spike **out);
 

@@ -32,6 +32,7 @@ struct watch_state {
 	struct fg_poll		 poll;		/* the current poll's tallies */
 	uint64_t		 initial_fake;
 	int64_t			 kept_hour;	/* open spikes last stored in this hour */
+	char			*cursor;	/* progress kept: the next page's (see below) */
 };
 
 struct byid {
@@ -107,6 +108,7 @@ pipeline_free(struct fg_pipeline *pl)
 		return;
 	for (i = 0; i < pl->nwatches; i++) {
 		free(pl->watches[i].name);
+		free(pl->watches[i].cursor);
 		detector_free(pl->watches[i].det);
 	}
 	free(pl->watches);
@@ -118,12 +120,105 @@ pipeline_free(struct fg_pipeline *pl)
 	free(pl);
 }
 
+/*
+ * The detector lives in memory; a daemon that starts again rebuilds it from the store: the
+ * initial scan, then the polls and arrivals of the detector's memory, fed again in order
+ * (their reports were made the first time and are dropped).
+ */
+struct rebuild {
+	struct fg_txn		*txn;
+	struct watch_state	*ws;
+	int64_t			 from;	/* polls fed from this time on */
+	int64_t			 last;
+	uint64_t		 n;
+};
+
 static int
-read_poll_no(struct fg_txn *txn, void *arg)
+rebuild_last(void *arg, const struct fg_poll *p)
 {
+	((struct rebuild *)arg)->last = p->t;
+	return 0;
+}
+
+/* One stored arrival, as pipeline_page gave it (its text a copy if seen at an earlier poll). */
+static int
+rebuild_arrival(void *arg, int64_t t, uint32_t seq, const char *id)
+{
+	struct rebuild *rb = arg;
+	struct fg_profile_rec rec;
+	struct fg_arrival a;
+	uint64_t key;
+	int64_t first;
+	int r;
+
+	(void)seq;
+	if ((r = store_profile_peek(rb->txn, rb->ws->name, id, &rec)) == -1)
+		return -1;
+	if (r == FG_NOTFOUND)
+		return 0;
+	a.id = id;
+	a.t = t;
+	a.created_at = rec.profile.created_at;
+	a.score = rec.score;
+	a.verdict = rec.verdict;
+	a.empty = report_profile_empty(&rec.profile);
+	key = cohort_text_key(&rec.profile);
+	if (key != 0 && (r = store_text_get(rb->txn, rb->ws->name, key, &first)) == -1)
+		return -1;
+	a.copy = key != 0 && r == 0 && first < t;
+	detector_arrival(rb->ws->det, &a);
+	return 0;
+}
+
+static int
+rebuild_poll(void *arg, const struct fg_poll *p)
+{
+	struct rebuild *rb = arg;
+	const struct fg_spike *out[FG_DETECTOR_REPORTS];
+
+	if (rb->n++ == 0) {
+		detector_initial(rb->ws->det, p->t, p->followers_count >= 0 ?
+		    (uint64_t)p->followers_count : p->arrivals, p->fake);
+		return 0;
+	}
+	if (p->t < rb->from)
+		return 0;
+	if (store_arrivals_scan(rb->txn, rb->ws->name, p->t, p->t + 1, rebuild_arrival, rb) != 0)
+		return -1;
+	detector_poll_end(rb->ws->det, p->t, p->followers_count, out);
+	return 0;
+}
+
+static int
+watch_read(struct fg_txn *txn, void *arg)
+{
+	struct rebuild rb = { txn, arg, 0, 0, 0 };
 	struct watch_state *ws = arg;
 
-	return store_position_get(txn, ws->name, &ws->poll_no) == -1 ? -1 : 0;
+	if (store_position_get(txn, ws->name, &ws->poll_no) == -1)
+		return -1;
+	if (ws->poll_no == 0)
+		return 0;
+	if (store_polls_scan(txn, ws->name, INT64_MIN, INT64_MAX, rebuild_last, &rb) != 0)
+		return -1;
+	rb.from = rb.last - FG_DETECTOR_MEMORY;
+	return store_polls_scan(txn, ws->name, INT64_MIN, INT64_MAX, rebuild_poll, &rb);
+}
+
+/* The watch's state from the store, once: its poll count and its detector. */
+static int
+watch_load(struct fg_pipeline *pl, struct watch_state *ws)
+{
+	if (ws->loaded)
+		return 0;
+	if (store_read(pl->store, watch_read, ws) != 0) {
+		/* Not half-fed: a later load starts again from scratch. */
+		detector_free(ws->det);
+		ws->det = detector_new(ws->name, &pl->dparams);
+		return -1;
+	}
+	ws->loaded = 1;
+	return 0;
 }
 
 static struct watch_state *
@@ -170,6 +265,33 @@ text_seen(struct fg_txn *txn, const char *watch, uint64_t key, int64_t t)
 	if (r == 0)
 		return 1;
 	return store_text_put(txn, watch, key, t) == -1 ? -1 : 0;
+}
+
+/* The poll so far, this page included, with the page: a crash loses neither or both. */
+static int
+progress_write(struct fg_txn *txn, const struct page *pg)
+{
+	const struct fg_pipeline *pl = pg->pl;
+	const struct watch_state *ws = pg->ws;
+	struct fg_progress pr;
+	size_t i;
+
+	pr.t = pg->t;
+	pr.seq = ws->seq + (uint32_t)pg->nfollows;
+	pr.initial_fake = ws->initial_fake;
+	pr.poll = ws->poll;
+	pr.cursor = ws->cursor;
+	for (i = 0; i < pg->nfollows; i++) {
+		if (!pl->isnew[i])
+			continue;
+		pr.poll.arrivals++;
+		pr.poll.fake += pl->recs[i].verdict == FG_FAKE;
+		pr.poll.suspect += pl->recs[i].verdict == FG_SUSPECT;
+		if (ws->poll_no == 0)
+			pr.initial_fake += pl->recs[i].verdict == FG_FAKE;
+	}
+	pr.poll.unfollows += pg->unfollowed;
+	return store_progress_put(txn, ws->name, &pr);
 }
 
 static int
@@ -245,22 +367,20 @@ page_write(struct fg_txn *txn, void *arg)
 			return -1;
 		pg->unfollowed++;
 	}
-	return 0;
+	return ws->cursor != NULL ? progress_write(txn, pg) : 0;
 }
 
-static void
+static int
 poll_begin(struct fg_pipeline *pl, struct watch_state *ws, int64_t t)
 {
-	if (!ws->loaded) {
-		if (store_read(pl->store, read_poll_no, ws) != 0)
-			ws->poll_no = 0;
-		ws->loaded = 1;
-	}
+	if (watch_load(pl, ws) == -1)
+		return -1;
 	ws->in_poll = 1;
 	ws->seq = 0;
 	memset(&ws->poll, 0, sizeof(ws->poll));
 	ws->poll.t = t;
 	ws->poll.followers_count = -1;
+	return 0;
 }
 
 int
@@ -274,8 +394,8 @@ pipeline_page(struct fg_pipeline *pl, const char *watch, int64_t t,
 	struct page pg;
 	size_t i;
 
-	if (!ws->in_poll)
-		poll_begin(pl, ws, t);
+	if (!ws->in_poll && poll_begin(pl, ws, t) == -1)
+		return -1;
 	if (nfollows > pl->cap) {
 		pl->cap = nfollows;
 		pl->recs = xreallocarray(pl->recs, pl->cap, sizeof(*pl->recs));
@@ -397,7 +517,8 @@ poll_write(struct fg_txn *txn, void *arg)
 	size_t i;
 
 	if (store_poll_put(txn, pe->ws->name, &pe->ws->poll) == -1 ||
-	    store_position_put(txn, pe->ws->name, pe->ws->poll_no + 1) == -1)
+	    store_position_put(txn, pe->ws->name, pe->ws->poll_no + 1) == -1 ||
+	    store_progress_del(txn, pe->ws->name) == -1)
 		return -1;
 	for (i = 0; i < pe->nkept; i++)
 		if (store_spike_put(txn, pe->ws->name, pe->kept[i]->id, pe->docs[i]) == -1)
@@ -436,8 +557,8 @@ pipeline_poll_end(struct fg_pipeline *pl, const char *watch, int64_t t,
 	size_t i;
 	int rc = 0;
 
-	if (!ws->in_poll)
-		poll_begin(pl, ws, t);
+	if (!ws->in_poll && poll_begin(pl, ws, t) == -1)
+		return -1;
 	ws->poll.followers_count = followers_count;
 	memset(&pe, 0, sizeof(pe));
 	pe.ws = ws;
@@ -465,6 +586,8 @@ pipeline_poll_end(struct fg_pipeline *pl, const char *watch, int64_t t,
 		rc = -1;
 	ws->poll_no++;
 	ws->in_poll = 0;
+	free(ws->cursor);
+	ws->cursor = NULL;
 	for (i = 0; i < pe.nkept; i++)
 		free(pe.docs[i]);
 	for (i = 0; i < pe.nspikes; i++) {
@@ -558,16 +681,79 @@ pipeline_new_prefix(struct fg_pipeline *pl, const char *watch, const struct fg_p
 	return (long)ps.known_at;
 }
 
+void
+pipeline_set_cursor(struct fg_pipeline *pl, const char *watch, const char *cursor)
+{
+	struct watch_state *ws = watch_get(pl, watch);
+
+	free(ws->cursor);
+	ws->cursor = xstrdup(cursor != NULL ? cursor : "");
+}
+
+struct resume {
+	struct watch_state	*ws;
+	struct fg_progress	 pr;
+	char			*cursor;
+};
+
+static int
+progress_read(struct fg_txn *txn, void *arg)
+{
+	struct resume *rs = arg;
+	struct rebuild rb = { txn, rs->ws, 0, 0, 0 };
+	int r;
+
+	if ((r = store_progress_get(txn, rs->ws->name, &rs->pr)) != 0)
+		return r == FG_NOTFOUND ? 0 : -1;
+	/* Its followers so far go to the detector again, as pipeline_page gave them. */
+	if (rs->ws->poll_no > 0 && store_arrivals_scan(txn, rs->ws->name, rs->pr.t,
+	    rs->pr.t + 1, rebuild_arrival, &rb) != 0)
+		return -1;
+	rs->cursor = xstrdup(rs->pr.cursor);
+	return 0;
+}
+
+int
+pipeline_resume(struct fg_pipeline *pl, const char *watch, int64_t *t, char **cursor)
+{
+	struct watch_state *ws = watch_get(pl, watch);
+	struct resume rs = { ws, { 0 }, NULL };
+
+	if (watch_load(pl, ws) == -1)
+		return -1;
+	if (ws->in_poll) {
+		/* A poll that failed in this process: its state is here. */
+		if (ws->cursor == NULL)
+			return 0;
+		*t = ws->poll.t;
+		*cursor = xstrdup(ws->cursor);
+		return 1;
+	}
+	if (store_read(pl->store, progress_read, &rs) != 0) {
+		free(rs.cursor);
+		return -1;
+	}
+	if (rs.cursor == NULL)
+		return 0;
+	ws->in_poll = 1;
+	ws->seq = rs.pr.seq;
+	ws->poll = rs.pr.poll;
+	ws->poll.t = rs.pr.t;
+	ws->poll.followers_count = -1;
+	ws->initial_fake = rs.pr.initial_fake;
+	ws->cursor = xstrdup(rs.cursor);
+	*t = rs.pr.t;
+	*cursor = rs.cursor;
+	return 1;
+}
+
 int
 pipeline_polls_done(struct fg_pipeline *pl, const char *watch, uint64_t *n)
 {
 	struct watch_state *ws = watch_get(pl, watch);
 
-	if (!ws->loaded) {
-		if (store_read(pl->store, read_poll_no, ws) != 0)
-			return -1;
-		ws->loaded = 1;
-	}
+	if (watch_load(pl, ws) == -1)
+		return -1;
 	*n = ws->poll_no;
 	return 0;
 }

@@ -72,6 +72,19 @@ int		 pipeline_poll_end(struct fg_pipeline *, const char *watch, int64_t t,
  */
 long		 pipeline_new_prefix(struct fg_pipeline *, const char *watch,
 		    const struct fg_profile *follows, size_t n);
+/*
+ * Progress kept for a poller: the cursor of the page after the one pipeline_page is about to
+ * write ("" when the incremental part ends there) goes into the same transaction, with the
+ * poll's time and counts, until pipeline_poll_end. Replay keeps none.
+ */
+void		 pipeline_set_cursor(struct fg_pipeline *, const char *watch, const char *cursor);
+/*
+ * A poll left unfinished (by a crash, or by failures in this process): 1 with its time and
+ * the next page's cursor (malloc'd; "" if only its end is missing), its followers so far fed
+ * to the detector again; 0 if none; -1 on a store error. The poll goes on at *t: one cohort.
+ */
+int		 pipeline_resume(struct fg_pipeline *, const char *watch, int64_t *t,
+		    char **cursor);
 /* Polls recorded for the watch so far: 0 means the next poll is its initial full scan. */
 int		 pipeline_polls_done(struct fg_pipeline *, const char *watch, uint64_t *);
 /* Draws up the purge plan of a spike from the store. 0 or -1. */

@@ -24,7 +24,9 @@
  *            they were 40 % of a record. So known 0 reads as the profile's own features;
  *            a record whose features are empty while its profile gives some cannot be
  *            written (it reads back with the profile's).
- *   meta     "schema" -> u32 big-endian; "pos\0watch" -> u64 little-endian
+ *   meta     "schema" -> u32 big-endian; "pos\0watch" -> u64 little-endian;
+ *            "prog\0watch" -> the poll under way: t i64, seq u32, initial_fake u64, then
+ *            its poll record (as above, 24 bytes), then the next page's cursor and a NUL
  *
  * Features are indexed by enum fg_feature: appending a feature keeps old records readable
  * (the new one is simply unknown there); renumbering them needs a new schema version.
@@ -1283,6 +1285,26 @@ store_arrivals_scan(struct fg_txn *t, const char *watch, int64_t from, int64_t t
 
 /* Polls. */
 
+static void
+poll_encode(uint8_t *p, const struct fg_poll *pl)
+{
+	put_u64le(p, (uint64_t)pl->followers_count);
+	put_u32le(p + 8, pl->arrivals);
+	put_u32le(p + 12, pl->fake);
+	put_u32le(p + 16, pl->suspect);
+	put_u32le(p + 20, pl->unfollows);
+}
+
+static void
+poll_decode(const uint8_t *p, struct fg_poll *pl)
+{
+	pl->followers_count = u64_to_i64(get_u64le(p));
+	pl->arrivals = get_u32le(p + 8);
+	pl->fake = get_u32le(p + 12);
+	pl->suspect = get_u32le(p + 16);
+	pl->unfollows = get_u32le(p + 20);
+}
+
 int
 store_poll_put(struct fg_txn *t, const char *watch, const struct fg_poll *pl)
 {
@@ -1297,11 +1319,7 @@ store_poll_put(struct fg_txn *t, const char *watch, const struct fg_poll *pl)
 	put_time(kbuf + plen, pl->t);
 	k.mv_data = kbuf;
 	k.mv_size = plen + 8;
-	put_u64le(vbuf, (uint64_t)pl->followers_count);
-	put_u32le(vbuf + 8, pl->arrivals);
-	put_u32le(vbuf + 12, pl->fake);
-	put_u32le(vbuf + 16, pl->suspect);
-	put_u32le(vbuf + 20, pl->unfollows);
+	poll_encode(vbuf, pl);
 	v.mv_data = vbuf;
 	v.mv_size = sizeof(vbuf);
 	if ((rc = mdb_put(t->txn, t->st->dbi[DB_POLLS], &k, &v, 0)) != 0)
@@ -1332,11 +1350,7 @@ polls_step(void *arg, const uint8_t *rest, size_t restlen, const MDB_val *v)
 		a->done = 1;
 		return 1;
 	}
-	pl.followers_count = u64_to_i64(get_u64le(p));
-	pl.arrivals = get_u32le(p + 8);
-	pl.fake = get_u32le(p + 12);
-	pl.suspect = get_u32le(p + 16);
-	pl.unfollows = get_u32le(p + 20);
+	poll_decode(p, &pl);
 	return a->cb(a->arg, &pl);
 }
 
@@ -1422,18 +1436,17 @@ store_spikes_scan(struct fg_txn *t, const char *watch,
 	return scan(t, DB_SPIKES, watch, kbuf, plen, plen, spikes_step, &a);
 }
 
-/* Position counters: meta "pos\0watch". */
+/* Per-watch meta records: "pos\0watch", "prog\0watch". */
 
 static size_t
-key_position(uint8_t *buf, const char *watch)
+key_meta(uint8_t *buf, const char *what, const char *watch)
 {
-	size_t len;
+	size_t n = strlen(what) + 1;	/* with its NUL */
 
-	if (key_watch(buf + 4, watch) == 0)
+	if (key_watch(buf + n, watch) == 0)
 		return 0;
-	len = strlen(watch);
-	memcpy(buf, "pos", 4);	/* with its NUL */
-	return 4 + len;
+	memcpy(buf, what, n);
+	return n + strlen(watch);
 }
 
 int
@@ -1496,7 +1509,7 @@ store_position_get(struct fg_txn *t, const char *watch, uint64_t *pos)
 	int rc;
 
 	TXN_CHECK(t);
-	if ((k.mv_size = key_position(kbuf, watch)) == 0)
+	if ((k.mv_size = key_meta(kbuf, "pos", watch)) == 0)
 		return -1;
 	k.mv_data = kbuf;
 	rc = mdb_get(t->txn, t->st->dbi[DB_META], &k, &v);
@@ -1522,7 +1535,7 @@ store_position_put(struct fg_txn *t, const char *watch, uint64_t pos)
 	int rc;
 
 	TXN_CHECK(t);
-	if ((k.mv_size = key_position(kbuf, watch)) == 0)
+	if ((k.mv_size = key_meta(kbuf, "pos", watch)) == 0)
 		return -1;
 	k.mv_data = kbuf;
 	put_u64le(vbuf, pos);
@@ -1530,6 +1543,80 @@ store_position_put(struct fg_txn *t, const char *watch, uint64_t pos)
 	v.mv_size = sizeof(vbuf);
 	if ((rc = mdb_put(t->txn, t->st->dbi[DB_META], &k, &v, 0)) != 0)
 		return txn_fail(t, "position put", watch, rc);
+	return 0;
+}
+
+/* The poll under way: meta "prog\0watch". */
+
+#define PROGRESS_LEN	(8 + 4 + 8 + POLL_LEN)
+
+int
+store_progress_get(struct fg_txn *t, const char *watch, struct fg_progress *pr)
+{
+	uint8_t kbuf[KEY_MAX];
+	const uint8_t *p;
+	MDB_val k, v;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((k.mv_size = key_meta(kbuf, "prog", watch)) == 0)
+		return -1;
+	k.mv_data = kbuf;
+	if ((rc = mdb_get(t->txn, t->st->dbi[DB_META], &k, &v)) == MDB_NOTFOUND)
+		return FG_NOTFOUND;
+	if (rc != 0)
+		return txn_fail(t, "progress get", watch, rc);
+	p = v.mv_data;
+	if (v.mv_size <= PROGRESS_LEN || p[v.mv_size - 1] != '\0') {
+		log_warnx("store: watch %s: corrupt poll progress record", watch);
+		return -1;
+	}
+	pr->poll.t = pr->t = get_time(p);
+	pr->seq = get_u32le(p + 8);
+	pr->initial_fake = get_u64le(p + 12);
+	poll_decode(p + 20, &pr->poll);
+	pr->cursor = (const char *)p + PROGRESS_LEN;
+	return 0;
+}
+
+int
+store_progress_put(struct fg_txn *t, const char *watch, const struct fg_progress *pr)
+{
+	uint8_t kbuf[KEY_MAX], *p;
+	size_t clen = strlen(pr->cursor) + 1;
+	MDB_val k, v;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((k.mv_size = key_meta(kbuf, "prog", watch)) == 0)
+		return -1;
+	k.mv_data = kbuf;
+	v.mv_size = PROGRESS_LEN + clen;
+	if ((rc = mdb_put(t->txn, t->st->dbi[DB_META], &k, &v, MDB_RESERVE)) != 0)
+		return txn_fail(t, "progress put", watch, rc);
+	p = v.mv_data;
+	put_time(p, pr->t);
+	put_u32le(p + 8, pr->seq);
+	put_u64le(p + 12, pr->initial_fake);
+	poll_encode(p + 20, &pr->poll);
+	memcpy(p + PROGRESS_LEN, pr->cursor, clen);
+	return 0;
+}
+
+int
+store_progress_del(struct fg_txn *t, const char *watch)
+{
+	uint8_t kbuf[KEY_MAX];
+	MDB_val k;
+	int rc;
+
+	TXN_CHECK(t);
+	if ((k.mv_size = key_meta(kbuf, "prog", watch)) == 0)
+		return -1;
+	k.mv_data = kbuf;
+	rc = mdb_del(t->txn, t->st->dbi[DB_META], &k, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return txn_fail(t, "progress del", watch, rc);
 	return 0;
 }
 

@@ -134,6 +134,24 @@ int	store_text_put(struct fg_txn *, const char *watch, uint64_t key, int64_t fir
 int	store_position_get(struct fg_txn *, const char *watch, uint64_t *);
 int	store_position_put(struct fg_txn *, const char *watch, uint64_t);
 
+/*
+ * The poll under way, committed with each of its pages so that a daemon killed in the middle
+ * resumes it: the same poll time (one cohort, one spike), the next page, the counts so far.
+ * cursor "" once the incremental part is read; it points into the map (valid in the txn).
+ * Get returns 0, FG_NOTFOUND or -1.
+ */
+struct fg_progress {
+	int64_t		 t;
+	uint32_t	 seq;		/* followers read so far, in the platform's order */
+	uint64_t	 initial_fake;	/* of the initial scan */
+	struct fg_poll	 poll;		/* its counts so far */
+	const char	*cursor;
+};
+
+int	store_progress_get(struct fg_txn *, const char *watch, struct fg_progress *);
+int	store_progress_put(struct fg_txn *, const char *watch, const struct fg_progress *);
+int	store_progress_del(struct fg_txn *, const char *watch);
+
 /* Numbers handed out once, never again (ids of alerts, jobs): *id is the next one, from 1. */
 int	store_seq_next(struct fg_txn *, const char *name, uint64_t *id);
 

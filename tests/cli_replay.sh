@@ -158,4 +158,25 @@ done
 check "--db keeps the environment" test -s "$T/db/data.mdb"
 check "the schema is version 1" bash -c "mdb_dump -s meta '$T/db' 2>/dev/null | grep -q '^ 736368656d61$'"
 check "temporary databases are removed" test -z "$(ls -d "$T"/followguard-replay.* 2>/dev/null)"
+
+# A history replayed in two runs on one database reports what one run reports: the second
+# run's detector is rebuilt from the store (as a restarted daemon's is), baseline included.
+"$FG" simulate --seed 3 --days 6 --audience 5000 > "$T/split.jsonl"
+python3 - "$T/split.jsonl" "$T/split1.jsonl" "$T/split2.jsonl" <<'PY'
+import json, sys
+lines = [l for l in open(sys.argv[1], encoding="utf-8", newline="\n").read().split("\n") if l]
+cut = next(i + 1 for i, l in enumerate(lines)
+           if json.loads(l)["type"] == "count" and json.loads(l)["t"] >= "2026-03-04T12")
+for path, part in ((sys.argv[2], lines[:cut]), (sys.argv[3], lines[cut:])):
+    open(path, "w", encoding="utf-8", newline="\n").write("\n".join(part) + "\n")
+PY
+"$FG" replay "$T/split.jsonl" | python3 -c '
+import json, sys
+for l in sys.stdin:
+    if json.loads(l)["t"] >= "2026-03-04T12": sys.stdout.write(l)' > "$T/whole.out"
+rm -rf "$T/splitdb"
+"$FG" replay --db "$T/splitdb" "$T/split1.jsonl" > /dev/null
+"$FG" replay --db "$T/splitdb" "$T/split2.jsonl" > "$T/second.out"
+check "the second half reports something ($(wc -l < "$T/second.out") events)" test -s "$T/second.out"
+check "two runs on one database report what one run does" cmp -s "$T/whole.out" "$T/second.out"
 exit $fail
