@@ -11,6 +11,7 @@ if ! command -v valgrind > /dev/null; then
 	echo "FAIL - valgrind is not installed (scripts/deps installs it)"
 	exit 1
 fi
+. "$FG_SRC/tests/lib.sh"
 FG="$FG_BIN/followguard"
 T="$FG_TMP/cli_valgrind"
 rm -rf "$T"
@@ -41,18 +42,18 @@ printf 'tok-valgrind-%s' "$$" > "$T/token"
 printf 'hook-valgrind-%s' "$$" > "$T/hook.key"
 chmod 600 "$T/token" "$T/hook.key"
 /usr/bin/python3 "$FG_SRC/tests/fixture/smtpd.py" --maildir "$T/mail" --port-file "$T/smtp.port" \
-    --timeout 120 2> "$T/smtpd.err" &
+    --timeout 900 2> "$T/smtpd.err" &
 smtpd=$!
 python3 "$FG_SRC/tests/fixture/webhook.py" --port-file "$T/hook.port" --log "$T/hook.log" \
-    --secret-file "$T/hook.key" --timeout 120 2> "$T/hook.err" &
+    --secret-file "$T/hook.key" --timeout 900 2> "$T/hook.err" &
 hook=$!
-for i in $(seq 50); do [ -s "$T/smtp.port" ] && [ -s "$T/hook.port" ] && break; sleep 0.1; done
+wait_for 10 test -s "$T/smtp.port" -a -s "$T/hook.port"
 "$FG" simulate --seed 6 --days 1 --audience 400 --events organic --order 30:hour:fresh@0.2 \
     > "$T/d.jsonl"
 python3 "$FG_SRC/tests/fixture/platforms.py" --platform mastodon --port 0 \
-    --token-file "$T/token" --from-history "$T/d.jsonl" --lifetime 120 > "$T/fx.out" &
+    --token-file "$T/token" --from-history "$T/d.jsonl" --lifetime 900 > "$T/fx.out" &
 fx=$!
-for i in $(seq 50); do grep -q port "$T/fx.out" 2>/dev/null && break; sleep 0.1; done
+wait_for 10 grep -q port "$T/fx.out"
 port=$(sed 's/^{"port":\([0-9]*\),.*/\1/' "$T/fx.out")
 printf 'state_dir: %s\ncontrol_socket: %s\npoll_interval: 2s\nwatch:\n  - name: brand\n    provider: mastodon\n    base_url: http://127.0.0.1:%s\n    account: brand\n    token_file: %s\n' \
     "$T/state" "$T/sock" "$port" "$T/token" > "$T/fg.yaml"
@@ -60,14 +61,24 @@ printf 'alerts:\n  email: { smtp_url: "smtp://127.0.0.1:%s", from: fg@example.or
     "$(cat "$T/smtp.port")" "$(cat "$T/hook.port")" "$T/hook.key" >> "$T/fg.yaml"
 "${vg[@]}" "$FG_BIN/followguardd" -c "$T/fg.yaml" 2> "$T/d.err" &
 d=$!
-sleep 6
+# Valgrind makes the daemon many times slower: every step waits for its state, not for time.
+polls() {
+	"$FG" status -c "$T/fg.yaml" --json 2>/dev/null | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)["watches"][0]["polls"])' 2>/dev/null || echo 0
+}
+polls_at_least() { [ "$(polls)" -ge "$1" ]; }
+wait_for 60 polls_at_least 1
 for i in 1 2 3; do
 	python3 -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"{\"polls\":40}", method="POST"), timeout=10)' \
 	    "http://127.0.0.1:$port/_fixture/advance"
-	sleep 2.5
+	n=$(polls)
+	wait_for 60 polls_at_least $((n + 1))
 done
+wait_for 60 grep -q "inorganic burst spike" "$T/d.err"
+wait_for 60 test -e "$T/mail/0001.json"
+wait_for 60 grep -q '"signature_ok": *true' "$T/hook.log"
 kill -HUP $d
-sleep 1
+wait_for 60 grep -q "reload: .* loaded" "$T/d.err"
 kill -TERM $d
 wait $d
 rc=$?
