@@ -32,6 +32,7 @@ cleanup(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	const char *base;
 	char err[256];
 
 	(void)argc;
@@ -39,8 +40,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_quiet();
 	if (model_load(&model, NULL, err, sizeof(err)) == -1)
 		fuzz_fail("model_load: %s", err);
-	snprintf(dir, sizeof(dir), "%s/fg-fuzz-replay.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	/*
+	 * The store is synced when it closes, once per input: in memory (/dev/shm) that costs
+	 * nothing, on a disk it would be most of the time.
+	 */
+	if ((base = getenv("TMPDIR")) == NULL)
+		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	snprintf(dir, sizeof(dir), "%s/fg-fuzz-replay.XXXXXX", base);
 	if (mkdtemp(dir) == NULL)
 		fuzz_fail("mkdtemp %s failed", dir);
 	atexit(cleanup);
