@@ -50,30 +50,48 @@ failure(const char *msg)
 	return o != NULL ? o : json_pack("{s:b, s:s}", "ok", 0, "error", "request refused");
 }
 
+json_t *
+control_parse(const char *line, size_t len, const char **cmd, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *req;
+	const char *why;
+
+	/* Any JSON text is read; names and ids are C strings, so none may hold NUL. */
+	req = json_loadb(line, len, FG_JSON_IN, &jerr);
+	if (!json_is_object(req))
+		why = "request is not a JSON object";
+	else if (jsonin_has_nul(req))
+		why = "a string in the request holds \\u0000";
+	else if (json_integer_value(json_object_get(req, "v")) != FG_CONTROL_VERSION)
+		why = "unsupported protocol version (this daemon speaks 1)";
+	else if ((*cmd = json_string_value(json_object_get(req, "cmd"))) == NULL)
+		why = "\"cmd\" missing";
+	else
+		return req;
+	snprintf(err, errlen, "%s", why);
+	json_decref(req);
+	return NULL;
+}
+
 static void
 on_read(struct bufferevent *bev, void *arg)
 {
 	struct control *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	json_error_t jerr;
 	json_t *req, *res;
 	const char *cmd;
 	char err[256], *line;
 	size_t len;
 
 	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		/* Any JSON text is read; names and ids are C strings, so none may hold NUL. */
-		req = json_loadb(line, len, FG_JSON_IN, &jerr);
+		req = control_parse(line, len, &cmd, err, sizeof(err));
 		free(line);
-		if (!json_is_object(req)) {
-			reply(bev, failure("request is not a JSON object"));
-		} else if (jsonin_has_nul(req)) {
-			reply(bev, failure("a string in the request holds \\u0000"));
-		} else if (json_integer_value(json_object_get(req, "v")) != FG_CONTROL_VERSION) {
-			reply(bev, failure("unsupported protocol version (this daemon speaks 1)"));
-		} else if ((cmd = json_string_value(json_object_get(req, "cmd"))) == NULL) {
-			reply(bev, failure("\"cmd\" missing"));
-		} else if ((res = c->fn(c->arg, cmd, req, err, sizeof(err))) == NULL) {
+		if (req == NULL) {
+			reply(bev, failure(err));
+			continue;
+		}
+		if ((res = c->fn(c->arg, cmd, req, err, sizeof(err))) == NULL) {
 			reply(bev, failure(err));
 		} else {
 			json_object_set_new(res, "ok", json_true());

@@ -21,6 +21,14 @@ struct control;
 struct control	*control_open(struct event_base *, const char *path, fg_control_fn *, void *arg);
 void		 control_close(struct control *);	/* also unlinks the socket */
 
+/*
+ * Reads one request line (len bytes, without its newline): the request object, with its
+ * command in *cmd (borrowed from it), or NULL with the reason in err. The server's parsing,
+ * apart from the socket, so that it can be tested and fuzzed alone (tests/fuzz).
+ */
+json_t		*control_parse(const char *line, size_t len, const char **cmd, char *err,
+		    size_t errlen);
+
 /* Client side, for the CLI: one request, one response. NULL with err on failure. */
 json_t		*control_call(const char *path, const json_t *req, char *err, size_t errlen);
 

@@ -83,6 +83,8 @@ log_escape(char *out, size_t outlen, const char *s, size_t len)
 	return i;
 }
 
+static void vlog_pri(int, const char *, int, const char *, va_list) FG_PRINTF(4, 0);
+
 static void
 vlog_pri(int pri, const char *level, int with_errno, const char *fmt, va_list ap)
 {

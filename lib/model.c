@@ -30,6 +30,23 @@ fnv1a32(const char *s)
 	return h;
 }
 
+/*
+ * Bounds on a model's numbers. Finite is not enough: a weight of 1e308 overflows to infinity
+ * on the first profile, two such contributions of opposite signs add up to NaN, and a NaN
+ * score is below every threshold, so every account would be called genuine. Within these
+ * bounds every contribution stays finite for any feature value. model_train never writes a
+ * scale below MODEL_SCALE_MIN (it sets such a feature's scale to 1) nor numbers near 1e9.
+ */
+#define MODEL_NUMBER_MAX	1e9
+#define MODEL_SCALE_MIN		1e-9
+
+static int
+in_bounds(const json_t *v)
+{
+	return json_is_number(v) && isfinite(json_number_value(v)) &&
+	    fabs(json_number_value(v)) <= MODEL_NUMBER_MAX;
+}
+
 static int
 get_number(const json_t *o, const char *key, const char *where, double *out, char *err,
     size_t errlen)
@@ -40,8 +57,9 @@ get_number(const json_t *o, const char *key, const char *where, double *out, cha
 		snprintf(err, errlen, "%s\"%s\": missing", where, key);
 		return -1;
 	}
-	if (!json_is_number(v) || !isfinite(json_number_value(v))) {
-		snprintf(err, errlen, "%s\"%s\": expected a number", where, key);
+	if (!in_bounds(v)) {
+		snprintf(err, errlen, "%s\"%s\": expected a number from -1e9 to 1e9", where,
+		    key);
 		return -1;
 	}
 	*out = json_number_value(v);
@@ -67,15 +85,16 @@ shape_from_json(struct fg_model *m, int i, const json_t *fv, const char *where, 
 	n = json_array_size(k);
 	for (j = 0; j < n; j++) {
 		v = json_array_get(k, j);
-		if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
-		    (j > 0 && json_number_value(v) <= m->knots[i][j - 1])) {
-			snprintf(err, errlen, "%s\"knots\": expected increasing numbers", where);
+		if (!in_bounds(v) || (j > 0 && json_number_value(v) <= m->knots[i][j - 1])) {
+			snprintf(err, errlen, "%s\"knots\": expected increasing numbers from -1e9 "
+			    "to 1e9", where);
 			return -1;
 		}
 		m->knots[i][j] = json_number_value(v);
 		v = json_array_get(s, j);
-		if (!json_is_number(v) || !isfinite(json_number_value(v))) {
-			snprintf(err, errlen, "%s\"slopes\": expected numbers", where);
+		if (!in_bounds(v)) {
+			snprintf(err, errlen, "%s\"slopes\": expected numbers from -1e9 to 1e9",
+			    where);
 			return -1;
 		}
 		m->slopes[i][j] = json_number_value(v);
@@ -152,8 +171,8 @@ model_from_json(struct fg_model *m, const json_t *o, char *err, size_t errlen)
 		    get_number(fv, "scale", where, &m->scale[i], err, errlen) == -1 ||
 		    get_number(fv, "weight", where, &m->weight[i], err, errlen) == -1)
 			return -1;
-		if (m->scale[i] <= 0) {
-			snprintf(err, errlen, "%s\"scale\": must be > 0", where);
+		if (m->scale[i] < MODEL_SCALE_MIN) {
+			snprintf(err, errlen, "%s\"scale\": must be at least 1e-9", where);
 			return -1;
 		}
 		if (shape_from_json(m, i, fv, where, err, errlen) == -1)

@@ -422,8 +422,11 @@ pipeline_page(struct fg_pipeline *pl, const char *watch, int64_t t,
 		rec->verdict = (uint8_t)sc.verdict;
 		rec->model_id = pl->model->id;
 	}
-	qsort(pl->order, nfollows, sizeof(*pl->order), by_id);
-	qsort(pl->texts, nfollows, sizeof(*pl->texts), by_key);
+	/* A page of unfollows only may come first, before these arrays exist (NULL). */
+	if (nfollows > 0) {
+		qsort(pl->order, nfollows, sizeof(*pl->order), by_id);
+		qsort(pl->texts, nfollows, sizeof(*pl->texts), by_key);
+	}
 	pg = (struct page){ pl, ws, t, follows, nfollows, unfollows, nunfollows, flags, 0 };
 	if (store_write(pl->store, page_write, &pg) != 0)
 		return -1;

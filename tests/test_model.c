@@ -246,11 +246,28 @@ test_malformed(void **state)
 	expect_reject("{" HEAD ",\"features\":{\"posts\":{\"mean\":0,\"weight\":1}}}",
 	    "\"features.posts\": \"scale\": missing");
 	expect_reject("{" HEAD ",\"features\":{\"posts\":{\"mean\":0,\"scale\":0,"
-	    "\"weight\":1}}}", "\"scale\": must be > 0");
+	    "\"weight\":1}}}", "\"scale\": must be at least 1e-9");
 	expect_reject("{" HEAD ",\"features\":{\"posts\":{\"mean\":0,\"scale\":1,"
 	    "\"weight\":1,\"knots\":[2,1],\"slopes\":[1,1]}}}", "\"knots\"");
 	expect_reject("{" HEAD ",\"features\":{\"posts\":{\"mean\":0,\"scale\":1,"
 	    "\"weight\":1,\"knots\":[1],\"slopes\":[]}}}", "\"slopes\"");
+	/*
+	 * Finite but huge numbers (found by tests/fuzz/fuzz_model): two weights of 1e308 made
+	 * +inf and -inf contributions, a NaN score, and every account "genuine".
+	 */
+	expect_reject("{" HEAD ",\"features\":{\"default_avatar\":{\"mean\":0,\"scale\":1,"
+	    "\"weight\":1e308},\"empty_bio\":{\"mean\":0,\"scale\":1,\"weight\":1e308}}}",
+	    "\"features.default_avatar\": \"weight\": expected a number from -1e9 to 1e9");
+	expect_reject("{\"version\":\"v\",\"bias\":-2e9,\"fake_threshold\":0.9,"
+	    "\"suspect_threshold\":0.5,\"features\":{}}", "\"bias\": expected a number");
+	expect_reject("{" HEAD ",\"features\":{\"posts\":{\"mean\":1e300,\"scale\":1,"
+	    "\"weight\":1}}}", "\"mean\": expected a number from -1e9 to 1e9");
+	expect_reject("{" HEAD ",\"features\":{\"posts\":{\"mean\":0,\"scale\":1e-300,"
+	    "\"weight\":1}}}", "\"scale\": must be at least 1e-9");
+	expect_reject("{" HEAD ",\"features\":{\"posts\":{\"mean\":0,\"scale\":1,"
+	    "\"weight\":1,\"knots\":[1e10],\"slopes\":[1]}}}", "\"knots\"");
+	expect_reject("{" HEAD ",\"features\":{\"posts\":{\"mean\":0,\"scale\":1,"
+	    "\"weight\":1,\"knots\":[1],\"slopes\":[-1e308]}}}", "\"slopes\"");
 
 	/* Absent features weigh nothing; id is FNV-1a of the version. */
 	o = json_loads("{" HEAD ",\"features\":{\"followers\":{\"mean\":1,\"scale\":2,"
