@@ -140,6 +140,16 @@ provider_redact(char *text, const struct fg_account *a)
 	}
 }
 
+void
+provider_json_reason(const json_error_t *e, char *buf, size_t len)
+{
+	char *near;
+
+	snprintf(buf, len, "%s", e->text);
+	if ((near = strstr(buf, " near ")) != NULL)
+		*near = '\0';
+}
+
 /*
  * The platform's own error text, from {"error": ...}, {"message": ...} or problem+json,
  * redacted whole before it is cut short.

@@ -185,6 +185,11 @@ enum fg_presult	 response_classify(const struct fg_response *, const struct fg_a
  */
 void		 provider_redact(char *text, const struct fg_account *a);
 /*
+ * jansson's text for a parse error without the input it quotes ("near '...'"): that is a
+ * piece of the body, cut wherever jansson stopped, and may be part of a token.
+ */
+void		 provider_json_reason(const json_error_t *, char *buf, size_t len);
+/*
  * An AT Protocol TID (record key): 13 characters of the base32-sortable alphabet
  * "234567abcdefghijklmnopqrstuvwxyz", most significant first, encoding the 64-bit integer
  * (micros & (2^53 - 1)) << 10 | (clock_id & 1023), top bit 0. TIDs sort as text the way their

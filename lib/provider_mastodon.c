@@ -271,6 +271,7 @@ body_load(const struct fg_response *r, const char *what, enum fg_presult *res, c
 {
 	json_error_t je;
 	json_t *doc;
+	char reason[JSON_ERROR_TEXT_LENGTH];
 
 	doc = json_loadb(r->body != NULL ? r->body : "", r->body != NULL ? r->len : 0,
 	    FG_JSON_IN, &je);
@@ -280,9 +281,9 @@ body_load(const struct fg_response *r, const char *what, enum fg_presult *res, c
 		snprintf(err, errlen, "%s: truncated JSON body (%zu bytes)", what, r->len);
 		*res = FG_P_RETRY;
 	} else {
-		/* Jansson's text names the position, never echoes the body. */
+		provider_json_reason(&je, reason, sizeof(reason));
 		snprintf(err, errlen, "%s: malformed JSON at byte %d: %.80s", what,
-		    je.position, je.text);
+		    je.position, reason);
 		*res = FG_P_FATAL;
 	}
 	return NULL;

@@ -460,7 +460,8 @@ x_load(const struct fg_response *r, const struct fg_account *a, const char *what
 			snprintf(err, errlen, "%s: truncated JSON body (%zu bytes)", what, r->len);
 			return FG_P_RETRY;
 		}
-		text_copy(reason, sizeof(reason), e.text, a);
+		provider_json_reason(&e, reason, sizeof(reason));
+		text_copy(reason, sizeof(reason), reason, a);
 		snprintf(err, errlen, "%s: not JSON: %s at byte %d", what, reason, e.position);
 		return FG_P_FATAL;
 	}
