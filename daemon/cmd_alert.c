@@ -88,7 +88,7 @@ test_mail(struct http *h, const struct fg_config *cfg, const struct fg_watch_con
 	hm.message = msg;
 	hm.user = cfg->email.user;
 	hm.password = password;
-	hm.require_tls = strcmp(cfg->email.use_ssl, "require") == 0;
+	hm.require_tls = config_smtp_require_tls(cfg);
 	hm.what = "test mail";
 	rc = http_send_mail(h, &hm, on_done, c);
 	if (password != NULL) {

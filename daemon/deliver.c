@@ -201,7 +201,7 @@ send_mail(struct deliver *dl, struct job *j, const struct outbox_msg *m)
 	hm.message = m->message;
 	hm.user = cfg->email.user;
 	hm.password = dl->password;
-	hm.require_tls = strcmp(cfg->email.use_ssl, "require") == 0;
+	hm.require_tls = config_smtp_require_tls(cfg);
 	hm.what = j->what;
 	if (hm.user != NULL && hm.password == NULL)
 		return -1;
