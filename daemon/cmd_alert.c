@@ -120,7 +120,7 @@ test_webhook(struct http *h, const struct fg_config *cfg, const struct fg_watch_
 	req.body = alert_webhook_render("test", w, NULL, NULL, 0, text);
 	if (secret != NULL) {
 		alert_signature(secret, strlen(secret), req.body, time_now(), sig, sizeof(sig));
-		snprintf(req.extra, sizeof(req.extra), "X-Followguard-Signature: %s", sig);
+		snprintf(req.extra[0], sizeof(req.extra[0]), "X-Followguard-Signature: %s", sig);
 		explicit_bzero(secret, strlen(secret));
 		free(secret);
 	}

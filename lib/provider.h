@@ -45,7 +45,7 @@ struct fg_request {
 	char		 url[FG_URL_MAX];
 	char		 auth[FG_AUTH_MAX];	/* "Authorization: Bearer ..." or "" (secret) */
 	char		*body;			/* POST body (JSON), malloc'd, or NULL (may be secret) */
-	char		 extra[192];		/* one more header line, or "" */
+	char		 extra[2][192];		/* more header lines, or "" */
 	char		 what[64];		/* endpoint for logs and metrics: "followers page" */
 };
 
