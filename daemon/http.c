@@ -110,10 +110,17 @@ xfer_clear_headers(struct xfer *x)
 static void
 xfer_free(struct xfer *x)
 {
+	struct curl_slist *l;
+
 	if (x->easy != NULL)
 		curl_easy_cleanup(x->easy);
+	/* The Authorization header, and a login's answer (session JWTs), are secrets. */
+	for (l = x->slist; l != NULL; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
 	curl_slist_free_all(x->slist);
 	xfer_clear_headers(x);
+	if (x->body != NULL)
+		explicit_bzero(x->body, x->len);
 	free(x->body);
 	free(x->upload);
 	free(x);
