@@ -88,7 +88,7 @@ test_mail(struct http *h, const struct fg_config *cfg, const struct fg_watch_con
 	hm.message = msg;
 	hm.user = cfg->email.user;
 	hm.password = password;
-	hm.require_tls = strcmp(cfg->email.use_ssl, "require") == 0;
+	hm.require_tls = config_smtp_require_tls(cfg);
 	hm.what = "test mail";
 	rc = http_send_mail(h, &hm, on_done, c);
 	if (password != NULL) {
@@ -120,7 +120,7 @@ test_webhook(struct http *h, const struct fg_config *cfg, const struct fg_watch_
 	req.body = alert_webhook_render("test", w, NULL, NULL, 0, text);
 	if (secret != NULL) {
 		alert_signature(secret, strlen(secret), req.body, time_now(), sig, sizeof(sig));
-		snprintf(req.extra, sizeof(req.extra), "X-Followguard-Signature: %s", sig);
+		snprintf(req.extra[0], sizeof(req.extra[0]), "X-Followguard-Signature: %s", sig);
 		explicit_bzero(secret, strlen(secret));
 		free(secret);
 	}

@@ -4,8 +4,9 @@
  * A round asks the outbox what is due (in one write transaction, which also expires and
  * batches), starts each send, and arms the timer for the next due time. Each result is
  * written back in a transaction of its own. A send cut short by the daemon stopping leaves
- * its alert pending, so the next start sends it; only the moment between the server's
- * acceptance and that commit could see an alert sent twice.
+ * its alert pending, so the next start sends it: delivery is at least once (a crash between
+ * the server's acceptance and that commit sends it twice), and every attempt carries the
+ * same message, and for webhooks the same Idempotency-Key, for receivers to dedupe by.
  */
 #include <sys/queue.h>
 
@@ -201,7 +202,7 @@ send_mail(struct deliver *dl, struct job *j, const struct outbox_msg *m)
 	hm.message = m->message;
 	hm.user = cfg->email.user;
 	hm.password = dl->password;
-	hm.require_tls = strcmp(cfg->email.use_ssl, "require") == 0;
+	hm.require_tls = config_smtp_require_tls(cfg);
 	hm.what = j->what;
 	if (hm.user != NULL && hm.password == NULL)
 		return -1;
@@ -213,7 +214,7 @@ send_webhook(struct deliver *dl, struct job *j, const struct outbox_msg *m)
 {
 	const struct fg_config *cfg = dl->cfg;
 	struct fg_request req;
-	char sig[128];
+	char sig[128], key[64];
 	int rc;
 
 	if (cfg->webhook.url == NULL || (cfg->webhook.secret_file != NULL && dl->secret == NULL))
@@ -226,8 +227,11 @@ send_webhook(struct deliver *dl, struct job *j, const struct outbox_msg *m)
 	if (dl->secret != NULL) {
 		alert_signature(dl->secret, strlen(dl->secret), m->message, time_now(), sig,
 		    sizeof(sig));
-		snprintf(req.extra, sizeof(req.extra), "X-Followguard-Signature: %s", sig);
+		snprintf(req.extra[0], sizeof(req.extra[0]), "X-Followguard-Signature: %s", sig);
 	}
+	/* The same on every attempt: a receiver drops a repeat by it (at-least-once). */
+	alert_idempotency_key(j->id, m->message, key, sizeof(key));
+	snprintf(req.extra[1], sizeof(req.extra[1]), "Idempotency-Key: %s", key);
 	req.body = m->message;
 	rc = http_send(dl->http, &req, job_done, j);
 	explicit_bzero(req.extra, sizeof(req.extra));

@@ -3,6 +3,7 @@
  * watched account (poller.c), the control socket, signals and the systemd watchdog; every
  * follower goes through the same pipeline as `followguard replay`.
  */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -539,6 +540,7 @@ main(int argc, char **argv)
 	const char *explicit_path = NULL;
 	int c, check = 0, verbose = 0, rc;
 
+	(void)prctl(PR_SET_DUMPABLE, 0);	/* no core dump, no ptrace: it holds tokens */
 	memset(&d, 0, sizeof(d));
 	while ((c = getopt_long(argc, argv, "c:fvh", opts, NULL)) != -1) {
 		switch (c) {

@@ -110,10 +110,17 @@ xfer_clear_headers(struct xfer *x)
 static void
 xfer_free(struct xfer *x)
 {
+	struct curl_slist *l;
+
 	if (x->easy != NULL)
 		curl_easy_cleanup(x->easy);
+	/* The Authorization header, and a login's answer (session JWTs), are secrets. */
+	for (l = x->slist; l != NULL; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
 	curl_slist_free_all(x->slist);
 	xfer_clear_headers(x);
+	if (x->body != NULL)
+		explicit_bzero(x->body, x->len);
 	free(x->body);
 	free(x->upload);
 	free(x);
@@ -453,6 +460,7 @@ static int
 request_valid(const struct fg_request *req)
 {
 	const char *p;
+	size_t i;
 
 	if (memchr(req->method, '\0', sizeof(req->method)) == NULL || req->method[0] == '\0')
 		return 0;
@@ -466,10 +474,11 @@ request_valid(const struct fg_request *req)
 		return 0;
 	if (req->auth[0] != '\0' && strchr(req->auth, ':') == NULL)
 		return 0;
-	if (memchr(req->extra, '\0', sizeof(req->extra)) == NULL ||
-	    strpbrk(req->extra, "\r\n") != NULL ||
-	    (req->extra[0] != '\0' && strchr(req->extra, ':') == NULL))
-		return 0;
+	for (i = 0; i < sizeof(req->extra) / sizeof(req->extra[0]); i++)
+		if (memchr(req->extra[i], '\0', sizeof(req->extra[i])) == NULL ||
+		    strpbrk(req->extra[i], "\r\n") != NULL ||
+		    (req->extra[i][0] != '\0' && strchr(req->extra[i], ':') == NULL))
+			return 0;
 	if (req->body != NULL && (strcmp(req->method, "GET") == 0 ||
 	    strcmp(req->method, "HEAD") == 0))
 		return 0;
@@ -580,7 +589,8 @@ http_send(struct http *h, const struct fg_request *req, http_done_cb done, void 
 	if ((x = xfer_new(h, req->what, sizeof(req->what), done, arg)) == NULL)
 		return -1;
 	if ((req->auth[0] != '\0' && xfer_add_header(x, req->auth) == -1) ||
-	    (req->extra[0] != '\0' && xfer_add_header(x, req->extra) == -1) ||
+	    (req->extra[0][0] != '\0' && xfer_add_header(x, req->extra[0]) == -1) ||
+	    (req->extra[1][0] != '\0' && xfer_add_header(x, req->extra[1]) == -1) ||
 	    xfer_add_header(x, "Accept: application/json") == -1 ||
 	    xfer_add_header(x, "Expect:") == -1 ||
 	    (req->body != NULL &&

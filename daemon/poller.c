@@ -156,7 +156,7 @@ secret_free(char *s)
 {
 	if (s != NULL) {
 		/* Tokens are not left lying in freed memory. */
-		memset(s, 0, strlen(s));
+		explicit_bzero(s, strlen(s));
 		free(s);
 	}
 }
@@ -825,7 +825,7 @@ step_run(struct pwatch *w)
 		fail(w, "cannot send the request");
 		poll_end(w, 0);
 	}
-	memset(req.auth, 0, sizeof(req.auth));
+	explicit_bzero(req.auth, sizeof(req.auth));
 	request_clear(&req);
 }
 
@@ -1056,11 +1056,11 @@ act_kick(struct pwatch *w)
 	if (w->p->io.send(w->p->io.ctx, &req, on_act_done, w) == -1) {
 		w->inflight = 0;
 		w->act_out = NULL;
-		memset(req.auth, 0, sizeof(req.auth));
+		explicit_bzero(req.auth, sizeof(req.auth));
 		request_clear(&req);
 		act_arm(w, 5);	/* the HTTP layer refused: try again shortly */
 		return;
 	}
-	memset(req.auth, 0, sizeof(req.auth));
+	explicit_bzero(req.auth, sizeof(req.auth));
 	request_clear(&req);
 }

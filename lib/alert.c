@@ -371,6 +371,20 @@ alert_webhook_render(const char *event, const struct fg_watch_conf *w, const str
 }
 
 void
+alert_idempotency_key(uint64_t id, const char *body, char *out, size_t len)
+{
+	struct sha256 c;
+	uint8_t d[SHA256_LEN];
+	char hex[2 * SHA256_LEN + 1];
+
+	sha256_init(&c);
+	sha256_update(&c, body, strlen(body));
+	sha256_final(&c, d);
+	hex_encode(d, sizeof(d), hex);
+	snprintf(out, len, "%" PRIu64 "-%.16s", id, hex);
+}
+
+void
 alert_signature(const char *secret, size_t secretlen, const char *body, int64_t now, char *out,
     size_t len)
 {

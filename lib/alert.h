@@ -65,6 +65,14 @@ char	*alert_mail_render(const struct alert_mail *);
 char	*alert_webhook_render(const char *event, const struct fg_watch_conf *w,
 	    const struct fg_report *r, const char *level, uint64_t id, const char *text);
 
+/*
+ * The webhook's Idempotency-Key: "<id>-<16 hex digits of the body's SHA-256>". The body is
+ * rendered once, when the alert is recorded, so every attempt of an alert carries the same
+ * key; the digest keeps two alerts apart even when a new state directory counts ids from 1
+ * again.
+ */
+void	 alert_idempotency_key(uint64_t id, const char *body, char *out, size_t len);
+
 /* "t=<now>,sha256=<hex>", the HMAC-SHA256 of "<now>.<body>" under secret. */
 void	 alert_signature(const char *secret, size_t secretlen, const char *body, int64_t now,
 	    char *out, size_t len);

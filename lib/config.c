@@ -112,6 +112,8 @@ static const struct field email_fields[] = {
 	    "the path of a file holding the SMTP password", check_nonempty, NULL, 0, 0 },
 	{ "use_ssl", F_STR, CFG(email.use_ssl), 0, 0,
 	    "try or require", check_use_ssl, NULL, 0, 0 },
+	{ "allow_plaintext_auth", F_BOOL, CFG(email.allow_plaintext_auth), 0, 0,
+	    "a boolean (true/false, yes/no, on/off)", NULL, NULL, 0, 0 },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, 0 }
 };
 
@@ -272,6 +274,15 @@ config_path(const char *explicit_path)
 	return FG_CONFIG_DEFAULT;
 }
 
+int
+config_smtp_require_tls(const struct fg_config *cfg)
+{
+	if (cfg->email.use_ssl != NULL && strcmp(cfg->email.use_ssl, "require") == 0)
+		return 1;
+	return (cfg->email.user != NULL || cfg->email.password_file != NULL) &&
+	    !cfg->email.allow_plaintext_auth;
+}
+
 const struct fg_watch_conf *
 config_watch(const struct fg_config *cfg, const char *name)
 {
@@ -285,16 +296,33 @@ config_watch(const struct fg_config *cfg, const char *name)
 
 /*
  * User text echoed in messages: bounded and with control bytes replaced, so that a
- * stray newline or escape sequence in the file cannot forge log lines.
+ * stray newline or escape sequence in the file cannot forge log lines; a URL's
+ * user:password@ shown as ***@, since a message must not carry the password.
  */
 static const char *
 show(const char *s, char *buf, size_t len)
 {
-	size_t i;
+	const char *auth = strstr(s, "://"), *at = NULL, *p;
+	size_t i = 0;
 
-	for (i = 0; s[i] != '\0' && i + 4 < len; i++)
-		buf[i] = iscntrl((unsigned char)s[i]) ? '?' : s[i];
-	if (s[i] != '\0') {
+	if (auth != NULL) {
+		auth += 3;
+		for (p = auth; *p != '\0' && strchr("/?#", *p) == NULL; p++)
+			if (*p == '@')
+				at = p;
+	}
+	for (p = s; *p != '\0' && i + 4 < len; p++) {
+		if (at != NULL && p == auth) {
+			if (i + 7 >= len)
+				break;	/* no room for "***" and "..." */
+			memcpy(buf + i, "***", 3);
+			i += 3;
+			p = at - 1;
+			continue;
+		}
+		buf[i++] = iscntrl((unsigned char)*p) ? '?' : *p;
+	}
+	if (*p != '\0') {
 		memcpy(buf + i, "...", 3);
 		i += 3;
 	}
@@ -619,7 +647,14 @@ check_http_url(const char *v)
 static const char *
 check_smtp_url(const char *v)
 {
-	return check_url_scheme(v, "smtp", "smtps");
+	struct url u;
+
+	if (check_url_scheme(v, "smtp", "smtps") != NULL)
+		return "";
+	url_parse(v, &u);
+	if (u.has_userinfo)
+		return "credentials do not belong in smtp_url; use user and password_file";
+	return NULL;
 }
 
 /* addr@domain, nothing that SMTP commands or headers would read differently. */
@@ -897,6 +932,46 @@ load_watches(struct loader *L, yaml_node_t *v, const char *key, const struct fie
 	free(name_nodes);
 }
 
+/* The index of a field in its table, for seen[]. */
+static size_t
+field_index(const struct field *fields, const char *name)
+{
+	size_t i;
+
+	for (i = 0; strcmp(fields[i].name, name) != 0; i++)
+		;
+	return i;
+}
+
+/*
+ * AUTH over smtp:// with use_ssl "try" sends the password in clear to a server that does
+ * not offer STARTTLS, or to whoever sits in between and strips the offer: refused unless
+ * allow_plaintext_auth says that is meant. Reported at use_ssl if given, else smtp_url.
+ */
+static void
+check_smtp_auth(struct loader *L, yaml_node_t *map, const char *prefix, yaml_node_t **seen)
+{
+	const struct fg_config *cfg = L->cfg;
+	yaml_node_t *at;
+	char key[CONFIG_KEY_MAX];
+	const char *name;
+	struct url u;
+
+	if (cfg->email.smtp_url == NULL || strcmp(cfg->email.use_ssl, "require") == 0 ||
+	    (cfg->email.user == NULL && cfg->email.password_file == NULL) ||
+	    cfg->email.allow_plaintext_auth)
+		return;
+	if (url_parse(cfg->email.smtp_url, &u) == -1 || strcmp(u.scheme, "smtps") == 0)
+		return;
+	name = seen[field_index(email_fields, "use_ssl")] != NULL ? "use_ssl" : "smtp_url";
+	if ((at = seen[field_index(email_fields, name)]) == NULL)
+		at = map;
+	key_path(key, sizeof(key), prefix, name, 0);
+	lerr(L, at, key, "AUTH (user, password_file) over smtp:// with use_ssl: try would send "
+	    "the password in clear to a server that does not offer STARTTLS; set use_ssl: "
+	    "require, or use smtps://, or set allow_plaintext_auth: true if that is meant");
+}
+
 static void
 load_value(struct loader *L, yaml_node_t *v, const char *key, const struct field *f,
     void *obj)
@@ -972,6 +1047,8 @@ load_value(struct loader *L, yaml_node_t *v, const char *key, const struct field
 			break;
 		}
 		load_mapping(L, v, key, f->sub, obj, seen);
+		if (f->sub == email_fields)
+			check_smtp_auth(L, v, key, seen);
 		break;
 	case F_WATCHES:
 		load_watches(L, v, key, f);

@@ -44,6 +44,7 @@ struct fg_config {
 		char		*user;
 		char		*password_file;
 		char		*use_ssl;	/* "try" or "require"; smtps:// is always TLS */
+		int		 allow_plaintext_auth;	/* AUTH may go without TLS */
 	} email;
 	struct {
 		char		*url;		/* NULL: no webhook */
@@ -74,6 +75,12 @@ void	config_defaults(struct fg_config *);
  */
 int	config_load(struct fg_config *, const char *path);
 void	config_free(struct fg_config *);
+/*
+ * Whether mail must go over TLS (STARTTLS required; smtps:// always is): use_ssl is
+ * "require", or AUTH is configured (user or password_file) and allow_plaintext_auth is not
+ * set, so that the password never goes to a server, or a man in the middle, without TLS.
+ */
+int	config_smtp_require_tls(const struct fg_config *);
 /* The watch with that name, or NULL. */
 const struct fg_watch_conf *config_watch(const struct fg_config *, const char *name);
 /* The path to use: explicit, else $FOLLOWGUARD_CONFIG, else FG_CONFIG_DEFAULT. */

@@ -81,12 +81,85 @@ response_retry_after(const struct fg_response *r, int64_t now)
 	return (v = http_date(ra)) > 0 ? v : 0;
 }
 
-/* The platform's own error text, from {"error": ...}, {"message": ...} or problem+json. */
+/* A character of a token: base64, base64url and URL-encoding between them. */
+static int
+token_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '_' || c == '%' || c == '+' ||
+	    c == '=';
+}
+
+/* Replaces the n bytes at s with the mark (or as many '*'); the length put in their place. */
+static size_t
+redact_at(char *s, size_t n)
+{
+	static const char mark[] = "[redacted]";
+	const size_t ml = sizeof(mark) - 1;
+
+	if (n < ml) {
+		memset(s, '*', n);
+		return n;
+	}
+	memcpy(s, mark, ml);
+	memmove(s + ml, s + n, strlen(s + n) + 1);
+	return ml;
+}
+
+void
+provider_redact(char *text, const struct fg_account *a)
+{
+	const char *own[3] = { NULL, NULL, NULL };
+	size_t i, j, k, n;
+	char *p;
+
+	if (a != NULL) {
+		own[0] = a->secret;
+		own[1] = a->access_jwt;
+		own[2] = a->refresh_jwt;
+	}
+	for (k = 0; k < 3; k++) {
+		if (own[k] == NULL || (n = strlen(own[k])) == 0)
+			continue;
+		for (p = text; (p = strstr(p, own[k])) != NULL;)
+			p += redact_at(p, n);
+	}
+	for (i = 0; text[i] != '\0'; i = j) {
+		if (!token_char(text[i])) {
+			j = i + 1;
+			continue;
+		}
+		for (j = i; token_char(text[j]); j++)
+			;
+		/* A JWT: base64url of '{"', then one or two more segments after dots. */
+		if (strncmp(text + i, "eyJ", 3) == 0 && text[j] == '.' && token_char(text[j + 1]))
+			while (token_char(text[j]) || (text[j] == '.' && token_char(text[j + 1])))
+				j++;
+		else if (j - i < 32)
+			continue;
+		j = i + redact_at(text + i, j - i);
+	}
+}
+
+void
+provider_json_reason(const json_error_t *e, char *buf, size_t len)
+{
+	char *near;
+
+	snprintf(buf, len, "%s", e->text);
+	if ((near = strstr(buf, " near ")) != NULL)
+		*near = '\0';
+}
+
+/*
+ * The platform's own error text, from {"error": ...}, {"message": ...} or problem+json,
+ * redacted whole before it is cut short.
+ */
 static void
-error_text(const struct fg_response *r, char *buf, size_t len)
+error_text(const struct fg_response *r, const struct fg_account *a, char *buf, size_t len)
 {
 	json_t *o = json_loadb(r->body != NULL ? r->body : "", r->len, FG_JSON_IN, NULL);
 	const char *s = NULL;
+	char *t;
 
 	buf[0] = '\0';
 	if (json_is_object(o)) {
@@ -98,13 +171,19 @@ error_text(const struct fg_response *r, char *buf, size_t len)
 		if (s == NULL)
 			s = jsonin_str(json_object_get(o, "title"));
 	}
-	if (s != NULL)
-		snprintf(buf, len, ": %.120s", s);
+	if (s != NULL) {
+		t = xstrdup(s);
+		provider_redact(t, a);
+		snprintf(buf, len, ": %.120s", t);
+		explicit_bzero(t, strlen(t));
+		free(t);
+	}
 	json_decref(o);
 }
 
 enum fg_presult
-response_classify(const struct fg_response *r, const char *what, char *err, size_t errlen)
+response_classify(const struct fg_response *r, const struct fg_account *a, const char *what,
+    char *err, size_t errlen)
 {
 	char text[160];
 
@@ -114,7 +193,7 @@ response_classify(const struct fg_response *r, const char *what, char *err, size
 		snprintf(err, errlen, "%s: no response", what);
 		return FG_P_RETRY;
 	}
-	error_text(r, text, sizeof(text));
+	error_text(r, a, text, sizeof(text));
 	snprintf(err, errlen, "%s: HTTP %ld%s", what, r->status, text);
 	if (r->status == 401)
 		return FG_P_AUTH;
@@ -143,6 +222,9 @@ provider_tid(int64_t micros, unsigned clock_id, char out[14])
 void
 request_clear(struct fg_request *req)
 {
+	/* A login body holds a password. */
+	if (req->body != NULL)
+		explicit_bzero(req->body, strlen(req->body));
 	free(req->body);
 	req->body = NULL;
 }
@@ -165,6 +247,7 @@ page_skip(struct fg_page *p, const char *id, const json_t *raw_id, const char *w
 		    used < json_string_length(raw_id) ? "..." : "");
 	} else
 		snprintf(k->why, sizeof(k->why), "%s (no usable id)", why);
+	provider_redact(k->why, NULL);
 }
 
 void

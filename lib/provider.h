@@ -45,7 +45,7 @@ struct fg_request {
 	char		 url[FG_URL_MAX];
 	char		 auth[FG_AUTH_MAX];	/* "Authorization: Bearer ..." or "" (secret) */
 	char		*body;			/* POST body (JSON), malloc'd, or NULL (may be secret) */
-	char		 extra[192];		/* one more header line, or "" */
+	char		 extra[2][192];		/* more header lines, or "" */
 	char		 what[64];		/* endpoint for logs and metrics: "followers page" */
 };
 
@@ -169,10 +169,26 @@ int64_t		 response_retry_after(const struct fg_response *, int64_t now);
 /*
  * The verdict every platform shares from the status alone: 2xx FG_P_OK, 401 FG_P_AUTH,
  * 429 FG_P_RATELIMITED, 5xx and 0 (no response) FG_P_RETRY, other FG_P_FATAL; err gets a
- * message naming what and the status (and the platform's error text, never secrets).
+ * message naming what and the status, and the platform's error text after provider_redact
+ * with the account (NULL where the step has none: then token shapes only).
  */
-enum fg_presult	 response_classify(const struct fg_response *, const char *what, char *err,
-		    size_t errlen);
+enum fg_presult	 response_classify(const struct fg_response *, const struct fg_account *,
+		    const char *what, char *err, size_t errlen);
+/*
+ * Removes secrets from text (in place) that came from a platform and is bound for a log line
+ * or `status`: a server may echo a token, app password or session JWT in its error text.
+ * Gone are the account's own secrets, exactly (a may be NULL), and everywhere anything shaped
+ * like a token: a run of 32 or more of [A-Za-z0-9_%+=-] (base64, base64url, URL-encoded:
+ * Mastodon's and X's tokens) or a JWT ("eyJ..." segments joined by dots) of any length. Each
+ * becomes "[redacted]" (or as many '*' when shorter), so text never grows. Call it on the
+ * whole platform text before cutting it short: a cut secret no longer matches.
+ */
+void		 provider_redact(char *text, const struct fg_account *a);
+/*
+ * jansson's text for a parse error without the input it quotes ("near '...'"): that is a
+ * piece of the body, cut wherever jansson stopped, and may be part of a token.
+ */
+void		 provider_json_reason(const json_error_t *, char *buf, size_t len);
 /*
  * An AT Protocol TID (record key): 13 characters of the base32-sortable alphabet
  * "234567abcdefghijklmnopqrstuvwxyz", most significant first, encoding the 64-bit integer

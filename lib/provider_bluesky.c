@@ -199,7 +199,8 @@ xrpc_error(const struct fg_response *r, char *name, size_t len)
  * HTTP 400, not 401 (PLATFORMS.md 4.1), so those two error names mean "log in again".
  */
 static enum fg_presult
-status_verdict(const struct fg_response *r, const char *what, char *err, size_t errlen)
+status_verdict(const struct fg_response *r, const struct fg_account *a, const char *what,
+    char *err, size_t errlen)
 {
 	char name[64];
 
@@ -210,7 +211,7 @@ status_verdict(const struct fg_response *r, const char *what, char *err, size_t 
 			return FG_P_AUTH;
 		}
 	}
-	return response_classify(r, what, err, errlen);
+	return response_classify(r, a, what, err, errlen);
 }
 
 /*
@@ -439,7 +440,7 @@ bsky_parse_login(struct fg_account *a, const struct fg_response *r, char *err, s
 	size_t len;
 
 	err[0] = '\0';
-	res = status_verdict(r, what, err, errlen);
+	res = status_verdict(r, a, what, err, errlen);
 	if (refreshing && r->status >= 400 && r->status < 500 && r->status != 429) {
 		secret_free(&a->refresh_jwt);
 		secret_free(&a->access_jwt);
@@ -508,7 +509,7 @@ bsky_parse_resolve(struct fg_account *a, const struct fg_response *r, char *err,
 	json_t *doc;
 
 	err[0] = '\0';
-	if ((res = status_verdict(r, W_RESOLVE, err, errlen)) != FG_P_OK)
+	if ((res = status_verdict(r, a, W_RESOLVE, err, errlen)) != FG_P_OK)
 		return res;
 	if ((doc = body_object(r, W_RESOLVE, &res, err, errlen)) == NULL)
 		return res;
@@ -581,9 +582,8 @@ bsky_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t
 	json_t *doc;
 	size_t i, k, n = 0;
 
-	(void)a;
 	err[0] = '\0';
-	if ((res = status_verdict(r, W_PAGE, err, errlen)) != FG_P_OK)
+	if ((res = status_verdict(r, a, W_PAGE, err, errlen)) != FG_P_OK)
 		return res;
 	if ((doc = body_object(r, W_PAGE, &res, err, errlen)) == NULL)
 		return res;
@@ -625,6 +625,7 @@ bsky_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t
 		snprintf(ctx, sizeof(ctx), "%s: %s[%zu]", what, key, i);
 		if (view_map(e, &profiles[k], &pg.text, ctx, why, sizeof(why)) == -1) {
 			page_skip(&pg, profiles[k].id, json_object_get(e, "did"), why);
+			provider_redact(pg.skips[pg.nskips - 1].why, a);
 			continue;
 		}
 		profiles[k++].observed_at = now;
@@ -707,7 +708,7 @@ bsky_parse_hydrate(const struct fg_response *r, struct fg_page *page, size_t fro
 		    from + n);
 		return FG_P_FATAL;
 	}
-	if ((res = status_verdict(r, W_HYDRATE, err, errlen)) != FG_P_OK)
+	if ((res = status_verdict(r, NULL, W_HYDRATE, err, errlen)) != FG_P_OK)
 		return res;
 	if ((doc = body_object(r, W_HYDRATE, &res, err, errlen)) == NULL)
 		return res;
@@ -791,7 +792,7 @@ bsky_parse_remove(const struct fg_response *r, char *err, size_t errlen)
 	json_t *doc;
 
 	err[0] = '\0';
-	if ((res = status_verdict(r, W_REMOVE, err, errlen)) != FG_P_OK)
+	if ((res = status_verdict(r, NULL, W_REMOVE, err, errlen)) != FG_P_OK)
 		return res;
 	if ((doc = body_object(r, W_REMOVE, &res, err, errlen)) == NULL)
 		return res;
@@ -834,7 +835,7 @@ bsky_parse_unremove(const struct fg_response *r, char *err, size_t errlen)
 	json_t *doc;
 
 	err[0] = '\0';
-	if ((res = status_verdict(r, W_UNREMOVE, err, errlen)) != FG_P_OK)
+	if ((res = status_verdict(r, NULL, W_UNREMOVE, err, errlen)) != FG_P_OK)
 		return res;
 	if (r->body == NULL || r->len == 0)
 		return FG_P_OK;

@@ -264,57 +264,6 @@ mastodon_remove(const struct fg_account *a, const char *follower_id, const char 
 
 /* ---- errors ------------------------------------------------------------------------ */
 
-/*
- * The platform's error text goes into err; a server that echoes a token back must not get it
- * logged. The exact token is removed where the account is at hand, and anything shaped like
- * a token (a long run of base64url characters) is removed everywhere.
- */
-static void
-redact(char *err, const struct fg_account *a)
-{
-	static const char mark[] = "[redacted]";
-	const size_t ml = sizeof(mark) - 1;
-	size_t i, j, n, sl;
-	char *p;
-
-	if (a != NULL && a->secret != NULL && (sl = strlen(a->secret)) > 0) {
-		for (p = err; (p = strstr(p, a->secret)) != NULL;) {
-			if (sl >= ml) {
-				memcpy(p, mark, ml);
-				memmove(p + ml, p + sl, strlen(p + sl) + 1);
-				p += ml;
-			} else {
-				memset(p, '*', sl);
-				p += sl;
-			}
-		}
-	}
-	/* Mastodon and Akkoma tokens are 43 base64url characters, GoToSocial's 52. */
-	n = strlen(err);
-	for (i = 0; i < n; i = j + 1) {
-		for (j = i; j < n && (isalnum((unsigned char)err[j]) || err[j] == '-' ||
-		    err[j] == '_'); j++)
-			;
-		if (j - i >= 32) {
-			memcpy(err + i, mark, ml);
-			memmove(err + i + ml, err + j, n - j + 1);
-			n = strlen(err);
-			j = i + ml;
-		}
-	}
-}
-
-static enum fg_presult
-classify(const struct fg_response *r, const struct fg_account *a, const char *what, char *err,
-    size_t errlen)
-{
-	enum fg_presult res = response_classify(r, what, err, errlen);
-
-	if (res != FG_P_OK)
-		redact(err, a);
-	return res;
-}
-
 /* Parses a JSON body: a truncated one is worth retrying, anything else malformed is not. */
 static json_t *
 body_load(const struct fg_response *r, const char *what, enum fg_presult *res, char *err,
@@ -322,6 +271,7 @@ body_load(const struct fg_response *r, const char *what, enum fg_presult *res, c
 {
 	json_error_t je;
 	json_t *doc;
+	char reason[JSON_ERROR_TEXT_LENGTH];
 
 	doc = json_loadb(r->body != NULL ? r->body : "", r->body != NULL ? r->len : 0,
 	    FG_JSON_IN, &je);
@@ -331,9 +281,9 @@ body_load(const struct fg_response *r, const char *what, enum fg_presult *res, c
 		snprintf(err, errlen, "%s: truncated JSON body (%zu bytes)", what, r->len);
 		*res = FG_P_RETRY;
 	} else {
-		/* Jansson's text names the position, never echoes the body. */
+		provider_json_reason(&je, reason, sizeof(reason));
 		snprintf(err, errlen, "%s: malformed JSON at byte %d: %.80s", what,
-		    je.position, je.text);
+		    je.position, reason);
 		*res = FG_P_FATAL;
 	}
 	return NULL;
@@ -997,7 +947,7 @@ mastodon_parse_resolve(struct fg_account *a, const struct fg_response *r, char *
 	int64_t count = -1;
 
 	err[0] = '\0';
-	if ((res = classify(r, a, what, err, errlen)) != FG_P_OK)
+	if ((res = response_classify(r, a, what, err, errlen)) != FG_P_OK)
 		return res;
 	if ((doc = body_load(r, what, &res, err, errlen)) == NULL)
 		return res;
@@ -1054,7 +1004,7 @@ mastodon_parse_page(const struct fg_account *a, const struct fg_response *r, int
 
 	err[0] = '\0';
 	memset(page, 0, sizeof(*page));
-	if ((res = classify(r, a, W_PAGE, err, errlen)) != FG_P_OK)
+	if ((res = response_classify(r, a, W_PAGE, err, errlen)) != FG_P_OK)
 		return res;
 	if ((doc = body_load(r, W_PAGE, &res, err, errlen)) == NULL)
 		return res;
@@ -1081,7 +1031,7 @@ mastodon_parse_page(const struct fg_account *a, const struct fg_response *r, int
 		/* Indexes count from 0, as in the JSON array. */
 		snprintf(why, sizeof(why), "%s: element %zu: %s", W_PAGE, i, msg);
 		page_skip(page, profiles[k].id, json_object_get(e.obj, "id"), why);
-		redact(page->skips[page->nskips - 1].why, a);
+		provider_redact(page->skips[page->nskips - 1].why, a);
 	}
 	/* GoToSocial and Akkoma link onwards from any non-empty page: an empty one ends it. */
 	if (n > 0 && link_cursor(r, &cursor, msg, sizeof(msg)) == -1) {
@@ -1095,7 +1045,7 @@ mastodon_parse_page(const struct fg_account *a, const struct fg_response *r, int
 	page->needs_hydration = 0;
 	return FG_P_OK;
 fail:
-	redact(err, a);
+	provider_redact(err, a);
 	free(profiles);
 	page_free(page);
 	json_decref(doc);
@@ -1128,12 +1078,12 @@ mastodon_parse_remove(const struct fg_response *r, char *err, size_t errlen)
 			    W_REMOVE);
 			return FG_P_OK;
 		}
-		classify(r, NULL, W_REMOVE, err, errlen);
+		response_classify(r, NULL, W_REMOVE, err, errlen);
 		len = strlen(err);
 		snprintf(err + len, errlen - len, " (does this server remove followers?)");
 		return FG_P_FATAL;
 	}
-	if ((res = classify(r, NULL, W_REMOVE, err, errlen)) != FG_P_OK)
+	if ((res = response_classify(r, NULL, W_REMOVE, err, errlen)) != FG_P_OK)
 		return res;
 	if ((doc = body_load(r, W_REMOVE, &res, err, errlen)) == NULL)
 		return res;

@@ -199,7 +199,11 @@ request_auth(struct fg_request *req, const struct fg_account *a)
 		return -1;
 	}
 	n = snprintf(req->auth, sizeof(req->auth), "Authorization: Bearer %s", a->secret);
-	return n < 0 || (size_t)n >= sizeof(req->auth) ? -1 : 0;
+	if (n < 0 || (size_t)n >= sizeof(req->auth)) {
+		explicit_bzero(req->auth, sizeof(req->auth));	/* a cut token is still secret */
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -332,13 +336,20 @@ x_unremove(const struct fg_account *a, const char *follower_id, const char *key,
 	return 0;
 }
 
-/* Copies server text for a log line: bounded, one line, no control characters. */
+/*
+ * Copies server text for a log line: without secrets (redacted whole, before it is cut;
+ * a may be NULL), bounded, one line, no control characters.
+ */
 static void
-text_copy(char *buf, size_t len, const char *s)
+text_copy(char *buf, size_t len, const char *s, const struct fg_account *a)
 {
+	char *t = xstrdup(s);
 	size_t i;
 
-	snprintf(buf, len, "%s", s);
+	provider_redact(t, a);
+	snprintf(buf, len, "%s", t);
+	explicit_bzero(t, strlen(t));
+	free(t);
 	for (i = 0; buf[i] != '\0'; i++)
 		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
 			buf[i] = '?';
@@ -350,7 +361,8 @@ text_copy(char *buf, size_t len, const char *s)
  * segment of the problem type ("client-forbidden"), or "".
  */
 static void
-error_object_text(const json_t *e, char *buf, size_t len, char *kind, size_t kindlen)
+error_object_text(const json_t *e, const struct fg_account *a, char *buf, size_t len,
+    char *kind, size_t kindlen)
 {
 	const char *s, *type, *slash;
 
@@ -363,28 +375,28 @@ error_object_text(const json_t *e, char *buf, size_t len, char *kind, size_t kin
 	    (s = jsonin_str(json_object_get(e, "message"))) == NULL)
 		s = jsonin_str(json_object_get(e, "title"));
 	if (s != NULL)
-		text_copy(buf, len, s);
+		text_copy(buf, len, s, a);
 	type = jsonin_str(json_object_get(e, "type"));
 	if (kind != NULL && type != NULL) {
 		slash = strrchr(type, '/');
-		text_copy(kind, kindlen, slash != NULL ? slash + 1 : type);
+		text_copy(kind, kindlen, slash != NULL ? slash + 1 : type, NULL);
 	}
 }
 
 /* The error text of a whole response: problem+json, or the first of a v1.1 errors array. */
 static void
-response_error_text(const struct fg_response *r, char *buf, size_t len, char *kind,
-    size_t kindlen)
+response_error_text(const struct fg_response *r, const struct fg_account *a, char *buf,
+    size_t len, char *kind, size_t kindlen)
 {
 	json_t *o = json_loadb(r->body != NULL ? r->body : "", r->len, FG_JSON_IN, NULL);
 	json_t *errors;
 
 	buf[0] = kind[0] = '\0';
 	if (json_is_object(o)) {
-		error_object_text(o, buf, len, kind, kindlen);
+		error_object_text(o, a, buf, len, kind, kindlen);
 		errors = json_object_get(o, "errors");
 		if (buf[0] == '\0' && json_is_array(errors))
-			error_object_text(json_array_get(errors, 0), buf, len, kind, kindlen);
+			error_object_text(json_array_get(errors, 0), a, buf, len, kind, kindlen);
 	}
 	json_decref(o);
 }
@@ -394,16 +406,17 @@ response_error_text(const struct fg_response *r, char *buf, size_t len, char *ki
  * status alone misleads, the likely cause.
  */
 static enum fg_presult
-x_status(const struct fg_response *r, const char *what, char *err, size_t errlen)
+x_status(const struct fg_response *r, const struct fg_account *a, const char *what, char *err,
+    size_t errlen)
 {
 	enum fg_presult res;
 	char text[160], kind[64];
 	const char *hint = "";
 
-	res = response_classify(r, what, err, errlen);
+	res = response_classify(r, a, what, err, errlen);
 	if (res == FG_P_OK || r->status == 0)
 		return res;
-	response_error_text(r, text, sizeof(text), kind, sizeof(kind));
+	response_error_text(r, a, text, sizeof(text), kind, sizeof(kind));
 	if (r->status == 403) {
 		/* A protected account's list is a 403 too, and no tier changes that. */
 		if (strcmp(kind, "not-authorized-for-resource") == 0)
@@ -422,8 +435,8 @@ x_status(const struct fg_response *r, const char *what, char *err, size_t errlen
  * that is not a JSON object will not get better.
  */
 static enum fg_presult
-x_load(const struct fg_response *r, const char *what, json_t **out, char *err,
-    size_t errlen)
+x_load(const struct fg_response *r, const struct fg_account *a, const char *what,
+    json_t **out, char *err, size_t errlen)
 {
 	json_error_t e;
 	enum json_error_code code;
@@ -447,7 +460,8 @@ x_load(const struct fg_response *r, const char *what, json_t **out, char *err,
 			snprintf(err, errlen, "%s: truncated JSON body (%zu bytes)", what, r->len);
 			return FG_P_RETRY;
 		}
-		text_copy(reason, sizeof(reason), e.text);
+		provider_json_reason(&e, reason, sizeof(reason));
+		text_copy(reason, sizeof(reason), reason, a);
 		snprintf(err, errlen, "%s: not JSON: %s at byte %d", what, reason, e.position);
 		return FG_P_FATAL;
 	}
@@ -639,9 +653,9 @@ x_parse_resolve(struct fg_account *a, const struct fg_response *r, char *err,
 	char text[160];
 	int64_t count = -1;
 
-	if ((res = x_status(r, what, err, errlen)) != FG_P_OK)
+	if ((res = x_status(r, a, what, err, errlen)) != FG_P_OK)
 		return res;
-	if ((res = x_load(r, what, &doc, err, errlen)) != FG_P_OK)
+	if ((res = x_load(r, a, what, &doc, err, errlen)) != FG_P_OK)
 		return res;
 	res = FG_P_FATAL;
 	if (x_errors(doc, &errors, what, err, errlen) == -1)
@@ -649,7 +663,7 @@ x_parse_resolve(struct fg_account *a, const struct fg_response *r, char *err,
 	data = json_object_get(doc, "data");
 	if (data == NULL || json_is_null(data)) {
 		/* An unknown or suspended user is a 200 that carries only errors. */
-		error_object_text(json_array_get(errors, 0), text, sizeof(text), NULL, 0);
+		error_object_text(json_array_get(errors, 0), a, text, sizeof(text), NULL, 0);
 		snprintf(err, errlen, "%s: no user in the reply%s%s", what,
 		    text[0] != '\0' ? ": " : "", text);
 		goto out;
@@ -703,15 +717,14 @@ x_parse_page(const struct fg_account *a, const struct fg_response *r, int64_t no
 	char text[160], why[240];
 	size_t i, k, n;
 
-	(void)a;
 	memset(pg, 0, sizeof(*pg));
-	if ((res = x_status(r, what, err, errlen)) != FG_P_OK)
+	if ((res = x_status(r, a, what, err, errlen)) != FG_P_OK)
 		return res;
-	if ((res = x_load(r, what, &pg->doc, err, errlen)) != FG_P_OK)
+	if ((res = x_load(r, a, what, &pg->doc, err, errlen)) != FG_P_OK)
 		return res;
 	if (x_errors(pg->doc, &errors, what, err, errlen) == -1)
 		goto fatal;
-	error_object_text(json_array_get(errors, 0), text, sizeof(text), NULL, 0);
+	error_object_text(json_array_get(errors, 0), a, text, sizeof(text), NULL, 0);
 
 	meta = json_object_get(pg->doc, "meta");
 	if (meta == NULL || json_is_null(meta)) {
@@ -803,6 +816,7 @@ static enum fg_presult
 x_parse_block(const struct fg_response *r, const char *what, const char *endpoint, int want,
     char *err, size_t errlen)
 {
+	const struct fg_account *a = NULL;	/* not given: token shapes are redacted */
 	const char *done = want ? "removed" : "unblocked";
 	const json_t *data, *b, *errors;
 	enum fg_presult res;
@@ -811,7 +825,7 @@ x_parse_block(const struct fg_response *r, const char *what, const char *endpoin
 
 	err[0] = '\0';
 	if (r->status == 403) {
-		response_error_text(r, text, sizeof(text), kind, sizeof(kind));
+		response_error_text(r, a, text, sizeof(text), kind, sizeof(kind));
 		if (strcmp(kind, "unsupported-authentication") == 0)
 			snprintf(err, errlen, "%s: %s needs a user-context token (OAuth 2.0 with "
 			    "block.write, or OAuth 1.0a), not an app-only bearer token (403 %s); "
@@ -823,9 +837,9 @@ x_parse_block(const struct fg_response *r, const char *what, const char *endpoin
 			    kind, done);
 		return FG_P_FATAL;
 	}
-	if ((res = x_status(r, what, err, errlen)) != FG_P_OK)
+	if ((res = x_status(r, a, what, err, errlen)) != FG_P_OK)
 		return res;
-	if ((res = x_load(r, what, &doc, err, errlen)) != FG_P_OK)
+	if ((res = x_load(r, a, what, &doc, err, errlen)) != FG_P_OK)
 		return res;
 	res = FG_P_FATAL;
 	data = json_object_get(doc, "data");
@@ -836,7 +850,7 @@ x_parse_block(const struct fg_response *r, const char *what, const char *endpoin
 		snprintf(err, errlen, "%s: the server answered, but blocking is %s", what,
 		    want ? "false" : "still true");
 	else if (x_errors(doc, &errors, what, err, errlen) == 0) {
-		error_object_text(json_array_get(errors, 0), text, sizeof(text), NULL, 0);
+		error_object_text(json_array_get(errors, 0), a, text, sizeof(text), NULL, 0);
 		snprintf(err, errlen, "%s: expected data.blocking in the reply%s%s", what,
 		    text[0] != '\0' ? ": " : "", text);
 	}

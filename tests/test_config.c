@@ -779,6 +779,103 @@ test_alerts(void **state)
 	config_free(&cfg);
 }
 
+/*
+ * SMTP AUTH goes over TLS unless the file says otherwise: smtp:// with use_ssl: try and a
+ * user or password is refused, with the reason at use_ssl (or smtp_url when use_ssl is left
+ * to its default); smtps://, use_ssl: require and allow_plaintext_auth: true are accepted,
+ * and what the sender is told (config_smtp_require_tls) follows.
+ */
+static void
+test_smtp_auth_tls(void **state)
+{
+	struct fg_config cfg;
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(load_text(&cfg,
+	    "alerts:\n"
+	    "  email:\n"
+	    "    smtp_url: smtp://127.0.0.1:2525\n"
+	    "    from: a@example.org\n"
+	    "    to: ops@example.org\n"
+	    "    user: fg\n"
+	    "    password_file: /etc/followguard/smtp.pw\n"), -1);
+	assert_msg(3, "alerts.email.smtp_url", "password in clear");
+	assert_msg(3, "alerts.email.smtp_url", "allow_plaintext_auth: true");
+	assert_int_equal(count_lines(errs), 1);
+	assert_defaults(&cfg);
+	/* A password file alone is AUTH too; the reason goes where use_ssl says "try". */
+	assert_int_equal(load_text(&cfg,
+	    "alerts:\n"
+	    "  email:\n"
+	    "    smtp_url: smtp://mail.example:587\n"
+	    "    use_ssl: try\n"
+	    "    password_file: /etc/followguard/smtp.pw\n"
+	    "    from: a@example.org\n"
+	    "    to: ops@example.org\n"), -1);
+	assert_msg(4, "alerts.email.use_ssl", "use_ssl: require, or use smtps://");
+	assert_int_equal(count_lines(errs), 1);
+	/* Credentials in the URL would bypass all of this. */
+	assert_int_equal(load_text(&cfg,
+	    "alerts:\n"
+	    "  email:\n"
+	    "    smtp_url: smtp://fg:secret@mail.example:587\n"
+	    "    from: a@example.org\n"
+	    "    to: ops@example.org\n"), -1);
+	assert_msg(3, "alerts.email.smtp_url", "use user and password_file");
+	assert_null(strstr(errs, "secret@"));
+	assert_non_null(strstr(errs, "(got \"smtp://***@mail.example:587\")"));
+
+	/* Accepted: the explicit opt-in, STARTTLS required, smtps://, no AUTH at all. */
+	assert_int_equal(load_text(&cfg,
+	    "alerts:\n"
+	    "  email:\n"
+	    "    smtp_url: smtp://127.0.0.1:2525\n"
+	    "    user: fg\n"
+	    "    password_file: /etc/followguard/smtp.pw\n"
+	    "    allow_plaintext_auth: true\n"
+	    "    from: a@example.org\n"
+	    "    to: ops@example.org\n"), 0);
+	assert_true(cfg.email.allow_plaintext_auth);
+	assert_false(config_smtp_require_tls(&cfg));
+	assert_int_equal(load_text(&cfg,
+	    "alerts:\n"
+	    "  email:\n"
+	    "    smtp_url: smtp://127.0.0.1:2525\n"
+	    "    use_ssl: require\n"
+	    "    user: fg\n"
+	    "    password_file: /etc/followguard/smtp.pw\n"
+	    "    from: a@example.org\n"
+	    "    to: ops@example.org\n"), 0);
+	assert_false(cfg.email.allow_plaintext_auth);
+	assert_true(config_smtp_require_tls(&cfg));
+	assert_int_equal(load_text(&cfg,
+	    "alerts:\n"
+	    "  email:\n"
+	    "    smtp_url: smtps://mail.example\n"
+	    "    user: fg\n"
+	    "    password_file: /etc/followguard/smtp.pw\n"
+	    "    from: a@example.org\n"
+	    "    to: ops@example.org\n"), 0);
+	assert_true(config_smtp_require_tls(&cfg));
+	assert_int_equal(load_text(&cfg,
+	    "alerts:\n"
+	    "  email:\n"
+	    "    smtp_url: smtp://127.0.0.1:25\n"
+	    "    from: a@example.org\n"
+	    "    to: ops@example.org\n"), 0);
+	assert_false(config_smtp_require_tls(&cfg));
+	assert_int_equal(load_text(&cfg,
+	    "alerts:\n"
+	    "  email:\n"
+	    "    smtp_url: smtp://127.0.0.1:25\n"
+	    "    allow_plaintext_auth: maybe\n"
+	    "    from: a@example.org\n"
+	    "    to: ops@example.org\n"), -1);
+	assert_msg(4, "alerts.email.allow_plaintext_auth", "a boolean");
+	config_free(&cfg);
+}
+
 /* Every problem in a file is reported, and the config that was loaded before is dropped. */
 static void
 test_many_errors(void **state)
@@ -979,6 +1076,7 @@ main(void)
 		cmocka_unit_test(test_metrics_listen),
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_alerts),
+		cmocka_unit_test(test_smtp_auth_tls),
 		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_hostile),

@@ -1656,12 +1656,33 @@ test_prune(void **state)
 	assert_state(f, 4, "pending");
 }
 
+/* The webhook's Idempotency-Key: the same for the same alert, apart for any other. */
+static void
+test_idempotency_key(void **state)
+{
+	char a[64], b[64];
+
+	(void)state;
+	alert_idempotency_key(12, "{\"alert_id\":12}", a, sizeof(a));
+	alert_idempotency_key(12, "{\"alert_id\":12}", b, sizeof(b));
+	assert_string_equal(a, b);
+	assert_int_equal(strlen(a), 3 + 16);
+	assert_memory_equal(a, "12-", 3);
+	assert_int_equal(strspn(a + 3, "0123456789abcdef"), 16);
+	/* A new state directory counts from 1 again: the body keeps the keys apart. */
+	alert_idempotency_key(12, "{\"alert_id\":12,\"watch\":\"other\"}", b, sizeof(b));
+	assert_string_not_equal(a, b);
+	alert_idempotency_key(13, "{\"alert_id\":12}", b, sizeof(b));
+	assert_string_not_equal(a, b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_level),
 		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_idempotency_key),
 		cmocka_unit_test_setup_teardown(test_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_alert_to, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_auto, setup, teardown),

@@ -554,6 +554,65 @@ test_login_create_refused(void **state)
 	acct_free(&a);
 }
 
+/*
+ * A server that echoes secrets in its error text: the app password, the session's own JWTs
+ * and a JWT it made up, in every step's error path, also where the step is not given the
+ * account (then the token's shape is enough) and where the text is cut short.
+ */
+static void
+test_errors_redacted(void **state)
+{
+	static const char other[] = "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJvdGhlciJ9.b3RoZXItc2ln";
+	struct fg_account a;
+	struct fg_response r;
+	struct fg_page pg;
+	char err[512], body[1024], filler[200];
+	const long statuses[] = { 400, 401, 403, 500 };
+	size_t i;
+
+	(void)state;
+	memset(filler, 0, sizeof(filler));
+	memset(filler, ' ', 110);	/* puts the secret where a 120-byte cut would split it */
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+		snprintf(body, sizeof(body), "{\"error\":\"Oops\",\"message\":\"password %s, "
+		    "session %s, refresh %s, other %s\"}", PASSWORD, ACCESS1, REFRESH1, other);
+		r = resp(statuses[i], body);
+		acct_session(&a);
+		bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err));
+		assert_clean(err);
+		assert_null(strstr(err, "b3RoZXI"));
+		assert_non_null(strstr(err, "[redacted]"));
+		bp->parse_resolve(&a, &r, err, sizeof(err));
+		assert_clean(err);
+		assert_null(strstr(err, "b3RoZXI"));
+		/* A refused refresh drops the session it echoed: still not in the text. */
+		bp->parse_login(&a, &r, err, sizeof(err));
+		assert_clean(err);
+		acct_free(&a);
+		acct_init(&a);
+		bp->parse_login(&a, &r, err, sizeof(err));
+		assert_clean(err);
+		acct_free(&a);
+		/* No account given: the JWTs go by their shape. */
+		bp->parse_remove(&r, err, sizeof(err));
+		assert_null(strstr(err, "eyJ"));
+		assert_null(strstr(err, "b3RoZXI"));
+		bp->parse_unremove(&r, err, sizeof(err));
+		assert_null(strstr(err, "eyJ"));
+		assert_null(strstr(err, "access-one"));
+
+		/* Cut short after the redaction, not before: no piece of a secret is left. */
+		snprintf(body, sizeof(body), "{\"message\":\"%s%s %s\"}", filler, PASSWORD,
+		    ACCESS1);
+		r = resp(statuses[i], body);
+		acct_session(&a);
+		bp->parse_page(&a, &r, NOW, &pg, err, sizeof(err));
+		assert_clean(err);
+		assert_null(strstr(err, "wxyz"));
+		acct_free(&a);
+	}
+}
+
 static void
 test_errors(void **state)
 {
@@ -1222,6 +1281,7 @@ main(void)
 		cmocka_unit_test(test_login_refresh_refused),
 		cmocka_unit_test(test_login_create_refused),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_errors_redacted),
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_bad_view_skipped),

@@ -594,6 +594,93 @@ test_page_partial_errors(void **state)
 	    FG_P_FATAL, "followers page: errors: expected an array");
 }
 
+/*
+ * A server that echoes the bearer token or a JWT in its error text, in any of X's error
+ * shapes: neither reaches the message, also where the step is not given the account (the
+ * shape is enough), in a 200 that carries only errors, in jansson's "near '...'" and where
+ * the text is cut short.
+ */
+#define JWT	"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIyMjQ0In0.c2lnbmF0dXJlLXgtand0"
+
+static void
+assert_redacted(const char *err)
+{
+	assert_no_token(NULL, err);
+	if (strstr(err, "AAAAAAAAAAAA") != NULL || strstr(err, "eyJ") != NULL ||
+	    strstr(err, "c2lnbmF0dXJl") != NULL || strstr(err, "t0k3n") != NULL)
+		fail_msg("a secret leaked into \"%s\"", err);
+}
+
+/* X's error shapes: problem+json, a v1.1 errors array, a bare error; pad goes first. */
+static void
+error_body(char *body, size_t len, size_t shape, const char *pad)
+{
+	if (shape == 0)
+		snprintf(body, len, "{\"title\":\"Unauthorized\",\"type\":\"about:blank\","
+		    "\"detail\":\"%sbearer %s, session " JWT "\"}", pad, TOKEN);
+	else if (shape == 1)
+		snprintf(body, len, "{\"errors\":[{\"code\":89,\"message\":\"%sInvalid or "
+		    "expired token %s, " JWT "\"}]}", pad, TOKEN);
+	else
+		snprintf(body, len, "{\"error\":\"%sbad token %s " JWT "\"}", pad, TOKEN);
+}
+
+static void
+test_errors_redacted(void **state)
+{
+	const long statuses[] = { 400, 401, 403, 429, 500 };
+	struct fg_account a;
+	struct fg_response r;
+	struct fg_page pg;
+	char err[512], body[1024], filler[200];
+	size_t i, j, f;
+
+	(void)state;
+	memset(filler, 0, sizeof(filler));
+	for (f = 0; f < 2; f++) {
+		/* Then with 130 spaces first, so that a 160-byte cut would split the token. */
+		memset(filler, ' ', f * 130);
+		for (i = 0; i < 3; i++)
+			for (j = 0; j < sizeof(statuses) / sizeof(statuses[0]); j++) {
+				error_body(body, sizeof(body), i, filler);
+				r = response(statuses[j], body, NULL, 0);
+				account_init(&a, "2244994945");
+				px->parse_page(&a, &r, NOW, &pg, err, sizeof(err));
+				assert_redacted(err);
+				px->parse_resolve(&a, &r, err, sizeof(err));
+				assert_redacted(err);
+				account_free(&a);
+				px->parse_remove(&r, err, sizeof(err));
+				assert_redacted(err);
+				px->parse_unremove(&r, err, sizeof(err));
+				assert_redacted(err);
+			}
+	}
+
+	/* A 200 with only errors, in resolve and in a page. */
+	snprintf(body, sizeof(body), "{\"errors\":[{\"title\":\"Not Found Error\","
+	    "\"detail\":\"Could not find user with token %s " JWT "\","
+	    "\"type\":\"https://api.twitter.com/2/problems/resource-not-found\"}]}", TOKEN);
+	r = response(200, body, NULL, 0);
+	account_init(&a, "2244994945");
+	assert_int_equal(px->parse_resolve(&a, &r, err, sizeof(err)), FG_P_FATAL);
+	assert_non_null(strstr(err, "no user in the reply"));
+	assert_redacted(err);
+	assert_int_equal(px->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_FATAL);
+	assert_non_null(strstr(err, "only errors"));
+	assert_non_null(strstr(err, "[redacted]"));
+	assert_redacted(err);
+
+	/* Not JSON: jansson quotes the text near the error. */
+	r = response(200, "{\"data\": " JWT "}", NULL, 0);
+	assert_int_equal(px->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_FATAL);
+	assert_redacted(err);
+	r = response(200, "{\"data\": " TOKEN "}", NULL, 0);
+	assert_int_equal(px->parse_resolve(&a, &r, err, sizeof(err)), FG_P_FATAL);
+	assert_redacted(err);
+	account_free(&a);
+}
+
 static void
 test_page_status(void **state)
 {
@@ -1093,6 +1180,7 @@ main(void)
 		cmocka_unit_test(test_page_metrics),
 		cmocka_unit_test(test_page_partial_errors),
 		cmocka_unit_test(test_page_status),
+		cmocka_unit_test(test_errors_redacted),
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_page_malformed),
 		cmocka_unit_test(test_page_bad_user_skipped),
