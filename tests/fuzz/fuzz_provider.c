@@ -158,7 +158,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	P->ratelimit(&r, NOW, &rl);
 	(void)response_retry_after(&r, NOW);
-	(void)response_classify(&r, "fuzz", err, sizeof(err));
+	(void)response_classify(&r, &a, "fuzz", err, sizeof(err));
 
 	switch (step) {
 	case S_PAGE:
