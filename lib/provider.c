@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "escape.h"
 #include "jsonin.h"
 #include "log.h"
 #include "provider.h"
@@ -81,12 +82,17 @@ response_retry_after(const struct fg_response *r, int64_t now)
 	return (v = http_date(ra)) > 0 ? v : 0;
 }
 
-/* The platform's own error text, from {"error": ...}, {"message": ...} or problem+json. */
+/*
+ * The platform's own error text, from {"error": ...}, {"message": ...} or problem+json,
+ * escaped here already (escape.h): it goes on to the log, the status and the purge journal,
+ * and whatever shows it shows one inert line.
+ */
 static void
 error_text(const struct fg_response *r, char *buf, size_t len)
 {
 	json_t *o = json_loadb(r->body != NULL ? r->body : "", r->len, FG_JSON_IN, NULL);
 	const char *s = NULL;
+	char esc[121];	/* at most 120 bytes, cut between characters */
 
 	buf[0] = '\0';
 	if (json_is_object(o)) {
@@ -99,7 +105,7 @@ error_text(const struct fg_response *r, char *buf, size_t len)
 			s = jsonin_str(json_object_get(o, "title"));
 	}
 	if (s != NULL)
-		snprintf(buf, len, ": %.120s", s);
+		snprintf(buf, len, ": %s", escape_str(esc, sizeof(esc), s));
 	json_decref(o);
 }
 
@@ -159,7 +165,7 @@ page_skip(struct fg_page *p, const char *id, const json_t *raw_id, const char *w
 	k = &p->skips[p->nskips++];
 	k->id = id;
 	if (json_is_string(raw_id)) {
-		used = log_escape(q, sizeof(q), json_string_value(raw_id),
+		used = escape_text(q, sizeof(q), json_string_value(raw_id),
 		    json_string_length(raw_id));
 		snprintf(k->why, sizeof(k->why), "%s (id \"%s%s\")", why, q,
 		    used < json_string_length(raw_id) ? "..." : "");

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "jsonin.h"
 #include "log.h"
 #include "provider.h"
@@ -332,22 +333,10 @@ x_unremove(const struct fg_account *a, const char *follower_id, const char *key,
 	return 0;
 }
 
-/* Copies server text for a log line: bounded, one line, no control characters. */
-static void
-text_copy(char *buf, size_t len, const char *s)
-{
-	size_t i;
-
-	snprintf(buf, len, "%s", s);
-	for (i = 0; buf[i] != '\0'; i++)
-		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-			buf[i] = '?';
-}
-
 /*
  * The text of one X error object: problem+json {"title","detail","type"}, a partial error
  * (the same keys plus resource_id) or the legacy {"code","message"}. kind gets the last
- * segment of the problem type ("client-forbidden"), or "".
+ * segment of the problem type ("client-forbidden"), or "". Both escaped (escape.h).
  */
 static void
 error_object_text(const json_t *e, char *buf, size_t len, char *kind, size_t kindlen)
@@ -363,11 +352,11 @@ error_object_text(const json_t *e, char *buf, size_t len, char *kind, size_t kin
 	    (s = jsonin_str(json_object_get(e, "message"))) == NULL)
 		s = jsonin_str(json_object_get(e, "title"));
 	if (s != NULL)
-		text_copy(buf, len, s);
+		escape_str(buf, len, s);
 	type = jsonin_str(json_object_get(e, "type"));
 	if (kind != NULL && type != NULL) {
 		slash = strrchr(type, '/');
-		text_copy(kind, kindlen, slash != NULL ? slash + 1 : type);
+		escape_str(kind, kindlen, slash != NULL ? slash + 1 : type);
 	}
 }
 
@@ -447,7 +436,7 @@ x_load(const struct fg_response *r, const char *what, json_t **out, char *err,
 			snprintf(err, errlen, "%s: truncated JSON body (%zu bytes)", what, r->len);
 			return FG_P_RETRY;
 		}
-		text_copy(reason, sizeof(reason), e.text);
+		escape_str(reason, sizeof(reason), e.text);
 		snprintf(err, errlen, "%s: not JSON: %s at byte %d", what, reason, e.position);
 		return FG_P_FATAL;
 	}
