@@ -21,11 +21,6 @@ int	cmd_allow(int argc, char **argv);
 /* Opens path for reading; "-" or NULL is stdin. NULL with a message on failure. */
 #include <stdio.h>
 FILE	*cmd_open_input(const char *path);
-/*
- * One CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes
- * doubled; NULL is an empty cell. Texts from profiles hold no control character (profile.h).
- */
-void	 cmd_csv(FILE *, const char *);
 /* The bytes of s that fit in max ending on a whole UTF-8 character, for table columns. */
 int	 cmd_fit(const char *s, int max);
 

@@ -16,6 +16,8 @@
 #include "cmd.h"
 #include "config.h"
 #include "control.h"
+#include "csv.h"
+#include "escape.h"
 #include "linereader.h"
 #include "log.h"
 #include "model.h"
@@ -84,7 +86,7 @@ print_plan(const struct purge_plan *p, const struct purge_selector *sel, int dry
 	static const double edges[] = { 0.0, 0.5, 0.8, 0.9, 0.95, 1.01 };
 	size_t hist[5] = { 0 }, evn[FG_EV_COUNT] = { 0 }, i, k, shown = 0;
 	const struct purge_entry *e;
-	char ev[160];
+	char ev[160], who[ESCAPE_ROOM(FG_HANDLE_MAX)];
 	int b;
 
 	printf("Purge plan for watch %s", sel->watch);
@@ -122,7 +124,8 @@ print_plan(const struct purge_plan *p, const struct purge_selector *sel, int dry
 		e = &p->e[i];
 		if (e->skip != SKIP_NONE)
 			continue;
-		printf("    %-30s %5.2f  ", e->handle != NULL ? e->handle : e->id, e->score);
+		printf("    %-30s %5.2f  ", escape_str(who, sizeof(who), e->handle != NULL ?
+		    e->handle : e->id), e->score);
 		if (e->evidence != 0)
 			printf("%s; ", plan_evidence_format(e->evidence, ", ", ev, sizeof(ev)));
 		for (k = 0; k < e->nreasons; k++)
@@ -200,7 +203,7 @@ attach(const struct fg_config *cfg, uint64_t job, int json)
 {
 	struct timespec ts = { 0, 300 * 1000 * 1000 };
 	json_t *res, *st;
-	char line[256], last[256] = "";
+	char line[256], last[256] = "", err[1024];
 	int tty = isatty(STDOUT_FILENO) && !json, width = 30, fill, live, rc;
 	json_int_t total, done, restored;
 
@@ -244,7 +247,8 @@ attach(const struct fg_config *cfg, uint64_t job, int json)
 				    job, jstr(st, "state"), (long long)jcount(st, "done"),
 				    (long long)jcount(st, "failed"), (long long)jcount(st, "skipped"),
 				    restored > 0 ? ", blocks lifted for the rest" : "",
-				    *jstr(st, "error") != '\0' ? "; " : "", jstr(st, "error"));
+				    *jstr(st, "error") != '\0' ? "; " : "",
+				    escape_str(err, sizeof(err), jstr(st, "error")));
 			rc = strcmp(jstr(st, "state"), JOB_DONE) == 0 &&
 			    jcount(st, "failed") == 0 ? 0 : 1;
 			json_decref(res);
@@ -265,8 +269,9 @@ attach(const struct fg_config *cfg, uint64_t job, int json)
 /* The journal of a job. */
 
 struct report {
-	int	 csv, json;
-	json_t	*all;
+	int		 csv, json;
+	json_t		*all;
+	struct csv	 out;
 };
 
 static int
@@ -274,7 +279,8 @@ report_one(void *arg, uint32_t seq, const char *text)
 {
 	struct report *r = arg;
 	json_t *o = json_loads(text, 0, NULL);
-	char t[FG_RFC3339_LEN] = "";
+	char t[FG_RFC3339_LEN] = "", id[ESCAPE_ROOM(FG_ID_MAX)], state[64];
+	char handle[ESCAPE_ROOM(FG_HANDLE_MAX)], reason[1024];
 
 	if (o == NULL)
 		return 0;
@@ -288,18 +294,24 @@ report_one(void *arg, uint32_t seq, const char *text)
 		return 0;
 	}
 	if (r->csv) {
-		printf("%u,", seq);
-		cmd_csv(stdout, jstr(o, "id"));
-		putchar(',');
-		cmd_csv(stdout, jstr(o, "handle"));
-		printf(",%.3f,%s,", json_number_value(json_object_get(o, "score")),
-		    jstr(o, "state"));
-		cmd_csv(stdout, jstr(o, "reason"));
-		printf(",%s\n", t);
-	} else
-		printf("%6u  %-24s %-24s %5.2f  %-9s %s\n", seq, jstr(o, "id"), jstr(o, "handle"),
-		    json_number_value(json_object_get(o, "score")), jstr(o, "state"),
-		    jstr(o, "reason"));
+		csv_cellf(&r->out, "%u", seq);
+		csv_cell(&r->out, jstr(o, "id"));
+		csv_cell(&r->out, jstr(o, "handle"));
+		csv_cellf(&r->out, "%.3f", json_number_value(json_object_get(o, "score")));
+		csv_cell(&r->out, jstr(o, "state"));
+		csv_cell(&r->out, jstr(o, "reason"));
+		csv_cellf(&r->out, "%s", t);
+		csv_row_end(&r->out);
+		csv_flush(&r->out, stdout);
+	} else {
+		/* Ids, handles and the platforms' reasons are shown, never obeyed. */
+		escape_str(id, sizeof(id), jstr(o, "id"));
+		escape_str(handle, sizeof(handle), jstr(o, "handle"));
+		escape_str(reason, sizeof(reason), jstr(o, "reason"));
+		printf("%6u  %-24s %-24s %5.2f  %-9s %s\n", seq, id, handle,
+		    json_number_value(json_object_get(o, "score")),
+		    escape_str(state, sizeof(state), jstr(o, "state")), reason);
+	}
 	json_decref(o);
 	return 0;
 }
@@ -323,15 +335,17 @@ report_read(struct fg_txn *txn, void *arg)
 		    rr->job, jstr(rr->jobrec, "watch"), jstr(rr->jobrec, "state"),
 		    (long long)jcount(rr->jobrec, "done"), (long long)jcount(rr->jobrec, "failed"),
 		    (long long)jcount(rr->jobrec, "skipped"));
-	if (rr->r->csv)
-		printf("seq,id,handle,score,state,reason,time\n");
+	if (rr->r->csv) {
+		csv_header(&rr->r->out, "seq,id,handle,score,state,reason,time");
+		csv_flush(&rr->r->out, stdout);
+	}
 	return store_entries_scan(txn, rr->job, 0, report_one, rr->r) == -1 ? -1 : 0;
 }
 
 static int
 report(const struct fg_config *cfg, uint64_t job, int csv, int json)
 {
-	struct report r = { csv, json, json_array() };
+	struct report r = { .csv = csv, .json = json, .all = json_array() };
 	struct report_read rr = { job, &r, NULL, 0 };
 	struct fg_store *st;
 	char err[512];
@@ -356,6 +370,7 @@ report(const struct fg_config *cfg, uint64_t job, int csv, int json)
 	}
 	json_decref(r.all);
 	json_decref(rr.jobrec);
+	csv_free(&r.out);
 	return rc != 0;
 }
 

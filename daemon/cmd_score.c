@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "escape.h"
 #include "jsonl.h"
 #include "features.h"
 #include "jsonout.h"
@@ -189,14 +190,14 @@ explain_text(const struct common *c, const struct fg_profile *p, const struct fg
     const struct fg_score *s)
 {
 	int order[FG_NFEATURES];
-	char val[64];
+	char val[64], text[ESCAPE_ROOM(FG_HANDLE_MAX)];
 	size_t nknown, i;
 	int k;
 
 	nknown = explain_order(f, s, order);
-	printf("account %s", p->id);
+	printf("account %s", escape_str(text, sizeof(text), p->id));
 	if (p->handle != NULL)
-		printf(" (@%s)", p->handle);
+		printf(" (@%s)", escape_str(text, sizeof(text), p->handle));
 	printf("\n%-18s %-16s %s\n", "feature", "value", "contribution (log-odds)");
 	for (i = 0; i < FG_NFEATURES; i++) {
 		k = order[i];

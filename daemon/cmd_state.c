@@ -12,6 +12,8 @@
 #include "cmd.h"
 #include "config.h"
 #include "control.h"
+#include "csv.h"
+#include "escape.h"
 #include "log.h"
 #include "model.h"
 #include "store.h"
@@ -99,6 +101,7 @@ struct followers_walk {
 	struct fg_txn		*txn;
 	size_t			 n;
 	struct fg_arena		 text;	/* handles of older stores, normalized */
+	struct csv		 csv;	/* the row being written */
 };
 
 static void
@@ -115,8 +118,9 @@ follower_one(void *arg, const char *id, const struct fg_edge *e)
 {
 	struct followers_walk *fw = arg;
 	struct fg_profile_rec rec;
-	char t[FG_RFC3339_LEN];
-	const char *verdict, *handle;
+	char t[FG_RFC3339_LEN], eid[ESCAPE_ROOM(FG_ID_MAX)];
+	char ehandle[ESCAPE_ROOM(FG_HANDLE_MAX)];
+	const char *verdict;
 	int r;
 
 	if (e->state != FG_EDGE_FOLLOWING || (fw->o->since != FG_TIME_UNKNOWN &&
@@ -141,14 +145,19 @@ follower_one(void *arg, const char *id, const struct fg_edge *e)
 		printf(",\"score\":%.4f,\"verdict\":\"%s\",\"first_seen\":\"%s\",\"initial\":%s}",
 		    rec.score, verdict, t, e->initial ? "true" : "false");
 	} else if (fw->o->csv) {
-		/* Ids and handles may hold commas and quotes: quoted cells. */
-		cmd_csv(stdout, id);
-		putchar(',');
-		cmd_csv(stdout, rec.profile.handle);
-		printf(",%.4f,%s,%s,%d\n", rec.score, verdict, t, e->initial);
+		csv_cell(&fw->csv, id);
+		csv_cell(&fw->csv, rec.profile.handle);
+		csv_cellf(&fw->csv, "%.4f", rec.score);
+		csv_cellf(&fw->csv, "%s", verdict);
+		csv_cellf(&fw->csv, "%s", t);
+		csv_cellf(&fw->csv, "%d", e->initial);
+		csv_row_end(&fw->csv);
+		csv_flush(&fw->csv, stdout);
 	} else {
-		handle = rec.profile.handle != NULL ? rec.profile.handle : "-";
-		printf("%-22s %-30.*s %6.3f %-8s %s%s\n", id, cmd_fit(handle, 30), handle,
+		escape_str(eid, sizeof(eid), id);
+		escape_str(ehandle, sizeof(ehandle), rec.profile.handle != NULL ?
+		    rec.profile.handle : "-");
+		printf("%-22s %-30.*s %6.3f %-8s %s%s\n", eid, cmd_fit(ehandle, 30), ehandle,
 		    rec.score, verdict, t, e->initial ? " (initial scan)" : "");
 	}
 	fw->n++;
@@ -189,10 +198,13 @@ cmd_followers(int argc, char **argv)
 	fw.watch = argv[i];
 	if (o.json)
 		printf("{\"watch\":\"%s\",\"followers\":[\n", fw.watch);
-	else if (o.csv)
-		printf("id,handle,score,verdict,first_seen,initial\n");
+	else if (o.csv) {
+		csv_header(&fw.csv, "id,handle,score,verdict,first_seen,initial");
+		csv_flush(&fw.csv, stdout);
+	}
 	rc = store_read(st, followers_read, &fw);
 	arena_free(&fw.text);
+	csv_free(&fw.csv);
 	if (o.json)
 		printf("]}\n");
 	store_close(st);
@@ -334,7 +346,7 @@ alert_one(void *arg, uint64_t id, const char *text)
 		snprintf(detail, sizeof(detail), "in digest %lld",
 		    (long long)json_integer_value(json_object_get(o, "digest")));
 	else if (err != NULL)
-		snprintf(detail, sizeof(detail), "%s", err);
+		escape_str(detail, sizeof(detail), err);	/* a mail or web server's words */
 	else
 		detail[0] = '\0';
 	printf("%6llu %-20s %-7s %-16s %-8s %-9s %3lld  %s\n", (unsigned long long)id,

@@ -56,24 +56,6 @@ cmd_open_input(const char *path)
 	return f;
 }
 
-void
-cmd_csv(FILE *f, const char *s)
-{
-	if (s == NULL)
-		return;
-	if (s[strcspn(s, ",\"\r\n")] == '\0') {
-		fputs(s, f);
-		return;
-	}
-	putc('"', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			putc('"', f);
-		putc(*s, f);
-	}
-	putc('"', f);
-}
-
 int
 cmd_fit(const char *s, int max)
 {

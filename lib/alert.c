@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "alert.h"
+#include "csv.h"
 #include "log.h"
 #include "mime.h"
 #include "model.h"
@@ -229,42 +230,37 @@ alert_cohort_csv(struct fg_txn *txn, const char *watch, const struct fg_plan *p,
 {
 	struct fg_profile_rec rec;
 	struct fg_edge e;
-	struct buf b = { 0 }, why = { 0 };
-	char t[FG_RFC3339_LEN], sc[16], ev[160];
+	struct csv c = { .eol = "\r\n" };
+	struct buf why = { 0 };
+	char t[FG_RFC3339_LEN], ev[160];
 	size_t i;
 	int r, re;
 
-	buf_puts(&b, "id,handle,display_name,score,verdict,created_at,followed_at,reasons,"
-	    "evidence\r\n");
+	csv_header(&c, "id,handle,display_name,score,verdict,created_at,followed_at,reasons,"
+	    "evidence");
 	for (i = 0; i < p->n; i++) {
 		if ((r = store_profile_get(txn, watch, p->ids[i], &rec)) == -1 ||
 		    (re = store_edge_get(txn, watch, p->ids[i], &e)) == -1) {
-			buf_free(&b);
+			csv_free(&c);
 			buf_free(&why);
 			return -1;
 		}
-		csv_field(&b, p->ids[i]);
-		buf_puts(&b, ",");
-		csv_field(&b, r == 0 ? rec.profile.handle : NULL);
-		buf_puts(&b, ",");
-		csv_field(&b, r == 0 ? rec.profile.display_name : NULL);
-		snprintf(sc, sizeof(sc), "%.3f", p->why[i].score);
-		buf_printf(&b, ",%s,%s,", sc, r == 0 ? verdict_name(rec.verdict) : "");
-		if (r == 0 && rec.profile.created_at != FG_TIME_UNKNOWN)
-			buf_puts(&b, time_format_rfc3339(rec.profile.created_at, t));
-		buf_puts(&b, ",");
-		if (re == 0)
-			buf_puts(&b, time_format_rfc3339(e.first_seen, t));
-		buf_puts(&b, ",");
+		csv_cell(&c, p->ids[i]);
+		csv_cell(&c, r == 0 ? rec.profile.handle : NULL);
+		csv_cell(&c, r == 0 ? rec.profile.display_name : NULL);
+		csv_cellf(&c, "%.3f", p->why[i].score);
+		csv_cellf(&c, "%s", r == 0 ? verdict_name(rec.verdict) : "");
+		csv_cellf(&c, "%s", r == 0 && rec.profile.created_at != FG_TIME_UNKNOWN ?
+		    time_format_rfc3339(rec.profile.created_at, t) : "");
+		csv_cellf(&c, "%s", re == 0 ? time_format_rfc3339(e.first_seen, t) : "");
 		why.len = 0;
 		reasons_list(&why, &p->why[i], ";");
-		csv_field(&b, why.len > 0 ? why.s : NULL);
-		buf_puts(&b, ",");
-		csv_field(&b, plan_evidence_format(p->why[i].evidence, ";", ev, sizeof(ev)));
-		buf_puts(&b, "\r\n");
+		csv_cell(&c, why.len > 0 ? why.s : NULL);
+		csv_cell(&c, plan_evidence_format(p->why[i].evidence, ";", ev, sizeof(ev)));
+		csv_row_end(&c);
 	}
 	buf_free(&why);
-	*csv = b.s;
+	*csv = c.b.s;
 	return 0;
 }
 

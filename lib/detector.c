@@ -284,11 +284,16 @@ cohort_add(struct cohort *to, const struct cohort *from)
 		to->month[i] += from->month[i];
 }
 
+/*
+ * The slot of the hour holding t. Callers keep times from 1970 on (replay refuses others,
+ * the daemon uses its clock); the index is taken modulo anyway, so that no time at all can
+ * reach outside the ring.
+ */
 static struct hour *
 hour_slot(struct fg_detector *d, int64_t t)
 {
 	int64_t h = t / 3600;
-	struct hour *s = &d->hours[h % HOURS];
+	struct hour *s = &d->hours[(h % HOURS + HOURS) % HOURS];
 
 	if (s->hour != h) {
 		memset(s, 0, sizeof(*s));

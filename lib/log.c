@@ -1,7 +1,8 @@
 /*
  * Diagnostics: warnings to stderr (the journal under systemd), fatal exits. Messages quote
- * what platforms and files send, so each line is escaped as it is written: nothing in it can
- * end the line early or reach a terminal as a control sequence.
+ * what platforms and files send, so each line is escaped as it is written (escape.h):
+ * nothing in it can end the line early, forge a journal record ("\n<3>...") or reach a
+ * terminal as a control sequence.
  */
 #include <sys/stat.h>
 
@@ -10,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "log.h"
-#include "utf8.h"
 
 #define LOG_MSG_MAX	2048	/* bytes of a message before escaping; longer ones are cut */
 
@@ -46,55 +47,18 @@ log_init(const char *progname, int verbose)
 	log_journal = stderr_is_journal();
 }
 
-size_t
-log_escape(char *out, size_t outlen, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, o = 0, k, j;
-	uint32_t cp;
-
-	if (outlen == 0)
-		return 0;
-	while (i < len) {
-		k = utf8_decode(u + i, len - i, &cp);
-		if (k > 0 && cp >= 0x20 && cp != 0x7f && (cp < 0x80 || cp >= 0xa0)) {
-			if (o + k >= outlen)
-				break;
-			memcpy(out + o, u + i, k);
-			o += k;
-			i += k;
-			continue;
-		}
-		/* C0, DEL, C1 or a byte that starts no character: each byte as \xNN. */
-		if (k == 0)
-			k = 1;
-		if (o + 4 * k >= outlen)
-			break;
-		for (j = 0; j < k; j++, o += 4) {
-			out[o] = '\\';
-			out[o + 1] = 'x';
-			out[o + 2] = hex[u[i + j] >> 4];
-			out[o + 3] = hex[u[i + j] & 15];
-		}
-		i += k;
-	}
-	out[o] = '\0';
-	return i;
-}
-
 static void vlog_pri(int, const char *, int, const char *, va_list) FG_PRINTF(4, 0);
 
 static void
 vlog_pri(int pri, const char *level, int with_errno, const char *fmt, va_list ap)
 {
-	char msg[LOG_MSG_MAX], esc[4 * LOG_MSG_MAX];
+	char msg[LOG_MSG_MAX], esc[ESCAPE_ROOM(LOG_MSG_MAX)];
 	int saved = errno, n;
 	size_t len;
 
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
-	log_escape(esc, sizeof(esc), msg, len);
+	escape_text(esc, sizeof(esc), msg, len);
 	if (log_journal)
 		fprintf(stderr, "<%d>", pri);
 	else

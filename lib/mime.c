@@ -1,4 +1,4 @@
-/* Building blocks for RFC 5322 / MIME e-mail and RFC 4180 CSV. */
+/* Building blocks for RFC 5322 / MIME e-mail. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -291,29 +291,4 @@ mime_date(int64_t t, char *out, size_t len)
 	snprintf(out, len, "%s, %02u %s %04lld %02d:%02d:%02d +0000",
 	    wdays[(days % 7 + 7) % 7], d, months[m - 1], (long long)y,
 	    (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
-}
-
-void
-csv_field(struct buf *b, const char *s)
-{
-	const char *q;
-	size_t n;
-	int formula;
-
-	if (s == NULL || *s == '\0')
-		return;
-	n = strlen(s);
-	formula = strchr("=+-@\t\r", *s) != NULL;
-	if (!formula && strpbrk(s, ",\"\r\n") == NULL && s[0] != ' ' && s[n - 1] != ' ') {
-		buf_add(b, s, n);
-		return;
-	}
-	buf_add(b, "\"'", formula ? 2 : 1);
-	while ((q = strchr(s, '"')) != NULL) {
-		buf_add(b, s, (size_t)(q - s) + 1);
-		buf_add(b, "\"", 1);
-		s = q + 1;
-	}
-	buf_puts(b, s);
-	buf_add(b, "\"", 1);
 }

@@ -1,4 +1,4 @@
-/* Building blocks for RFC 5322 / MIME e-mail and RFC 4180 CSV, appended to a growable buffer. */
+/* Building blocks for RFC 5322 / MIME e-mail, appended to a growable buffer. */
 #ifndef FG_MIME_H
 #define FG_MIME_H
 
@@ -41,11 +41,4 @@ int	mime_header(struct buf *, const char *name, const char *value);
 /* RFC 5322 date-time of epoch seconds in UTC: "Sun, 22 Nov 2026 02:25:38 +0000". */
 #define MIME_DATE_LEN	40
 void	mime_date(int64_t t, char *out, size_t len);
-/*
- * One CSV field (RFC 4180), quoted with doubled quotes when it holds , " CR LF or
- * leading or trailing space. Against spreadsheet formula injection a field starting
- * with = + - @ TAB or CR is quoted and prefixed with '. NULL appends nothing.
- */
-void	csv_field(struct buf *, const char *s);
-
 #endif

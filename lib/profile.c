@@ -157,10 +157,6 @@ static const struct profile_field fields[] = {
 #undef F
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
-/* Time stamps before 2000 or after 2200 are data errors, not accounts. */
-#define TIME_MIN INT64_C(946684800)
-#define TIME_MAX INT64_C(7258118400)
-
 const struct profile_field *
 profile_field(const char *key, size_t len)
 {
@@ -248,7 +244,7 @@ profile_field_string(struct fg_profile *p, const struct profile_field *f, const 
 			snprintf(err, errlen, "\"%s\": not an RFC 3339 time", f->key);
 			return -1;
 		}
-		if (t < TIME_MIN || t > TIME_MAX) {
+		if (t < FG_TIME_MIN || t > FG_TIME_MAX) {
 			snprintf(err, errlen, "\"%s\": time out of range", f->key);
 			return -1;
 		}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "escape.h"
 #include "jsonin.h"
 #include "log.h"
 #include "provider.h"
@@ -152,14 +153,15 @@ provider_json_reason(const json_error_t *e, char *buf, size_t len)
 
 /*
  * The platform's own error text, from {"error": ...}, {"message": ...} or problem+json,
- * redacted whole before it is cut short.
+ * redacted whole before it is cut short, and escaped (escape.h): it goes on to the log, the
+ * status and the purge journal, and whatever shows it shows one inert line.
  */
 static void
 error_text(const struct fg_response *r, const struct fg_account *a, char *buf, size_t len)
 {
 	json_t *o = json_loadb(r->body != NULL ? r->body : "", r->len, FG_JSON_IN, NULL);
 	const char *s = NULL;
-	char *t;
+	char *t, esc[121];	/* at most 120 bytes, cut between characters */
 
 	buf[0] = '\0';
 	if (json_is_object(o)) {
@@ -174,7 +176,7 @@ error_text(const struct fg_response *r, const struct fg_account *a, char *buf, s
 	if (s != NULL) {
 		t = xstrdup(s);
 		provider_redact(t, a);
-		snprintf(buf, len, ": %.120s", t);
+		snprintf(buf, len, ": %s", escape_str(esc, sizeof(esc), t));
 		explicit_bzero(t, strlen(t));
 		free(t);
 	}
@@ -241,7 +243,7 @@ page_skip(struct fg_page *p, const char *id, const json_t *raw_id, const char *w
 	k = &p->skips[p->nskips++];
 	k->id = id;
 	if (json_is_string(raw_id)) {
-		used = log_escape(q, sizeof(q), json_string_value(raw_id),
+		used = escape_text(q, sizeof(q), json_string_value(raw_id),
 		    json_string_length(raw_id));
 		snprintf(k->why, sizeof(k->why), "%s (id \"%s%s\")", why, q,
 		    used < json_string_length(raw_id) ? "..." : "");

@@ -40,10 +40,6 @@
 #define MASTODON_PAGE_CAP	1000	/* elements; more is a broken or hostile server */
 #define MASTODON_CURSOR_MAX	256
 
-/* Accepted time range, as for profiles read from files, so stored profiles read back. */
-#define TIME_MIN		INT64_C(946684800)	/* 2000-01-01 */
-#define TIME_MAX		INT64_C(7258118400)	/* 2200-01-01 */
-
 #define W_RESOLVE_TOKEN		"verify_credentials"
 #define W_RESOLVE_LOOKUP	"account lookup"
 #define W_PAGE			"followers page"
@@ -650,7 +646,8 @@ get_time(struct elem *e, const char *key, int date_ok, int64_t *out)
 		    date_ok ? "date or time" : "time");
 		return -1;
 	}
-	if (t >= TIME_MIN && t <= TIME_MAX)
+	/* The range of profiles read from files (timeutil.h), so stored profiles read back. */
+	if (t >= FG_TIME_MIN && t <= FG_TIME_MAX)
 		*out = t;
 	return 0;
 }

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "jsonin.h"
 #include "log.h"
 #include "provider.h"
@@ -338,27 +339,23 @@ x_unremove(const struct fg_account *a, const char *follower_id, const char *key,
 
 /*
  * Copies server text for a log line: without secrets (redacted whole, before it is cut;
- * a may be NULL), bounded, one line, no control characters.
+ * a may be NULL), bounded, escaped (escape.h).
  */
 static void
 text_copy(char *buf, size_t len, const char *s, const struct fg_account *a)
 {
 	char *t = xstrdup(s);
-	size_t i;
 
 	provider_redact(t, a);
-	snprintf(buf, len, "%s", t);
+	escape_str(buf, len, t);
 	explicit_bzero(t, strlen(t));
 	free(t);
-	for (i = 0; buf[i] != '\0'; i++)
-		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-			buf[i] = '?';
 }
 
 /*
  * The text of one X error object: problem+json {"title","detail","type"}, a partial error
  * (the same keys plus resource_id) or the legacy {"code","message"}. kind gets the last
- * segment of the problem type ("client-forbidden"), or "".
+ * segment of the problem type ("client-forbidden"), or "". Both escaped (escape.h).
  */
 static void
 error_object_text(const json_t *e, const struct fg_account *a, char *buf, size_t len,

@@ -344,6 +344,10 @@ apply(struct replay *r, struct event *ev)
 		r->tslen = ev->tslen;
 		r->tsval = ev->t;
 	}
+	/* The detector counts hours since 1970 into a ring: a 1960 poll has no place in it. */
+	if (ev->t < FG_TIME_MIN || ev->t > FG_TIME_MAX)
+		return reject(r, "\"t\": %.40s is out of range (2000-01-01 to 2200-01-01)",
+		    ev->ts), 1;
 	if (ev->watch == NULL || !valid_watch(ev->watch, ev->watchlen))
 		return reject(r, "%s", "\"watch\": expected a name of 1-64 letters, digits, "
 		    "'_', '-' or '.'"), 1;

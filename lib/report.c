@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "log.h"
 #include "jsonout.h"
 #include "report.h"
@@ -160,6 +161,7 @@ report_write_text(FILE *f, const struct fg_report *r, double min_score, int full
 	const struct fg_spike *s = r->spike;
 	const struct fg_plan *p = r->plan;
 	char t[FG_RFC3339_LEN], start[FG_RFC3339_LEN], ev[160];
+	char id[ESCAPE_ROOM(FG_ID_MAX)];
 	size_t i, k;
 
 	time_format_rfc3339(r->t, t);
@@ -209,7 +211,8 @@ report_write_text(FILE *f, const struct fg_report *r, double min_score, int full
 		fprintf(f, "    made together: created %.10s to %.10s\n", t, start);
 	}
 	for (i = 0; i < p->n && i < FG_PLAN_SAMPLE; i++) {
-		fprintf(f, "      %s  %.2f  %s", p->why[i].id, p->why[i].score,
+		fprintf(f, "      %s  %.2f  %s", escape_str(id, sizeof(id), p->why[i].id),
+		    p->why[i].score,
 		    plan_evidence_format(p->why[i].evidence, ", ", ev, sizeof(ev)));
 		for (k = 0; k < p->why[i].nreasons; k++)
 			fprintf(f, "%s%s", k ? ", " : " (", feature_name(p->why[i].reasons[k]));

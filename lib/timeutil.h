@@ -7,6 +7,13 @@
 
 #define FG_TIME_UNKNOWN	INT64_MIN
 #define FG_RFC3339_LEN	21	/* "2026-03-01T00:05:00Z" + NUL */
+/*
+ * Times read from outside (profiles, poll times of a history) are taken from 2000-01-01 to
+ * 2200-01-01: outside that they are data errors, not accounts or polls, and the arithmetic
+ * that follows (hours and days since 1970 as ring indexes) may assume them sane.
+ */
+#define FG_TIME_MIN	INT64_C(946684800)	/* 2000-01-01T00:00:00Z */
+#define FG_TIME_MAX	INT64_C(7258118400)	/* 2200-01-01T00:00:00Z */
 
 /* Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)"; fractions are dropped. 0 or -1. */
 int	time_parse_rfc3339(const char *, int64_t *);

@@ -63,6 +63,21 @@ t0=$(head -1 "$T/order.jsonl" | sed 's/.*"t":"\([^"]*\)".*/\1/')
 check "an empty or broken \"t\" after good ones is refused" \
     test "$(grep -c 'is not an RFC 3339 time' "$T/ts.err")" -eq 2
 
+# Times before 2000 (a 1960 history) or after 2200 are refused by line, never fed to the
+# detector (its hour ring is counted from 1970); the sanitizer build reports nothing.
+{
+	echo '{"t":"1960-01-01T00:00:00Z","watch":"brand","type":"follow","profile":{"id":"o1"}}'
+	echo '{"t":"1960-01-01T00:00:00Z","watch":"brand","type":"count","followers_count":1}'
+	echo '{"t":"2300-01-01T00:00:00Z","watch":"brand","type":"count","followers_count":1}'
+	head -3 "$T/order.jsonl"
+} > "$T/old.jsonl"
+"$FG" replay "$T/old.jsonl" > /dev/null 2> "$T/old.err"
+rc=$?
+check "a history with 1960 and 2300 polls exits 1" test "$rc" -eq 1
+check "each out-of-range time is named by file and line" \
+    test "$(grep -c "^followguard: $T/old.jsonl:[123]: \"t\": .* is out of range" "$T/old.err")" -eq 3
+check "and nothing else is reported (no sanitizer report)" test "$(wc -l < "$T/old.err")" -eq 3
+
 # Text as platforms send it: the newest planned follower of the purchase gets a 10 KB bio of
 # \u0000, control characters and text, and \u0000 in its display name, its look kept (an empty
 # bio stays one: \u0000 shows nothing). Its line is kept, the purchase found as before, and

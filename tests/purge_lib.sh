@@ -51,6 +51,8 @@ setup() {
 	shift 3
 	"$FG" simulate --seed 4 --days 1 --audience 300 --events organic --order "$order" \
 	    > "$T/hist.jsonl"
+	# HIST_FILTER, a command given the history's path, may rewrite it in place.
+	[ -z "${HIST_FILTER:-}" ] || $HIST_FILTER "$T/hist.jsonl"
 	printf 'tok-%s' "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$T/token"
 	chmod 600 "$T/token"
 	python3 "$FG_SRC/tests/fixture/platforms.py" --platform "$platform" --port 0 \

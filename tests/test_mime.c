@@ -340,42 +340,6 @@ test_date(void **state)
 	mime_date(INT64_MAX, out, sizeof(out));
 }
 
-static void
-test_csv(void **state)
-{
-	static const char *const vec[][2] = {
-		{ "plain", "plain" },
-		{ "a,b", "\"a,b\"" },
-		{ "say \"hi\"", "\"say \"\"hi\"\"\"" },
-		{ "two\nlines", "\"two\nlines\"" },
-		{ "=cmd|' /C calc'!A0", "\"'=cmd|' /C calc'!A0\"" },
-		{ "+1", "\"'+1\"" },
-		{ "-1", "\"'-1\"" },
-		{ "@SUM(A1)", "\"'@SUM(A1)\"" },
-		{ "\tx", "\"'\tx\"" },
-		{ " padded", "\" padded\"" },
-		{ "padded ", "\"padded \"" },
-		{ "caf\xc3\xa9", "caf\xc3\xa9" },
-	};
-	struct buf b = { 0 };
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
-		b.len = 0;
-		csv_field(&b, vec[i][0]);
-		assert_string_equal(b.s, vec[i][1]);
-	}
-	b.len = 0;
-	csv_field(&b, NULL);
-	buf_add(&b, ",", 1);
-	csv_field(&b, "");
-	buf_add(&b, ",", 1);
-	csv_field(&b, "x");
-	assert_string_equal(b.s, ",,x");
-	buf_free(&b);
-}
-
 int
 main(void)
 {
@@ -386,7 +350,6 @@ main(void)
 		cmocka_unit_test(test_header_fold),
 		cmocka_unit_test(test_header_encoded),
 		cmocka_unit_test(test_date),
-		cmocka_unit_test(test_csv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

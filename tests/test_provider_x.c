@@ -771,7 +771,7 @@ test_page_status(void **state)
 	r = response(404, "{\"title\":\"Not Found Error\",\"detail\":\"line\\nbreak\","
 	    "\"type\":\"https://api.x.com/2/problems/resource-not-found\"}", NULL, 0);
 	assert_int_equal(px->parse_page(&a, &r, NOW, &pg, err, sizeof(err)), FG_P_FATAL);
-	assert_string_equal(err, "followers page: HTTP 404: line?break");
+	assert_string_equal(err, "followers page: HTTP 404: line\\x0abreak");
 	account_free(&a);
 }
 
