@@ -337,15 +337,22 @@ control_call(const char *path, const json_t *req, char *err, size_t errlen)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		snprintf(err, errlen, "%s: %s (is followguardd running?)", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "%s: socket: %s", path, strerror(errno));
 		return NULL;
 	}
-	/* A daemon that hangs must not hang the CLI with it. */
+	/*
+	 * A daemon that hangs must not hang the CLI with it: not in read(), nor in connect(),
+	 * which on a Unix socket whose backlog is full waits as long as the send timeout allows.
+	 */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		snprintf(err, errlen, "%s: %s (is followguardd running?)", path,
+		    errno == EAGAIN ? "the daemon accepts no connection" : strerror(errno));
+		close(fd);
+		return NULL;
+	}
 	out = json_dumps(req, JSON_COMPACT);
 	if (out == NULL || write(fd, out, strlen(out)) == -1 || write(fd, "\n", 1) == -1) {
 		snprintf(err, errlen, "%s: write: %s", path, strerror(errno));
