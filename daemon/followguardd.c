@@ -4,6 +4,7 @@
  * follower goes through the same pipeline as `followguard replay`.
  */
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -36,6 +37,16 @@
 #include "timeutil.h"
 #include "xmalloc.h"
 
+/*
+ * Descriptors under RLIMIT_NOFILE (LimitNOFILE= in the unit) that the listeners can never take:
+ * LMDB, the event loop, libcurl's connections to the platforms and the alert channels, the
+ * log. Each listener has its own cap on top, so a flood of the metrics port leaves the control
+ * socket its connections, and neither starves the polls.
+ */
+#define FD_RESERVE		128
+#define CONTROL_CONNS_MAX	32
+#define METRICS_CONNS_MAX	16
+
 struct daemon {
 	const char		*cfgpath;
 	struct fg_config	 cfg;
@@ -49,6 +60,7 @@ struct daemon {
 	struct purger		*purger;
 	struct control		*control;
 	struct metrics		*metrics;
+	int			 lock_fd;	/* the state directory's, held while running */
 	/* --demo: a simulated Mastodon inside the loop, state in a temporary directory */
 	int			 demo_mode;
 	int64_t			 demo_seconds;
@@ -323,11 +335,34 @@ status_json(struct daemon *d)
 	return json_pack("{s:o, s:I}", "watches", arr, "spikes", (json_int_t)d->spikes);
 }
 
+/*
+ * Access on the control socket (control.h): members of the socket's group may look and stop —
+ * status, poll-now, purge --status, purge --cancel; removing or restoring followers takes root
+ * or the daemon's own user, who alone can read the store a plan is drawn from (and so know the
+ * plan hash a purge request must carry).
+ */
+static int
+operator_only(const char *cmd)
+{
+	return strcmp(cmd, "purge") == 0 || strcmp(cmd, "unpurge") == 0;
+}
+
 static json_t *
-on_control(void *arg, const char *cmd, const json_t *req, char *err, size_t errlen)
+on_control(void *arg, const struct control_peer *peer, const char *cmd, const json_t *req,
+    char *err, size_t errlen)
 {
 	struct daemon *d = arg;
 	const char *w;
+
+	if (operator_only(cmd) && peer->access != CONTROL_OPERATOR) {
+		snprintf(err, errlen, "%s: permission denied: only root or the daemon's user may "
+		    "remove or restore followers; the control socket's group may use status, "
+		    "poll-now, purge --status and purge --cancel", cmd);
+		return NULL;
+	}
+	if (operator_only(cmd) || strcmp(cmd, "purge-cancel") == 0)
+		log_info("control: %s requested by uid %lu (pid %ld)", cmd,
+		    (unsigned long)peer->uid, (long)peer->pid);
 
 	if (strcmp(cmd, "status") == 0)
 		return status_json(d);
@@ -411,7 +446,7 @@ static void
 demo_cleanup(struct daemon *d)
 {
 	static const char *const files[] = { "data.mdb", "lock.mdb", "token",
-	    "followguard.sock" };
+	    "followguard.sock", FG_STORE_LOCKFILE };
 	char path[512];
 	size_t i;
 
@@ -438,6 +473,28 @@ on_demo_end(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
+/* The listeners' caps within RLIMIT_NOFILE, FD_RESERVE kept back. */
+static void
+listener_caps(int *control, int *metrics)
+{
+	struct rlimit rl;
+	long spare;
+
+	*control = CONTROL_CONNS_MAX;
+	*metrics = METRICS_CONNS_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	spare = (long)rl.rlim_cur - FD_RESERVE;
+	if (spare >= CONTROL_CONNS_MAX + METRICS_CONNS_MAX)
+		return;
+	/* A tight limit: the control socket keeps two thirds of what is left. */
+	*control = spare * 2 / 3 > 1 ? (int)(spare * 2 / 3) : 1;
+	*metrics = spare / 3 > 1 ? (int)(spare / 3) : 1;
+	log_warnx("only %llu descriptors allowed (RLIMIT_NOFILE): at most %d control and %d "
+	    "metrics connections; raise the limit (LimitNOFILE=)",
+	    (unsigned long long)rl.rlim_cur, *control, *metrics);
+}
+
 static int
 run(struct daemon *d)
 {
@@ -447,6 +504,7 @@ run(struct daemon *d)
 	struct timeval tv;
 	char err[1024];
 	int64_t wd;
+	int control_max, metrics_max;
 
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.ca_file = d->cfg.ca_file;
@@ -457,6 +515,11 @@ run(struct daemon *d)
 		return 1;
 	if (model_load(&d->model, d->cfg.model, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
+		return 1;
+	}
+	/* Before anything touches the directory: a second daemon leaves it, and the socket, be. */
+	if (store_lock(d->cfg.state_dir, &d->lock_fd, err, sizeof(err)) == -1) {
+		log_warnx("%s; not starting", err);
 		return 1;
 	}
 	if (store_open(&d->store, d->cfg.state_dir, 0, err, sizeof(err)) == -1) {
@@ -477,11 +540,13 @@ run(struct daemon *d)
 	io.ctx = d->http;
 	d->poller = poller_new(d->base, d->pl, &io, on_report, d);
 	d->purger = purger_new(d->base, d->poller, d->store, &d->cfg);
-	d->control = control_open(d->base, d->cfg.control_socket, on_control, d);
+	listener_caps(&control_max, &metrics_max);
+	d->control = control_open(d->base, d->cfg.control_socket, control_max, on_control, d);
 	if (d->control == NULL)
 		log_warnx("running without a control socket");
 	if (d->cfg.metrics_listen != NULL &&
-	    (d->metrics = metrics_open(d->base, d->cfg.metrics_listen, on_metrics, d)) == NULL)
+	    (d->metrics = metrics_open(d->base, d->cfg.metrics_listen, metrics_max, on_metrics,
+	    d)) == NULL)
 		log_warnx("running without metrics");
 	d->ev_hup = evsignal_new(d->base, SIGHUP, on_signal, d);
 	d->ev_term = evsignal_new(d->base, SIGTERM, on_signal, d);
@@ -517,6 +582,7 @@ run(struct daemon *d)
 	poller_free(d->poller);
 	pipeline_free(d->pl);
 	store_close(d->store);
+	close(d->lock_fd);
 	if (d->demo_mode)
 		demo_cleanup(d);	/* its server lives on the loop: before the base goes */
 	event_base_free(d->base);
@@ -542,6 +608,7 @@ main(int argc, char **argv)
 
 	(void)prctl(PR_SET_DUMPABLE, 0);	/* no core dump, no ptrace: it holds tokens */
 	memset(&d, 0, sizeof(d));
+	d.lock_fd = -1;
 	while ((c = getopt_long(argc, argv, "c:fvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

@@ -416,7 +416,7 @@ struct starting {
 	const struct fg_config	*cfg;
 	int			 scheduled;
 	struct purge_selector	 sel;
-	const char		*expect;	/* the plan's hash as shown, or NULL */
+	const char		*expect;	/* on demand: the plan's hash as shown; else NULL */
 	uint64_t		 job;		/* scheduled: given; on demand: created */
 	size_t			 planned;
 	char			 err[512];
@@ -763,6 +763,16 @@ purger_start(struct purger *pg, const json_t *req, char *err, size_t errlen)
 
 	memset(&c, 0, sizeof(c));
 	c.cfg = pg->cfg;
+	/*
+	 * A purge removes the plan its requester was shown, named by its hash, and nothing else:
+	 * a request without one (a raw write to the socket) would remove whatever the selector
+	 * finds at the time.
+	 */
+	if ((c.expect = json_string_value(json_object_get(req, "expect"))) == NULL) {
+		snprintf(err, errlen, "purge: \"expect\" missing: the hash of the plan shown "
+		    "(followguard purge --yes sends it)");
+		return NULL;
+	}
 	if (purge_selector_from(json_object_get(req, "selector"), &c.sel, err, errlen) == -1)
 		return NULL;
 	if ((prov = poller_provider(pg->poller, c.sel.watch)) == NULL) {
@@ -784,7 +794,6 @@ purger_start(struct purger *pg, const json_t *req, char *err, size_t errlen)
 			purge_selector_free(&c.sel);
 			return NULL;
 		}
-	c.expect = json_string_value(json_object_get(req, "expect"));
 	if (store_write(pg->store, start_write, &c) != 0)
 		snprintf(c.err, sizeof(c.err), "cannot write the purge journal");
 	if (c.job == 0) {

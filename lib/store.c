@@ -31,16 +31,19 @@
  * Features are indexed by enum fg_feature: appending a feature keeps old records readable
  * (the new one is simply unknown there); renumbering them needs a new schema version.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -760,6 +763,54 @@ int
 store_open(struct fg_store **stp, const char *dir, int flags, char *err, size_t errlen)
 {
 	return store_open_sized(stp, dir, flags, 0, err, errlen);
+}
+
+int
+store_lock(const char *dir, int *fdp, char *err, size_t errlen)
+{
+	char path[PATH_MAX], pid[32];
+	ssize_t n;
+	int fd;
+
+	if (dir == NULL || *dir == '\0') {
+		seterr(err, errlen, "no state directory given");
+		return -1;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/" FG_STORE_LOCKFILE, dir) >= sizeof(path)) {
+		seterr(err, errlen, "%s: path too long", dir);
+		return -1;
+	}
+	if (mkdir_path(dir, err, errlen) == -1)
+		return -1;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* flock, not fcntl: the lock belongs to this open file, released however the process ends. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK) {
+			seterr(err, errlen, "%s: lock: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		/* The holder's pid, if it got to write it: a message to act on. */
+		n = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		if (pid[0] != '\0' && pid[strspn(pid, "0123456789")] == '\0')
+			seterr(err, errlen, "state directory %s is in use by another followguardd "
+			    "(pid %s holds %s)", dir, pid, path);
+		else
+			seterr(err, errlen, "state directory %s is in use by another followguardd "
+			    "(it holds %s)", dir, path);
+		close(fd);
+		return -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, (size_t)n, 0) != n)
+		log_warn("%s: writing the pid", path);	/* the lock holds all the same */
+	*fdp = fd;
+	return 0;
 }
 
 void

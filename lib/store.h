@@ -53,6 +53,17 @@ int	store_open_sized(struct fg_store **, const char *dir, int flags, size_t maps
 	    char *err, size_t errlen);
 void	store_close(struct fg_store *);
 
+#define FG_STORE_LOCKFILE	"followguardd.lock"
+
+/*
+ * Claims dir for one daemon: an exclusive flock on dir/followguardd.lock (dir created as by
+ * store_open), held while *fdp stays open, with this process's pid written in it. LMDB lets
+ * any number of processes write one environment; two daemons polling the same accounts into it
+ * would double every request and race on the control socket. -1 with err (naming the holder's
+ * pid when the file tells it) if another process holds the directory, or on an error.
+ */
+int	store_lock(const char *dir, int *fdp, char *err, size_t errlen);
+
 /*
  * Runs fn in one write transaction and commits. If the map fills, the transaction is aborted,
  * the map grown and fn run again from the start: fn must act only through txn. Returns 0 once
