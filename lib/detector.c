@@ -111,6 +111,7 @@ struct fg_detector {
 	/* baselines use complete past hours only: computed once an hour */
 	int64_t		cache_hour;
 	int		cache_ok;
+	uint32_t	cache_hours;
 	double		cache_rate, cache_cv, cache_fake, cache_fakeish, cache_fake_rate;
 	double		cache_batch;
 	double		cache_seen;	/* baseline arrivals behind those shares */
@@ -307,7 +308,7 @@ hour_slot(struct fg_detector *d, int64_t t)
  * hours. Returns -1 when there is no history at all.
  */
 static int
-baseline(struct fg_detector *d, int64_t t, double *rate, double *cv)
+baseline(struct fg_detector *d, int64_t t, double *rate, double *cv, uint32_t *hours)
 {
 	double v[HOURS], dev[HOURS], m, mad;
 	int64_t now_h = t / 3600, hod = now_h % 24, diff;
@@ -331,8 +332,10 @@ baseline(struct fg_detector *d, int64_t t, double *rate, double *cv)
 			v[n++] = h->arrivals / h->seconds;
 		}
 	}
+	*hours = 0;
 	if (n == 0)
 		return -1;
+	*hours = (uint32_t)nall;
 	m = stats_median(v, n);
 	for (i = 0; i < n; i++)
 		dev[i] = fabs(v[i] - m);
@@ -509,6 +512,7 @@ spike_publish(struct fg_detector *d, struct spike_state *s, double bfake, double
 	p->cluster_month = (int)(top % 12) + 1;
 	if (rate >= 0)
 		p->baseline_per_hour = rate * 3600;
+	p->baseline_hours = rate >= 0 ? d->cache_hours : 0;
 	p->baseline_fake = bfake;
 	p->baseline_fakeish = bfakeish;
 	p->followers_after = d->followers;
@@ -788,7 +792,7 @@ detector_poll_end(struct fg_detector *d, int64_t t, int64_t followers_count,
 		d->cache_hour = t / 3600;
 		baseline_fake_share(d, t, &d->cache_fake, &d->cache_fakeish,
 		    &d->cache_fake_rate, &d->cache_batch, &d->cache_seen);
-		d->cache_ok = baseline(d, t, &d->cache_rate, &d->cache_cv) == 0;
+		d->cache_ok = baseline(d, t, &d->cache_rate, &d->cache_cv, &d->cache_hours) == 0;
 	}
 	bfake = d->cache_fake;
 	bfakeish = d->cache_fakeish;

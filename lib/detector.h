@@ -46,6 +46,7 @@ struct fg_spike {
 	double		newcomer_share, batch_share, copy_share, made_together_share;
 	double		baseline_batch;	/* share of usual arrivals in batches */
 	double		baseline_per_hour;	/* expected organic arrivals */
+	uint32_t	baseline_hours;		/* complete past hours it comes from, 0 none */
 	double		baseline_fake;		/* share of usual arrivals scored fake */
 	double		baseline_fakeish;	/* scored fake or suspect */
 	double		cluster_share;		/* share created in the top month */

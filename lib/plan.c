@@ -49,10 +49,13 @@
 /*
  * In a poll where arrivals beyond the baseline outnumber the expected ones a hundred to one
  * and are as fake-scored as the cohort, odds are raised 19:1 (as if 95 % of the poll were
- * bought, a conservative reading of 99 %).
+ * bought, a conservative reading of 99 %). Only against a baseline of a day of complete hours
+ * at least: a cold start (or a watch that has just begun) expects nothing, and every poll
+ * would look bought.
  */
 #define DOMINATED	0.01
 #define COHORT_ODDS	19.0
+#define TRUSTED_HOURS	24
 static const char *const evidence_names[FG_EV_COUNT] = {
 	"score", "block", "cohort_prior", "creation_window", "created_with_neighbours",
 	"copied_profile",
@@ -235,6 +238,7 @@ poll_one(void *arg, const struct fg_poll *p)
 	expected = s->baseline_per_hour * dt / 3600;
 	/* Organic surges are beyond the baseline too: the poll must look like the cohort. */
 	dr->dominated[dr->npolls] = s->pattern == FG_BURST && p->t >= s->start &&
+	    s->baseline_hours >= TRUSTED_HOURS &&
 	    p->arrivals > 0 && expected <= DOMINATED * p->arrivals &&
 	    p->fake >= 0.4 * p->arrivals && p->fake >= 0.8 * s->fake_share * p->arrivals;
 	dr->polls[dr->npolls++] = p->t;

@@ -49,6 +49,7 @@ report_spike_object(const char *watch, const struct fg_spike *s)
 	    "baseline_per_hour", round4(s->baseline_per_hour));
 	if (o == NULL)
 		fatalx("report_spike_object: json_pack failed");
+	json_object_set_new(o, "baseline_hours", json_integer(s->baseline_hours));
 	json_object_set_new(o, "baseline_fake_share", json_real(round4(s->baseline_fake)));
 	json_object_set_new(o, "baseline_fakeish_share", json_real(round4(s->baseline_fakeish)));
 	json_object_set_new(o, "newcomer_share", json_real(round4(s->newcomer_share)));

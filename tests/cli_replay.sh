@@ -174,6 +174,15 @@ check "--db keeps the environment" test -s "$T/db/data.mdb"
 check "the schema is version 1" bash -c "mdb_dump -s meta '$T/db' 2>/dev/null | grep -q '^ 736368656d61$'"
 check "temporary databases are removed" test -z "$(ls -d "$T"/followguard-replay.* 2>/dev/null)"
 
+# A purchase an hour after the initial scan: no baseline to trust yet, so the cohort prior
+# (the odds a purchase-dominated poll lends its members) is not used; other evidence plans.
+"$FG" simulate --seed 1 --days 2 --audience 3000 --order 30:hour:aged@0.05 > "$T/cold.jsonl"
+"$FG" replay "$T/cold.jsonl" > "$T/cold.out"
+check "cold start: the purchase is planned" grep -q '"event":"purge_plan"' "$T/cold.out"
+check "cold start: its spike says how little history it had" \
+    grep -q '"kind":"inorganic".*"baseline_hours":[0-9],' "$T/cold.out"
+check "cold start: no plan entry rests on the cohort prior" bash -c "! grep -q cohort_prior '$T/cold.out'"
+
 # A history replayed in two runs on one database reports what one run reports: the second
 # run's detector is rebuilt from the store (as a restarted daemon's is), baseline included.
 "$FG" simulate --seed 3 --days 6 --audience 5000 > "$T/split.jsonl"
