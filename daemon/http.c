@@ -44,6 +44,7 @@ struct xfer {
 	CURL			*easy;
 	struct curl_slist	*slist;
 	const char		*secret;	/* inside slist: the auth value's last word */
+	char			*password;	/* a mail's: a copy, the caller's may go first */
 	http_done_cb		 done;
 	void			*arg;
 	char			 what[64];
@@ -118,6 +119,9 @@ xfer_free(struct xfer *x)
 	for (l = x->slist; l != NULL; l = l->next)
 		explicit_bzero(l->data, strlen(l->data));
 	curl_slist_free_all(x->slist);
+	if (x->password != NULL)
+		explicit_bzero(x->password, strlen(x->password));
+	free(x->password);
 	xfer_clear_headers(x);
 	if (x->body != NULL)
 		explicit_bzero(x->body, x->len);
@@ -673,7 +677,9 @@ http_send_mail(struct http *h, const struct http_mail *m, http_done_cb done, voi
 	}
 	x->upload_len = strlen(m->message);
 	x->upload = xstrdup(m->message);
-	x->secret = m->password;	/* only to keep it out of error texts */
+	/* Only to keep it out of error texts, which come after the caller may have freed it. */
+	if (m->password != NULL)
+		x->secret = x->password = xstrdup(m->password);
 	SETOPT(CURLOPT_URL, m->url);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	SETOPT(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
