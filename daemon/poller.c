@@ -32,6 +32,14 @@ static const char *const step_names[] = { "login", "resolve", "followers page", 
     "reconcile page" };
 
 #define RECONCILE_PAGES	20	/* most reconcile pages read in one poll */
+/*
+ * Incremental paging reads on until this many followers in a row, newest first, were already
+ * known (or the list ends), and ingests every unknown follower on the pages it reads, not only
+ * those above the first known one: a platform that indexes late (the Bluesky AppView under
+ * load) lists some new followers below known ones. Capped at the provider's page size, so a
+ * poll that finds k new followers at the top reads at most ceil(k / page) + 1 pages.
+ */
+#define OVERLAP		40
 #define SKIPS_LOGGED	5	/* unreadable followers logged per page; the rest are counted */
 
 const char *const fg_status_class[6] = { "2xx", "3xx", "4xx", "429", "5xx", "none" };
@@ -77,8 +85,10 @@ struct pwatch {
 	enum step		 step;
 	char			*cursor;
 	struct fg_page		 page;
-	size_t			 fresh;		/* new followers on the current page */
+	size_t			 fresh;		/* new followers on the current page, first */
 	size_t			 hydrated;	/* of which hydrated so far */
+	enum step		 hfor;		/* the step hydration serves: page or reconcile */
+	size_t			 run;		/* known followers in a row, this poll's paging */
 	int			 initial;	/* the initial full scan: never stop early */
 	int			 paged;		/* its incremental part is read (a resumed poll) */
 	int64_t			 resumed_t;	/* the unfinished poll last resumed, and how often */
@@ -371,6 +381,7 @@ poll_start(struct pwatch *w)
 	w->retries = 0;
 	w->rpages = 0;
 	w->paged = 0;
+	w->run = 0;
 	free(w->cursor);
 	w->cursor = NULL;
 	page_free(&w->page);
@@ -489,8 +500,8 @@ reconcile_skips_seen(struct pwatch *w)
 {
 	const struct fg_page *pg = &w->page;
 	struct fg_profile *seen;
+	uint8_t known;
 	size_t i, n = 0;
-	long k;
 	int rc = 0;
 
 	seen = xcalloc(pg->nskips > 0 ? pg->nskips : 1, sizeof(*seen));
@@ -499,10 +510,10 @@ reconcile_skips_seen(struct pwatch *w)
 			continue;
 		profile_init(&seen[n]);
 		seen[n].id = pg->skips[i].id;
-		if ((k = pipeline_new_prefix(w->p->pl, w->name, &seen[n], 1)) < 0)
+		if (pipeline_known(w->p->pl, w->name, &seen[n], 1, &known) < 0)
 			rc = -1;
-		else if (k == 0)
-			n++;	/* known to follow */
+		else if (known)
+			n++;
 	}
 	if (rc == 0 && n > 0)
 		rc = pipeline_page(w->p->pl, w->name, w->poll_t, seen, n, NULL, 0, FG_PAGE_SEEN);
@@ -534,12 +545,12 @@ reconcile_finish(struct pwatch *w)
 	return rc;
 }
 
+/* A reconcile page, its new followers hydrated: every follower on it seen. */
 static void
-reconcile_page_done(struct pwatch *w)
+reconcile_store(struct pwatch *w)
 {
 	struct fg_page *pg = &w->page;
 
-	w->rpages++;
 	if ((pg->n > 0 && pipeline_page(w->p->pl, w->name, w->poll_t, pg->profiles, pg->n,
 	    NULL, 0, FG_PAGE_SEEN) == -1) || reconcile_skips_seen(w) == -1) {
 		fail(w, "store write failed; poll abandoned");
@@ -558,6 +569,35 @@ reconcile_page_done(struct pwatch *w)
 	reconcile_or_close(w);
 }
 
+static long	page_partition(struct pwatch *, size_t *run);
+
+/*
+ * A reconcile page. The followers on it not known yet were missed by incremental polling:
+ * they are arrivals like any other, so where the page lacks counts (Bluesky) they are
+ * hydrated first, or they would be scored on half a profile. Known ones are only seen.
+ */
+static void
+reconcile_page_done(struct pwatch *w)
+{
+	long k;
+
+	w->rpages++;
+	if ((k = page_partition(w, NULL)) < 0) {
+		fail(w, "store read failed; poll abandoned");
+		poll_end(w, 0);
+		return;
+	}
+	if (w->page.needs_hydration && k > 0 && w->prov->hydrate != NULL) {
+		w->fresh = (size_t)k;
+		w->hydrated = 0;
+		w->hfor = S_RECONCILE;
+		w->step = S_HYDRATE;
+		step_run(w);
+		return;
+	}
+	reconcile_store(w);
+}
+
 /* Ingests the fresh followers of the page; pages on, or goes on to reconcile and close. */
 static void
 ingest(struct pwatch *w)
@@ -566,10 +606,12 @@ ingest(struct pwatch *w)
 	int more;
 
 	/*
-	 * On while the whole page was new. Unreadable followers are not on pg->profiles, so they
-	 * neither stop the paging nor end it: a page of them only still leads on.
+	 * On until OVERLAP known followers in a row were seen (the initial scan reads it all).
+	 * Unreadable followers are not on pg->profiles, so they neither stop the paging nor end
+	 * it: a page of them only still leads on.
 	 */
-	more = w->fresh == pg->n && pg->cursor != NULL && pg->n + pg->nskips > 0;
+	more = pg->cursor != NULL && pg->n + pg->nskips > 0 &&
+	    (w->initial || w->run < (OVERLAP < w->prov->page_size ? OVERLAP : w->prov->page_size));
 	if (w->fresh > 0) {
 		pipeline_set_cursor(w->p->pl, w->name, more ? pg->cursor : "");
 		if (pipeline_page(w->p->pl, w->name, w->poll_t, pg->profiles, w->fresh, NULL,
@@ -591,21 +633,56 @@ ingest(struct pwatch *w)
 	reconcile_or_close(w);
 }
 
-/* The page was parsed: how much of it is new, then hydration or ingestion. */
+/*
+ * Puts the page's followers not known to follow first, each part in platform order (the
+ * new ones' follow-order positions keep it), and returns how many they are, -1 on a store
+ * error. With run, counts on the known followers in a row, newest first, across pages.
+ */
+static long
+page_partition(struct pwatch *w, size_t *run)
+{
+	struct fg_page *pg = &w->page;
+	struct fg_profile *tmp;
+	uint8_t *known;
+	size_t i, a = 0, b;
+	long k;
+
+	if (pg->n == 0)
+		return 0;
+	known = xcalloc(pg->n, 1);
+	if ((k = pipeline_known(w->p->pl, w->name, pg->profiles, pg->n, known)) < 0) {
+		free(known);
+		return -1;
+	}
+	tmp = xreallocarray(NULL, pg->n, sizeof(*tmp));
+	for (i = 0, b = (size_t)k; i < pg->n; i++) {
+		if (known[i])
+			tmp[b++] = pg->profiles[i];
+		else
+			tmp[a++] = pg->profiles[i];
+		if (run != NULL)
+			*run = known[i] ? *run + 1 : 0;
+	}
+	memcpy(pg->profiles, tmp, pg->n * sizeof(*tmp));
+	free(tmp);
+	free(known);
+	return k;
+}
+
+/* The page was parsed: which of it is new, then hydration or ingestion. */
 static void
 page_done(struct pwatch *w)
 {
 	long k;
 
-	k = w->initial ? (long)w->page.n :
-	    pipeline_new_prefix(w->p->pl, w->name, w->page.profiles, w->page.n);
-	if (k < 0) {
+	if ((k = page_partition(w, &w->run)) < 0) {
 		fail(w, "store read failed; poll abandoned");
 		poll_end(w, 0);
 		return;
 	}
 	w->fresh = (size_t)k;
 	w->hydrated = 0;
+	w->hfor = S_PAGE;
 	if (w->page.needs_hydration && w->fresh > 0 && w->prov->hydrate != NULL) {
 		w->step = S_HYDRATE;
 		step_run(w);
@@ -652,6 +729,8 @@ advance(struct pwatch *w)
 		w->hydrated += w->prov->hydrate_max;
 		if (w->hydrated < w->fresh)
 			step_run(w);
+		else if (w->hfor == S_RECONCILE)
+			reconcile_store(w);
 		else
 			ingest(w);
 		return;

@@ -649,39 +649,40 @@ pipeline_unseen(struct fg_pipeline *pl, const char *watch, int64_t since, char *
 	return (long)us.n;
 }
 
-struct prefix_scan {
+struct known_scan {
 	const char		*watch;
 	const struct fg_profile	*follows;
-	size_t			 n, known_at;
+	size_t			 n, unknown;
+	uint8_t			*known;
 };
 
 static int
-prefix_read(struct fg_txn *txn, void *arg)
+known_read(struct fg_txn *txn, void *arg)
 {
-	struct prefix_scan *ps = arg;
+	struct known_scan *ks = arg;
 	struct fg_edge e;
 	size_t i;
 	int r;
 
-	for (i = 0; i < ps->n; i++) {
-		if ((r = store_edge_get(txn, ps->watch, ps->follows[i].id, &e)) == -1)
+	ks->unknown = 0;
+	for (i = 0; i < ks->n; i++) {
+		if ((r = store_edge_get(txn, ks->watch, ks->follows[i].id, &e)) == -1)
 			return -1;
-		if (r == 0 && e.state == FG_EDGE_FOLLOWING)
-			break;
+		ks->known[i] = r == 0 && e.state == FG_EDGE_FOLLOWING;
+		ks->unknown += !ks->known[i];
 	}
-	ps->known_at = i;
 	return 0;
 }
 
 long
-pipeline_new_prefix(struct fg_pipeline *pl, const char *watch, const struct fg_profile *follows,
-    size_t n)
+pipeline_known(struct fg_pipeline *pl, const char *watch, const struct fg_profile *follows,
+    size_t n, uint8_t *known)
 {
-	struct prefix_scan ps = { watch, follows, n, 0 };
+	struct known_scan ks = { watch, follows, n, 0, known };
 
-	if (store_read(pl->store, prefix_read, &ps) != 0)
+	if (store_read(pl->store, known_read, &ks) != 0)
 		return -1;
-	return (long)ps.known_at;
+	return (long)ks.unknown;
 }
 
 void

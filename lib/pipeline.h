@@ -67,11 +67,12 @@ long		 pipeline_unseen(struct fg_pipeline *, const char *watch, int64_t since,
 int		 pipeline_poll_end(struct fg_pipeline *, const char *watch, int64_t t,
 		    int64_t followers_count, fg_report_cb *cb, void *arg);
 /*
- * How many of a page's followers (newest first) come before the first one already known to
- * follow: incremental polling stops paging there. -1 on a store error.
+ * Which of n followers are already known to follow the watch: known[i] is set to 1 or 0.
+ * Returns how many are not known, or -1 on a store error. The poller ingests the others
+ * wherever they are on a page: a platform may list a new follower below known ones.
  */
-long		 pipeline_new_prefix(struct fg_pipeline *, const char *watch,
-		    const struct fg_profile *follows, size_t n);
+long		 pipeline_known(struct fg_pipeline *, const char *watch,
+		    const struct fg_profile *follows, size_t n, uint8_t *known);
 /*
  * Progress kept for a poller: the cursor of the page after the one pipeline_page is about to
  * write ("" when the incremental part ends there) goes into the same transaction, with the

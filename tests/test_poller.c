@@ -1,7 +1,9 @@
 /*
- * The poller on its I/O seam: a scripted Mastodon answers every request from memory, through
- * the event loop, so a whole poll runs in milliseconds. Checked: a platform's absurd wait is
- * capped and shown as degraded; a poll that fails half-way goes on where it stopped.
+ * The poller on its I/O seam: a scripted Mastodon or Bluesky answers every request from
+ * memory, through the event loop, so a whole poll runs in milliseconds. Checked: a platform's
+ * absurd wait is capped and shown as degraded; a poll that fails half-way goes on where it
+ * stopped; followers listed late, below known ones, are found by the next poll; a reconcile
+ * pass hydrates the followers it finds before storing them.
  */
 #include <limits.h>
 #include <setjmp.h>
@@ -23,7 +25,9 @@
 #include "timeutil.h"
 #include "xmalloc.h"
 
-#define NFOLLOWERS	200	/* three pages of 80 */
+#define NFOLLOWERS	200	/* three pages of 80 (Mastodon), two of 100 (Bluesky) */
+#define LIST_MAX	400
+#define HYDRATED_MAX	400
 
 static const char model_json[] =
     "{\"version\":\"avatar-only\",\"bias\":0,\"fake_threshold\":0.8,\"suspect_threshold\":0.5,"
@@ -41,8 +45,14 @@ struct fixture {
 	struct event_base	*base;
 	struct poller		*p;
 	enum fault		 fault;
+	int			 bsky;		/* Bluesky, else Mastodon */
 	int			 pages;		/* followers page requests answered */
 	char			 last_url[FG_URL_MAX];
+	/* the list, newest first: follower numbers (Mastodon id "N", Bluesky did:plc:fN) */
+	long			 list[LIST_MAX];
+	size_t			 nlist;
+	long			 hydrated[HYDRATED_MAX];	/* asked of getProfiles, in order */
+	size_t			 nhydrated;
 	/* the reply being delivered */
 	struct event		*ev;
 	fg_send_done		*done;
@@ -74,32 +84,112 @@ deliver(evutil_socket_t fd, short what, void *a)
 	free(body);
 }
 
-/* Followers newest first: ids NFOLLOWERS down to 1; max_id=N lists those below N. */
+/* Where a page starts: after the follower the cursor names (max_id=N, cursor=N), or at the top. */
+static size_t
+list_from(const struct fixture *f, const char *url)
+{
+	const char *m = strstr(url, f->bsky ? "cursor=" : "max_id=");
+	long after;
+	size_t i;
+
+	if (m == NULL)
+		return 0;
+	after = strtol(strchr(m, '=') + 1, NULL, 10);
+	for (i = 0; i < f->nlist; i++)
+		if (f->list[i] == after)
+			return i + 1;
+	fail_msg("cursor %ld is on no page", after);
+	return f->nlist;
+}
+
+/* A page of the list: Mastodon's accounts with a Link, or Bluesky's ProfileViews (no counts). */
 static char *
 followers_page(struct fixture *f, const char *url)
 {
-	const char *m = strstr(url, "max_id=");
-	long below = m != NULL ? strtol(m + 7, NULL, 10) : NFOLLOWERS + 1, id, last = 0;
-	json_t *a = json_array();
+	size_t i = list_from(f, url), size = f->bsky ? 100 : 80;
+	json_t *a = json_array(), *doc;
+	long last = 0;
 	char *s;
 
-	for (id = below - 1; id >= 1 && json_array_size(a) < 80; id--) {
-		char sid[24];
+	for (; i < f->nlist && json_array_size(a) < size; i++) {
+		char sid[40], handle[40];
 
-		snprintf(sid, sizeof(sid), "%ld", id);
+		last = f->list[i];
+		snprintf(handle, sizeof(handle), "f%ld.test", last);
+		if (f->bsky) {
+			snprintf(sid, sizeof(sid), "did:plc:f%ld", last);
+			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "did", sid,
+			    "handle", handle, "createdAt", "2020-01-01T00:00:00Z", "avatar",
+			    "https://x.example/a.png"));
+			continue;
+		}
+		snprintf(sid, sizeof(sid), "%ld", last);
 		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:s}",
-		    "id", sid, "acct", sid, "username", sid, "created_at", "2020-01-01T00:00:00Z",
-		    "followers_count", 10, "following_count", 10, "statuses_count", 10, "avatar",
-		    "https://x.example/a.png"));
-		last = id;
+		    "id", sid, "acct", handle, "username", handle, "created_at",
+		    "2020-01-01T00:00:00Z", "followers_count", 10, "following_count", 10,
+		    "statuses_count", 10, "avatar", "https://x.example/a.png"));
 	}
 	f->link[0] = '\0';
-	if (last > 1)
+	if (f->bsky) {
+		doc = json_pack("{s:o}", "followers", a);
+		if (i < f->nlist)
+			json_object_set_new(doc, "cursor", json_sprintf("%ld", last));
+		s = json_dumps(doc, JSON_COMPACT);
+		json_decref(doc);
+		return s;
+	}
+	if (i < f->nlist)
 		snprintf(f->link, sizeof(f->link), "<http://127.0.0.1/api/v1/accounts/7/followers?"
 		    "max_id=%ld>; rel=\"next\"", last);
 	s = json_dumps(a, JSON_COMPACT);
 	json_decref(a);
 	return s;
+}
+
+/* getProfiles?actors=did%3Aplc%3AfN&...: the counts a ProfileView lacks, recorded. */
+static char *
+profiles_answer(struct fixture *f, const char *url)
+{
+	json_t *a = json_array(), *doc;
+	const char *m = url;
+	char *s;
+
+	while ((m = strstr(m, "actors=")) != NULL) {
+		const char *e = strchr(m, '&'), *k = m;
+		char sid[40];
+		long n = -1;
+
+		/* The number after the last 'f' of this actor (the DID arrives escaped). */
+		for (; *k != '\0' && k != e; k++)
+			if (*k == 'f')
+				n = strtol(k + 1, NULL, 10);
+		m += 7;
+		assert_true(n > 0 && f->nhydrated < HYDRATED_MAX);
+		f->hydrated[f->nhydrated++] = n;
+		snprintf(sid, sizeof(sid), "did:plc:f%ld", n);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:i, s:i}", "did", sid,
+		    "handle", "h.test", "followersCount", 10, "followsCount", 12, "postsCount", 14));
+	}
+	doc = json_pack("{s:o}", "profiles", a);
+	s = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	return s;
+}
+
+/* Bluesky's session and own profile; NULL for what is not one of them. */
+static char *
+bsky_answer(struct fixture *f, const char *url)
+{
+	if (strstr(url, "createSession") != NULL || strstr(url, "refreshSession") != NULL)
+		return xstrdup("{\"accessJwt\":\"eyJhbGciOiJIUzI1NiJ9.YQ.sig-a\","
+		    "\"refreshJwt\":\"eyJhbGciOiJIUzI1NiJ9.cg.sig-r\",\"did\":\"did:plc:brand\","
+		    "\"handle\":\"brand.test\"}");
+	if (strstr(url, "getProfiles") != NULL)
+		return profiles_answer(f, url);
+	if (strstr(url, "getProfile") != NULL)
+		return xstrdup("{\"did\":\"did:plc:brand\",\"handle\":\"brand.test\","
+		    "\"followersCount\":200}");
+	return NULL;
 }
 
 static int
@@ -113,7 +203,10 @@ io_send(void *ctx, const struct fg_request *req, fg_send_done *done, void *arg)
 	f->arg = arg;
 	f->status = 200;
 	f->link[0] = f->retry[0] = '\0';
-	if (strstr(req->url, "/followers") == NULL) {
+	if (f->bsky && (f->body = bsky_answer(f, req->url)) != NULL) {
+		/* session, own profile or hydration */
+	} else if (strstr(req->url, "/followers") == NULL && strstr(req->url, "getFollowers") ==
+	    NULL) {
 		f->body = xstrdup("{\"id\":\"7\",\"acct\":\"brand\",\"username\":\"brand\","
 		    "\"followers_count\":200}");
 	} else {
@@ -122,7 +215,7 @@ io_send(void *ctx, const struct fg_request *req, fg_send_done *done, void *arg)
 			f->status = 429;
 			snprintf(f->retry, sizeof(f->retry), "%s", "100000000000000000");
 			f->body = xstrdup("{\"error\":\"Too many requests\"}");
-		} else if (f->fault == F_FATAL_SECOND_PAGE && strstr(req->url, "max_id=") != NULL) {
+		} else if (f->fault == F_FATAL_SECOND_PAGE && list_from(f, req->url) > 0) {
 			f->fault = F_NONE;
 			f->status = 400;
 			f->body = xstrdup("{\"error\":\"not now\"}");
@@ -151,15 +244,21 @@ run_until_idle(struct fixture *f)
 	fail_msg("the poll never settled");
 }
 
+/* A watch on a scripted platform with NFOLLOWERS followers, numbered down from the newest. */
 static int
-setup(void **state)
+setup_on(void **state, int bsky, int64_t reconcile)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	struct fg_watch_conf wc = { "brand", "mastodon", "http://127.0.0.1", "brand", NULL, NULL,
-	    0, 1 };
+	struct fg_watch_conf wc = { "brand", bsky ? "bluesky" : "mastodon", "http://127.0.0.1",
+	    "brand", NULL, NULL, 0, 1 };
 	struct poller_io io = { io_send, f };
 	char err[512];
 	json_t *j;
+	size_t i;
+
+	f->bsky = bsky;
+	for (i = 0; i < NFOLLOWERS; i++)
+		f->list[f->nlist++] = NFOLLOWERS - (long)i;
 
 	snprintf(f->dir, sizeof(f->dir), "%s/poller-XXXXXX", FG_TEST_TMP);
 	if (mkdtemp(f->dir) == NULL || store_open(&f->st, f->dir, FG_STORE_NOSYNC, err,
@@ -173,10 +272,23 @@ setup(void **state)
 	f->pl = pipeline_new(f->st, &f->model, &f->policy, NULL);
 	f->base = event_base_new();
 	f->p = poller_new(f->base, f->pl, &io, NULL, NULL);
-	if (poller_add(f->p, &wc, xstrdup("token"), 3600, 86400, err, sizeof(err)) != 0)
+	if (poller_add(f->p, &wc, xstrdup("token"), 3600, reconcile, err, sizeof(err)) != 0)
 		return -1;
 	*state = f;
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_on(state, 0, 86400);
+}
+
+/* Bluesky, a reconcile pass at every poll after the initial scan. */
+static int
+setup_bsky(void **state)
+{
+	return setup_on(state, 1, 0);
 }
 
 static int
@@ -248,12 +360,176 @@ failed_poll_goes_on(void **state)
 	assert_int_equal(f->pages, 2 + 2);
 }
 
+/* Follower n joins the list at index at (0 is the top): listed late, below newer ones. */
+static void
+insert(struct fixture *f, long n, size_t at)
+{
+	assert_true(f->nlist < LIST_MAX && at <= f->nlist);
+	memmove(f->list + at + 1, f->list + at, (f->nlist - at) * sizeof(*f->list));
+	f->list[at] = n;
+	f->nlist++;
+}
+
+/* The id the provider gives follower n. */
+static const char *
+fid(const struct fixture *f, long n)
+{
+	static char id[40];
+
+	snprintf(id, sizeof(id), f->bsky ? "did:plc:f%ld" : "%ld", n);
+	return id;
+}
+
+struct lookup {
+	const char		*id;
+	struct fg_edge		 e;
+	int			 found;
+	int64_t			 followers_count;
+	int			 arrival;	/* recorded as an arrival (fed to the detector) */
+};
+
+static int
+lookup_arrival(void *arg, int64_t t, uint32_t seq, const char *id)
+{
+	struct lookup *lk = arg;
+
+	(void)t;
+	(void)seq;
+	lk->arrival |= strcmp(id, lk->id) == 0;
+	return 0;
+}
+
+static int
+lookup_read(struct fg_txn *txn, void *arg)
+{
+	struct lookup *lk = arg;
+	struct fg_profile_rec rec;
+	int r;
+
+	if ((r = store_edge_get(txn, "brand", lk->id, &lk->e)) == -1)
+		return -1;
+	lk->found = r == 0 && lk->e.state == FG_EDGE_FOLLOWING;
+	if (!lk->found)
+		return 0;
+	if (store_profile_get(txn, "brand", lk->id, &rec) != 0)
+		return -1;
+	lk->followers_count = rec.profile.followers_count;
+	return store_arrivals_scan(txn, "brand", INT64_MIN, INT64_MAX, lookup_arrival, lk);
+}
+
+/* What the store holds of follower n; fails the test if it does not follow. */
+static struct lookup
+follower(struct fixture *f, long n)
+{
+	struct lookup lk;
+
+	memset(&lk, 0, sizeof(lk));
+	lk.id = fid(f, n);
+	assert_int_equal(store_read(f->st, lookup_read, &lk), 0);
+	if (!lk.found)
+		fail_msg("follower %s is not stored", lk.id);
+	return lk;
+}
+
+static void
+poll_once(struct fixture *f)
+{
+	assert_int_equal(poller_poll_now(f->p, "brand"), 0);
+	run_until_idle(f);
+}
+
+/*
+ * The AppView under load lists some new followers below ones already known. Incremental
+ * polling ingests every unknown follower on the pages it reads and reads on until OVERLAP
+ * (40) known followers in a row: here five new ones, three of them late, in two pages.
+ */
+static void
+late_followers_found(void **state)
+{
+	struct fixture *f = *state;
+	struct watch_status st;
+	static const long order[] = { 301, 300, 302, 303, 304 };	/* as listed */
+	uint64_t old;
+	size_t i;
+	int pages;
+
+	poll_once(f);
+	poller_status(f->p, 0, &st);
+	assert_int_equal(st.polls, 1);
+	insert(f, 300, 0);
+	insert(f, 301, 0);
+	insert(f, 302, 30);	/* below 28 known ones */
+	insert(f, 303, 75);	/* 4 known below it on page one: the run is too short */
+	insert(f, 304, 100);	/* on page two, then 59 known in a row: the end */
+	pages = f->pages;
+	poll_once(f);
+	poller_status(f->p, 0, &st);
+	assert_int_equal(st.polls, 2);
+	assert_int_equal(st.last_new, 5);
+	assert_int_equal(f->pages - pages, 2);
+	/* Follow order is the order listed, all newer than what the initial scan found. */
+	old = follower(f, NFOLLOWERS).e.position;
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		struct lookup lk = follower(f, order[i]);
+
+		assert_true(lk.arrival);
+		assert_true(lk.e.position > old);
+		if (i > 0)
+			assert_true(lk.e.position < follower(f, order[i - 1]).e.position);
+	}
+	/*
+	 * One deeper than OVERLAP known ones in a row is the reconcile pass's to find: a poll
+	 * that finds nothing new costs one page.
+	 */
+	insert(f, 305, 150);
+	pages = f->pages;
+	poll_once(f);
+	poller_status(f->p, 0, &st);
+	assert_int_equal(st.polls, 3);
+	assert_int_equal(st.last_new, 0);
+	assert_int_equal(f->pages - pages, 1);
+}
+
+/*
+ * Bluesky pages lack counts. A follower the reconcile pass finds is hydrated before it is
+ * stored, like one found by incremental polling; known followers are not hydrated again.
+ */
+static void
+reconcile_hydrates(void **state)
+{
+	struct fixture *f = *state;
+	struct watch_status st;
+	struct lookup lk;
+
+	poll_once(f);
+	poller_status(f->p, 0, &st);
+	assert_int_equal(st.polls, 1);
+	assert_int_equal(f->nhydrated, NFOLLOWERS);
+	assert_int_equal(follower(f, 1).followers_count, 10);
+	insert(f, 306, 20);	/* late, found by the incremental part */
+	insert(f, 305, 150);	/* too deep for it: the reconcile pass's */
+	f->nhydrated = 0;
+	poll_once(f);
+	poller_status(f->p, 0, &st);
+	assert_int_equal(st.polls, 2);
+	assert_int_equal(st.last_new, 1);
+	assert_int_equal(f->nhydrated, 2);
+	assert_int_equal(f->hydrated[0], 306);
+	assert_int_equal(f->hydrated[1], 305);
+	lk = follower(f, 305);
+	assert_int_equal(lk.followers_count, 10);
+	assert_true(lk.arrival);
+	assert_int_equal(follower(f, 306).followers_count, 10);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(far_wait_is_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_poll_goes_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(late_followers_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(reconcile_hydrates, setup_bsky, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
