@@ -920,6 +920,13 @@ on_done(void *arg, const struct fg_response *resp, const char *error)
 		w->st.refusals = 0;
 		w->st.login_retry = 0;
 	}
+	if (w->step == S_LOGIN && refreshing && w->acct.refresh_jwt == NULL &&
+	    (r == FG_P_AUTH || r == FG_P_FATAL)) {
+		/* The session ended (its refresh was refused): a new one from the secret, now. */
+		log_info("watch %s: %s", w->name, err);
+		step_run(w);
+		return;
+	}
 	if (refusal(w, w->step == S_LOGIN, refreshing, resp, r)) {
 		if (w->sent_gen != w->secret_gen) {
 			/* Refused under the old secret: the new one is tried at once. */
@@ -1185,6 +1192,12 @@ on_act_done(void *arg, const struct fg_response *resp, const char *error)
 	if (r == FG_P_OK) {
 		w->st.refusals = 0;
 		w->st.login_retry = 0;
+	}
+	if (w->aphase == A_LOGIN && refreshing && w->acct.refresh_jwt == NULL &&
+	    (r == FG_P_AUTH || r == FG_P_FATAL)) {
+		log_info("watch %s: %s", w->name, err);
+		act_kick(w);	/* a new session from the secret */
+		return;
 	}
 	/* The action fails; the watch waits out the refusal (act_kick) like its polls. */
 	if (refusal(w, w->aphase == A_LOGIN, refreshing, resp, r) && w->sent_gen == w->secret_gen)
