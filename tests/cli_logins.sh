@@ -179,5 +179,8 @@ check "a new degradation raises a new alert" wait_for 10 alerts_at_least 2
 
 kill "$d_pid"
 wait "$d_pid"
+rc=$?
 d_pid=
+check "the daemon stops cleanly (exit $rc)" test "$rc" -eq 0
+check "no sanitizer report" eval '! grep -q Sanitizer "$T/d.err"'
 exit $fail
