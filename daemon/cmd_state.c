@@ -492,6 +492,16 @@ cmd_status(int argc, char **argv)
 				printf("%-16s %lld unreadable followers left out (the daemon's log "
 				    "names them)\n", "", (long long)json_integer_value(
 				    json_object_get(w, "unreadable_followers")));
+			if (strcmp(json_string_value(json_object_get(w, "health")),
+			    "degraded") == 0 && json_object_get(w, "last_error") != NULL)
+				printf("%-16s degraded: %s\n", "", json_string_value(
+				    json_object_get(w, "last_error")));
+			if (json_is_true(json_object_get(w, "followers_mismatch")))
+				printf("%-16s %lld followers stored as following, the platform "
+				    "counts %lld: a reconcile pass looks\n", "",
+				    (long long)json_integer_value(json_object_get(w,
+				    "followers_stored")), (long long)json_integer_value(
+				    json_object_get(w, "followers")));
 		}
 	}
 	json_decref(res);

@@ -117,6 +117,62 @@ on_record(void *arg, struct fg_txn *txn, const struct fg_report *r)
 	return outbox_record(&d->cfg, txn, r, job, at);
 }
 
+struct degraded_ctx {
+	struct daemon	*d;
+	const char	*watch, *reason;
+};
+
+static int
+degraded_record(struct fg_txn *txn, void *arg)
+{
+	struct degraded_ctx *c = arg;
+
+	return outbox_record_degraded(&c->d->cfg, txn, c->watch, c->reason, time_now());
+}
+
+/* A watch became degraded: one alert, through the outbox like a spike's. */
+static void
+on_degraded(void *arg, const char *watch, const char *reason)
+{
+	struct degraded_ctx c = { arg, watch, reason };
+
+	if (store_write(c.d->store, degraded_record, &c) != 0)
+		log_warnx("watch %s: the degraded alert cannot be recorded", watch);
+	deliver_kick(c.d->deliver);
+}
+
+struct count_ctx {
+	const char	*watch;
+	long		 n;
+};
+
+static int
+count_one(void *arg, const char *id, const struct fg_edge *e)
+{
+	(void)id;
+	if (e->state == FG_EDGE_FOLLOWING)
+		((struct count_ctx *)arg)->n++;
+	return 0;
+}
+
+static int
+count_read(struct fg_txn *txn, void *arg)
+{
+	struct count_ctx *c = arg;
+
+	return store_edges_scan(txn, c->watch, count_one, c);
+}
+
+/* Followers stored as following, for the poller's check against the platform's count. */
+static long
+stored_following(void *arg, const char *watch)
+{
+	struct daemon *d = arg;
+	struct count_ctx c = { watch, 0 };
+
+	return store_read(d->store, count_read, &c) == 0 ? c.n : -1;
+}
+
 static int
 send_adapter(void *ctx, const struct fg_request *req, fg_send_done *done, void *arg)
 {
@@ -144,6 +200,32 @@ watches_add(struct daemon *d, const struct fg_config *cfg)
 		if (poller_add(d->poller, wc, secret, cfg->poll_interval, cfg->reconcile_interval,
 		    err, sizeof(err)) == -1)
 			log_warnx("%s", err);
+	}
+}
+
+/*
+ * SIGHUP: a watch that stays reads its token_file again (the usual way to rotate an app
+ * password or token); a new secret goes to the poller, which logs in again with it. A file
+ * that cannot be read leaves the secret in use.
+ */
+static void
+secrets_reread(struct daemon *d, const struct fg_config *cfg)
+{
+	char err[512], *secret;
+	size_t i;
+
+	for (i = 0; i < cfg->nwatches; i++) {
+		const struct fg_watch_conf *wc = &cfg->watches[i];
+
+		if (wc->token_file == NULL || !poller_has(d->poller, wc->name))
+			continue;
+		if ((secret = secret_read(wc->token_file, err, sizeof(err))) == NULL) {
+			log_warnx("watch %s: %s; keeping the secret read before", wc->name, err);
+			continue;
+		}
+		if (poller_set_secret(d->poller, wc->name, secret) == 1)
+			log_warnx("reload: watch %s: %s holds a new secret", wc->name,
+			    wc->token_file);
 	}
 }
 
@@ -187,6 +269,7 @@ reload(struct daemon *d)
 		    next.reconcile_interval != d->cfg.reconcile_interval)
 			poller_remove(d->poller, d->cfg.watches[i].name);
 	}
+	secrets_reread(d, &next);
 	watches_add(d, &next);
 	config_free(&d->cfg);
 	d->cfg = next;
@@ -316,6 +399,16 @@ status_json(struct daemon *d)
 		    "followers", (json_int_t)st.followers);
 		json_object_set_new(o, "unreadable_followers",
 		    json_integer((json_int_t)st.unreadable));
+		if (st.stored >= 0) {
+			json_object_set_new(o, "followers_stored", json_integer(st.stored));
+			json_object_set_new(o, "followers_mismatch",
+			    json_boolean(st.count_mismatch));
+		}
+		if (st.refusals > 0) {
+			json_object_set_new(o, "login_refusals", json_integer(st.refusals));
+			json_object_set_new(o, "next_login",
+			    json_string(time_format_rfc3339(st.login_retry, t1)));
+		}
 		if (st.last_poll > 0)
 			json_object_set_new(o, "last_poll",
 			    json_string(time_format_rfc3339(st.last_poll, t1)));
@@ -327,6 +420,12 @@ status_json(struct daemon *d)
 			    "remaining", (json_int_t)st.rl.remaining, "reset",
 			    time_format_rfc3339(st.rl.reset, t1));
 			json_object_set_new(o, "rate_limit", rl);
+		}
+		if (st.login_rl.known) {
+			rl = json_pack("{s:I, s:I, s:s}", "limit", (json_int_t)st.login_rl.limit,
+			    "remaining", (json_int_t)st.login_rl.remaining, "reset",
+			    time_format_rfc3339(st.login_rl.reset, t1));
+			json_object_set_new(o, "login_rate_limit", rl);
 		}
 		if (st.last_error[0] != '\0')
 			json_object_set_new(o, "last_error", json_string(st.last_error));
@@ -353,6 +452,7 @@ on_control(void *arg, const struct control_peer *peer, const char *cmd, const js
 {
 	struct daemon *d = arg;
 	const char *w;
+	int rc;
 
 	if (operator_only(cmd) && peer->access != CONTROL_OPERATOR) {
 		snprintf(err, errlen, "%s: permission denied: only root or the daemon's user may "
@@ -368,8 +468,14 @@ on_control(void *arg, const struct control_peer *peer, const char *cmd, const js
 		return status_json(d);
 	if (strcmp(cmd, "poll-now") == 0) {
 		w = json_string_value(json_object_get(req, "watch"));
-		if (w == NULL || poller_poll_now(d->poller, w) == -1) {
+		if (w == NULL || (rc = poller_poll_now(d->poller, w)) == -1) {
 			snprintf(err, errlen, "poll-now: no such watch");
+			return NULL;
+		}
+		if (rc == 1) {
+			snprintf(err, errlen, "poll-now: watch %.64s: its login was refused; the next "
+			    "attempt waits (see followguard status); put a new secret into its "
+			    "token_file and reload the daemon to try at once", w);
 			return NULL;
 		}
 		return json_object();
@@ -500,6 +606,7 @@ run(struct daemon *d)
 {
 	struct fg_policy policy;
 	struct poller_io io;
+	struct poller_hooks hooks;
 	struct http_opts hopts;
 	struct timeval tv;
 	char err[1024];
@@ -539,6 +646,10 @@ run(struct daemon *d)
 	io.send = send_adapter;
 	io.ctx = d->http;
 	d->poller = poller_new(d->base, d->pl, &io, on_report, d);
+	hooks.degraded = on_degraded;
+	hooks.stored_following = stored_following;
+	hooks.arg = d;
+	poller_set_hooks(d->poller, &hooks);
 	d->purger = purger_new(d->base, d->poller, d->store, &d->cfg);
 	listener_caps(&control_max, &metrics_max);
 	d->control = control_open(d->base, d->cfg.control_socket, control_max, on_control, d);

@@ -41,6 +41,7 @@ static const char *const step_names[] = { "login", "resolve", "followers page", 
  */
 #define OVERLAP		40
 #define SKIPS_LOGGED	5	/* unreadable followers logged per page; the rest are counted */
+#define COUNT_SLACK	20	/* followers the platform's count may differ by, or 2 % */
 
 const char *const fg_status_class[6] = { "2xx", "3xx", "4xx", "429", "5xx", "none" };
 
@@ -80,6 +81,13 @@ struct pwatch {
 	int64_t			 interval;
 	int			 inflight;	/* a request is out */
 	int			 removed;	/* free when it comes back */
+	/*
+	 * A new secret (SIGHUP) bumps secret_gen; a refusal of a request sent under an older
+	 * one says nothing about the new. relogin: the session is dropped when the watch is
+	 * next idle, not under a poll or action that uses it.
+	 */
+	unsigned		 secret_gen, sent_gen;
+	int			 relogin;
 	/* the poll under way */
 	int			 busy;
 	enum step		 step;
@@ -117,12 +125,33 @@ struct poller {
 	struct pwatch		**w;
 	size_t			 nw;
 	uint64_t		 rng;
+	struct poller_hooks	 hooks;
 };
 
 static void step_run(struct pwatch *);
 static void on_timer(evutil_socket_t, short, void *);
 static void act_kick(struct pwatch *);
 static void on_atimer(evutil_socket_t, short, void *);
+
+int64_t
+poller_login_backoff(int64_t interval, unsigned refusals)
+{
+	int64_t d = interval > 0 ? interval : 1;
+	unsigned i;
+
+	for (i = 1; i < refusals && d < POLLER_LOGIN_BACKOFF_MAX; i++)
+		d *= 2;
+	return d < POLLER_LOGIN_BACKOFF_MAX ? d : POLLER_LOGIN_BACKOFF_MAX;
+}
+
+int
+poller_count_mismatch(int64_t platform, int64_t stored)
+{
+	int64_t diff = platform > stored ? platform - stored : stored - platform;
+	int64_t tol = platform / 50 > COUNT_SLACK ? platform / 50 : COUNT_SLACK;
+
+	return platform >= 0 && stored >= 0 && diff > tol;
+}
 
 static double
 uniform(struct poller *p)
@@ -226,6 +255,37 @@ poller_has(const struct poller *p, const char *name)
 	return find(p, name, NULL) != NULL;
 }
 
+void
+poller_set_hooks(struct poller *p, const struct poller_hooks *h)
+{
+	p->hooks = *h;
+}
+
+int
+poller_set_secret(struct poller *p, const char *name, char *secret)
+{
+	struct pwatch *w = find(p, name, NULL);
+	int refused;
+
+	if (w == NULL || (w->acct.secret == NULL && secret == NULL) ||
+	    (w->acct.secret != NULL && secret != NULL && strcmp(w->acct.secret, secret) == 0)) {
+		secret_free(secret);
+		return w == NULL ? -1 : 0;
+	}
+	secret_free(w->acct.secret);
+	w->acct.secret = secret;
+	w->secret_gen++;
+	w->relogin = 1;
+	refused = w->st.login_retry != 0;
+	w->st.refusals = 0;
+	w->st.login_retry = 0;
+	log_info("watch %s: a new secret from its token_file; the next login uses it", w->name);
+	/* A watch that waited out a refusal tries the new secret soon, not hours later. */
+	if (refused && !w->busy && !w->inflight)
+		arm(w, uniform(p) * FIRST_DELAY_MAX);
+	return 1;
+}
+
 int
 poller_add(struct poller *p, const struct fg_watch_conf *wc, char *secret, int64_t interval,
     int64_t reconcile, char *err, size_t errlen)
@@ -260,6 +320,7 @@ poller_add(struct poller *p, const struct fg_watch_conf *wc, char *secret, int64
 	w->st.name = w->name;
 	w->st.provider = prov->name;
 	w->st.followers = -1;
+	w->st.stored = -1;
 	p->w = xreallocarray(p->w, p->nw + 1, sizeof(*p->w));
 	p->w[p->nw++] = w;
 	arm(w, uniform(p) * (double)(interval < FIRST_DELAY_MAX ? interval : FIRST_DELAY_MAX));
@@ -321,6 +382,48 @@ static void	poll_close(struct pwatch *);
 static void	poll_end(struct pwatch *, int ok);
 static void	fail(struct pwatch *, const char *);
 
+/* Marks the watch degraded for reason; the daemon hears of it once per degradation. */
+static void
+degrade(struct pwatch *w, const char *reason)
+{
+	snprintf(w->st.last_error, sizeof(w->st.last_error), "%.255s", reason);
+	if (w->st.degraded)
+		return;
+	w->st.degraded = 1;
+	log_warnx("watch %s: degraded: %s", w->name, w->st.last_error);
+	if (w->p->hooks.degraded != NULL)
+		w->p->hooks.degraded(w->p->hooks.arg, w->name, w->st.last_error);
+}
+
+/*
+ * The platform refused the login or the token: the same secret will be refused again, and
+ * each attempt spends a login budget that is small (createSession: 30 per 5 min, 300 a
+ * day). No login before the backoff is over or a new secret comes; the watch is degraded.
+ */
+static void
+credentials_refused(struct pwatch *w, const char *err)
+{
+	char reason[512];
+	int64_t wait;
+
+	wait = poller_login_backoff(w->interval, ++w->st.refusals);
+	w->st.login_retry = time_now() + wait;
+	snprintf(reason, sizeof(reason), "%s refused: %.300s; next attempt in %lld s",
+	    w->prov->login != NULL ? "login" : "token", err, (long long)wait);
+	if (w->st.degraded) {
+		snprintf(w->st.last_error, sizeof(w->st.last_error), "%.255s", reason);
+		log_warnx("watch %s: %s", w->name, reason);
+	} else
+		degrade(w, reason);
+}
+
+/* Whether the watch must not log in (or, without a login step, send) yet. */
+static int
+login_barred(const struct pwatch *w, int64_t now)
+{
+	return w->st.login_retry > now;
+}
+
 /*
  * A poll left unfinished (the daemon was killed, or the poll failed) goes on where it stopped,
  * at its own time: its followers stay one cohort, and the pages it had not read yet are read
@@ -374,6 +477,17 @@ poll_start(struct pwatch *w)
 		arm(w, (double)w->interval);
 		return;
 	}
+	if (login_barred(w, time_now())) {
+		arm(w, (double)(w->st.login_retry - time_now()));
+		return;
+	}
+	if (w->relogin) {
+		/* A new secret: the session of the old one ends here. */
+		secret_free(w->acct.access_jwt);
+		secret_free(w->acct.refresh_jwt);
+		w->acct.access_jwt = w->acct.refresh_jwt = NULL;
+		w->relogin = 0;
+	}
 	w->busy = w->st.busy = 1;
 	w->initial = done == 0;
 	w->poll_t = time_now();
@@ -400,6 +514,8 @@ poller_poll_now(struct poller *p, const char *name)
 
 	if (w == NULL)
 		return -1;
+	if (!w->busy && login_barred(w, time_now()))
+		return 1;	/* the refused secret is not tried again before its time */
 	if (!w->busy) {
 		evtimer_del(w->timer);
 		if (w->inflight)
@@ -414,6 +530,9 @@ poller_poll_now(struct poller *p, const char *name)
 static void
 poll_end(struct pwatch *w, int ok)
 {
+	char reason[256];
+	double next;
+
 	w->busy = w->st.busy = 0;
 	free(w->cursor);
 	w->cursor = NULL;
@@ -424,12 +543,18 @@ poll_end(struct pwatch *w, int ok)
 		w->st.last_requests = w->poll_requests;
 		w->st.last_new = w->poll_new;
 		w->st.failures = 0;
+		if (w->st.degraded)
+			log_warnx("watch %s: healthy again", w->name);
 		w->st.degraded = 0;
 	} else if (++w->st.failures >= DEGRADED_AFTER && !w->st.degraded) {
-		w->st.degraded = 1;
-		log_warnx("watch %s: degraded after %d failed polls", w->name, w->st.failures);
+		snprintf(reason, sizeof(reason), "%d failed polls in a row; the last: %.200s",
+		    w->st.failures, w->st.last_error);
+		degrade(w, reason);
 	}
-	arm(w, (double)w->interval * (0.9 + 0.2 * uniform(w->p)));
+	next = (double)w->interval * (0.9 + 0.2 * uniform(w->p));
+	if (login_barred(w, time_now()))
+		next = (double)(w->st.login_retry - time_now());
+	arm(w, next);
 	act_kick(w);
 }
 
@@ -438,6 +563,41 @@ fail(struct pwatch *w, const char *err)
 {
 	snprintf(w->st.last_error, sizeof(w->st.last_error), "%.255s", err);
 	log_warnx("watch %s: %s", w->name, err);
+}
+
+/*
+ * After a complete poll: the followers stored as following against the platform's own
+ * count. Followers the polls missed (a cursor that skipped, a page lost) show here first; a
+ * reconcile pass, which reads the whole list, finds them, so one starts at the next poll
+ * rather than after reconcile_interval. Said once per disagreement, not at every poll: a
+ * count that stays apart after a pass (accounts the platform counts but does not list) does
+ * not start pass after pass.
+ */
+static void
+count_check(struct pwatch *w)
+{
+	int64_t platform = w->acct.followers_count;
+	long stored;
+
+	if (w->p->hooks.stored_following == NULL || platform < 0 ||
+	    (stored = w->p->hooks.stored_following(w->p->hooks.arg, w->name)) < 0)
+		return;
+	w->st.stored = stored;
+	if (!poller_count_mismatch(platform, stored)) {
+		if (w->st.count_mismatch)
+			log_info("watch %s: %ld followers stored, the platform counts %lld: they "
+			    "agree again", w->name, stored, (long long)platform);
+		w->st.count_mismatch = 0;
+		return;
+	}
+	if (w->st.count_mismatch)
+		return;
+	w->st.count_mismatch = 1;
+	log_warnx("watch %s: %ld followers stored as following, but the platform counts %lld%s",
+	    w->name, stored, (long long)platform, w->rpass ? "; the reconcile pass under way "
+	    "will tell" : "; a reconcile pass starts at the next poll");
+	if (!w->rpass)
+		w->rdone = INT64_MIN / 2;
 }
 
 static void
@@ -454,6 +614,7 @@ poll_close(struct pwatch *w)
 		return;
 	}
 	w->st.followers = w->acct.followers_count;
+	count_check(w);
 	poll_end(w, 1);
 }
 
@@ -748,15 +909,40 @@ advance(struct pwatch *w)
 static double
 platform_wait(struct pwatch *w, int64_t wait)
 {
+	char reason[256];
+
 	if (wait > WAIT_MAX) {
-		snprintf(w->st.last_error, sizeof(w->st.last_error), "the platform asked to wait "
-		    "%lld s; waiting %d s at most", (long long)wait, WAIT_MAX);
-		if (!w->st.degraded)
-			log_warnx("watch %s: degraded: %s", w->name, w->st.last_error);
-		w->st.degraded = 1;
+		snprintf(reason, sizeof(reason), "the platform asked to wait %lld s; waiting %d s "
+		    "at most", (long long)wait, WAIT_MAX);
+		degrade(w, reason);
 		wait = WAIT_MAX;
 	}
 	return (double)wait + 1;
+}
+
+/*
+ * The budget a request spends: the login endpoint's is its own (createSession allows 30 per
+ * 5 min) and says nothing about the followers and profiles a poll reads.
+ */
+static struct fg_ratelimit *
+budget(struct pwatch *w, int login)
+{
+	return login ? &w->st.login_rl : &w->st.rl;
+}
+
+/*
+ * Whether an answer refuses the watch's secret: a created session (not a refresh, whose
+ * refusal only ends the session) refused with a 4xx, or a token refused where there is no
+ * login step.
+ */
+static int
+refusal(const struct pwatch *w, int login, int refreshing, const struct fg_response *resp,
+    enum fg_presult r)
+{
+	if (w->prov->login == NULL)
+		return r == FG_P_AUTH;
+	return login && !refreshing && (r == FG_P_AUTH || r == FG_P_FATAL) && resp != NULL &&
+	    resp->status >= 400 && resp->status < 500;
 }
 
 static void
@@ -764,11 +950,12 @@ on_done(void *arg, const struct fg_response *resp, const char *error)
 {
 	struct pwatch *w = arg;
 	const struct fg_provider *prov = w->prov;
-	struct fg_ratelimit rl;
+	struct fg_ratelimit rl, *rlp;
 	enum fg_presult r;
 	char err[512];
 	int64_t now = time_now(), wait;
 	size_t n;
+	int refreshing = 0;
 
 	w->inflight = 0;
 	if (w->removed) {
@@ -785,9 +972,10 @@ on_done(void *arg, const struct fg_response *resp, const char *error)
 		memset(&rl, 0, sizeof(rl));
 		prov->ratelimit(resp, now, &rl);
 		if (rl.known || rl.retry_after > 0)
-			w->st.rl = rl;
+			*budget(w, w->step == S_LOGIN) = rl;
 		switch (w->step) {
 		case S_LOGIN:
+			refreshing = w->acct.refresh_jwt != NULL;
 			r = prov->parse_login(&w->acct, resp, err, sizeof(err));
 			break;
 		case S_RESOLVE:
@@ -806,6 +994,29 @@ on_done(void *arg, const struct fg_response *resp, const char *error)
 			r = prov->parse_hydrate(resp, &w->page, w->hydrated, n, err, sizeof(err));
 			break;
 		}
+	}
+	if (r == FG_P_OK) {
+		w->st.refusals = 0;
+		w->st.login_retry = 0;
+	}
+	if (w->step == S_LOGIN && refreshing && w->acct.refresh_jwt == NULL &&
+	    (r == FG_P_AUTH || r == FG_P_FATAL)) {
+		/* The session ended (its refresh was refused): a new one from the secret, now. */
+		log_info("watch %s: %s", w->name, err);
+		step_run(w);
+		return;
+	}
+	if (refusal(w, w->step == S_LOGIN, refreshing, resp, r)) {
+		if (w->sent_gen != w->secret_gen) {
+			/* Refused under the old secret: the new one is tried at once. */
+			fail(w, err);
+			poll_end(w, 0);
+			arm(w, 1 + uniform(w->p));
+			return;
+		}
+		credentials_refused(w, err);
+		poll_end(w, 0);
+		return;
 	}
 	switch (r) {
 	case FG_P_OK:
@@ -827,11 +1038,12 @@ on_done(void *arg, const struct fg_response *resp, const char *error)
 		poll_end(w, 0);
 		return;
 	case FG_P_RATELIMITED:
-		wait = w->st.rl.retry_after > now ? w->st.rl.retry_after - now :
-		    w->st.rl.reset > now ? w->st.rl.reset - now : 60;
+		rlp = budget(w, w->step == S_LOGIN);
+		wait = rlp->retry_after > now ? rlp->retry_after - now :
+		    rlp->reset > now ? rlp->reset - now : 60;
 		log_info("watch %s: rate limited; waiting %lld s", w->name, (long long)wait);
 		snprintf(w->st.last_error, sizeof(w->st.last_error), "%.255s", err);
-		w->st.rl.remaining = 0;
+		rlp->remaining = 0;
 		arm(w, platform_wait(w, wait));
 		return;
 	case FG_P_RETRY:
@@ -856,14 +1068,15 @@ static void
 step_run(struct pwatch *w)
 {
 	const struct fg_provider *prov = w->prov;
+	struct fg_ratelimit *rl = budget(w, w->step == S_LOGIN);
 	struct fg_request req;
 	int64_t now = time_now();
 	size_t n;
 	int rc;
 
 	/* Never send what the budget does not allow: wait for the window to reset. */
-	if (w->st.rl.known && w->st.rl.remaining <= 0 && w->st.rl.reset > now) {
-		arm(w, platform_wait(w, w->st.rl.reset - now));
+	if (rl->known && rl->remaining <= 0 && rl->reset > now) {
+		arm(w, platform_wait(w, rl->reset - now));
 		return;
 	}
 	memset(&req, 0, sizeof(req));
@@ -894,9 +1107,10 @@ step_run(struct pwatch *w)
 		poll_end(w, 0);
 		return;
 	}
-	if (w->st.rl.known && w->st.rl.remaining > 0)
-		w->st.rl.remaining--;
+	if (rl->known && rl->remaining > 0)
+		rl->remaining--;
 	w->inflight = 1;
+	w->sent_gen = w->secret_gen;
 	w->poll_requests++;
 	w->st.requests++;
 	if (w->p->io.send(w->p->io.ctx, &req, on_done, w) == -1) {
@@ -1019,10 +1233,11 @@ on_act_done(void *arg, const struct fg_response *resp, const char *error)
 	struct pwatch *w = arg;
 	struct act *a = w->act_out;
 	const struct fg_provider *prov = w->prov;
-	struct fg_ratelimit rl;
+	struct fg_ratelimit rl, *rlp;
 	enum fg_presult r;
 	char err[512];
 	int64_t now = time_now(), wait;
+	int refreshing = 0;
 
 	w->inflight = 0;
 	w->act_out = NULL;
@@ -1044,14 +1259,28 @@ on_act_done(void *arg, const struct fg_response *resp, const char *error)
 		memset(&rl, 0, sizeof(rl));
 		prov->ratelimit(resp, now, &rl);
 		if (rl.known || rl.retry_after > 0)
-			w->st.rl = rl;
-		if (w->aphase == A_LOGIN)
+			*budget(w, w->aphase == A_LOGIN) = rl;
+		if (w->aphase == A_LOGIN) {
+			refreshing = w->acct.refresh_jwt != NULL;
 			r = prov->parse_login(&w->acct, resp, err, sizeof(err));
-		else if (w->aphase == A_RESOLVE)
+		} else if (w->aphase == A_RESOLVE)
 			r = prov->parse_resolve(&w->acct, resp, err, sizeof(err));
 		else
 			r = a->a.parse(a->a.arg, prov, &w->acct, resp, err, sizeof(err));
 	}
+	if (r == FG_P_OK) {
+		w->st.refusals = 0;
+		w->st.login_retry = 0;
+	}
+	if (w->aphase == A_LOGIN && refreshing && w->acct.refresh_jwt == NULL &&
+	    (r == FG_P_AUTH || r == FG_P_FATAL)) {
+		log_info("watch %s: %s", w->name, err);
+		act_kick(w);	/* a new session from the secret */
+		return;
+	}
+	/* The action fails; the watch waits out the refusal (act_kick) like its polls. */
+	if (refusal(w, w->aphase == A_LOGIN, refreshing, resp, r) && w->sent_gen == w->secret_gen)
+		credentials_refused(w, err);
 	switch (r) {
 	case FG_P_OK:
 		a->retries = 0;
@@ -1071,9 +1300,10 @@ on_act_done(void *arg, const struct fg_response *resp, const char *error)
 		act_finish(w, a, r, err);
 		break;
 	case FG_P_RATELIMITED:
-		wait = w->st.rl.retry_after > now ? w->st.rl.retry_after - now :
-		    w->st.rl.reset > now ? w->st.rl.reset - now : 60;
-		w->st.rl.remaining = 0;
+		rlp = budget(w, w->aphase == A_LOGIN);
+		wait = rlp->retry_after > now ? rlp->retry_after - now :
+		    rlp->reset > now ? rlp->reset - now : 60;
+		rlp->remaining = 0;
 		log_info("watch %s: rate limited; the next action in %lld s", w->name,
 		    (long long)wait);
 		act_arm(w, (double)wait + 1);
@@ -1099,19 +1329,32 @@ static void
 act_kick(struct pwatch *w)
 {
 	const struct fg_provider *prov = w->prov;
+	struct fg_ratelimit *rl;
 	struct fg_request req;
 	struct act *a;
 	int64_t now = time_now();
-	int rc;
+	int rc, login;
 
 	if (w->inflight || w->busy || (a = TAILQ_FIRST(&w->acts)) == NULL)
 		return;
-	if (w->st.rl.known && w->st.rl.remaining <= 0 && w->st.rl.reset > now) {
-		act_arm(w, (double)(w->st.rl.reset - now) + 1);
+	if (w->relogin) {
+		secret_free(w->acct.access_jwt);
+		secret_free(w->acct.refresh_jwt);
+		w->acct.access_jwt = w->acct.refresh_jwt = NULL;
+		w->relogin = 0;
+	}
+	login = prov->login != NULL && w->acct.access_jwt == NULL;
+	if ((login || prov->login == NULL) && login_barred(w, now)) {
+		act_arm(w, (double)(w->st.login_retry - now) + 1);
+		return;
+	}
+	rl = budget(w, login);
+	if (rl->known && rl->remaining <= 0 && rl->reset > now) {
+		act_arm(w, (double)(rl->reset - now) + 1);
 		return;
 	}
 	memset(&req, 0, sizeof(req));
-	if (prov->login != NULL && w->acct.access_jwt == NULL) {
+	if (login) {
 		w->aphase = A_LOGIN;
 		rc = prov->login(&w->acct, &req);
 	} else if (w->acct.id[0] == '\0') {
@@ -1127,9 +1370,10 @@ act_kick(struct pwatch *w)
 		act_next(w);
 		return;
 	}
-	if (w->st.rl.known && w->st.rl.remaining > 0)
-		w->st.rl.remaining--;
+	if (rl->known && rl->remaining > 0)
+		rl->remaining--;
 	w->inflight = 1;
+	w->sent_gen = w->secret_gen;
 	w->act_out = a;
 	w->st.requests++;
 	if (w->p->io.send(w->p->io.ctx, &req, on_act_done, w) == -1) {

@@ -4,7 +4,9 @@
  * hydration) until it reaches a follower already known, then closes the poll through the
  * pipeline. Rate limits from the response headers are respected before every request; 429
  * waits for the reset, transient failures back off exponentially with jitter, and repeated
- * failures mark the watch degraded without stopping the others.
+ * failures mark the watch degraded without stopping the others. Credentials the platform
+ * refuses (a revoked app password or token) are not retried every poll: the next attempt
+ * waits poller_login_backoff(), until a new secret comes (poller_set_secret, on SIGHUP).
  */
 #ifndef FG_POLLER_H
 #define FG_POLLER_H
@@ -32,8 +34,10 @@ struct watch_status {
 	const char	*name;
 	const char	*provider;
 	int		 busy;		/* a poll is under way */
-	int		 degraded;	/* repeated failures */
+	int		 degraded;	/* repeated failures, refused credentials; why: last_error */
 	int		 failures;	/* in a row */
+	unsigned	 refusals;	/* logins (credentials) refused in a row */
+	int64_t		 login_retry;	/* refused: no login before this time; 0 none */
 	int64_t		 last_poll;	/* end of the last complete poll, 0 never */
 	int64_t		 next_poll;	/* when the timer fires next */
 	int64_t		 followers;	/* the platform's own count, -1 unknown */
@@ -43,8 +47,32 @@ struct watch_status {
 	uint64_t	 last_requests;	/* requests of the last complete poll */
 	uint64_t	 last_new;	/* new followers found by the last complete poll */
 	uint64_t	 unreadable;	/* followers left out of pages: their object was unreadable */
-	struct fg_ratelimit rl;
+	int64_t		 stored;	/* followers stored as following after the last poll, -1 */
+	int		 count_mismatch;	/* stored and the platform's count disagree */
+	struct fg_ratelimit rl;		/* the polling budget (followers, profiles) */
+	struct fg_ratelimit login_rl;	/* the login endpoint's own (createSession) */
 	char		 last_error[256];	/* never holds a secret */
+};
+
+/* Seconds before login attempt number refusals + 1: interval doubling, at most 6 h. */
+#define POLLER_LOGIN_BACKOFF_MAX	(6 * 3600)
+int64_t		 poller_login_backoff(int64_t interval, unsigned refusals);
+/*
+ * Whether the platform's follower count and the followers stored as following disagree by
+ * more than max(2 %, 20): followers the polls missed (or unfollows not seen yet).
+ */
+int		 poller_count_mismatch(int64_t platform, int64_t stored);
+
+/*
+ * What the poller tells the daemon, and asks it. degraded: the watch became degraded (once
+ * per degradation, not per poll), reason as in last_error. stored_following: how many
+ * followers of the watch are stored as following, -1 on error; NULL skips the check of the
+ * platform's count against it.
+ */
+struct poller_hooks {
+	void	(*degraded)(void *arg, const char *watch, const char *reason);
+	long	(*stored_following)(void *arg, const char *watch);
+	void	 *arg;
 };
 
 struct poller;
@@ -59,10 +87,20 @@ void		 poller_free(struct poller *);
  */
 int		 poller_add(struct poller *, const struct fg_watch_conf *, char *secret,
 		    int64_t interval, int64_t reconcile, char *err, size_t errlen);
+void		 poller_set_hooks(struct poller *, const struct poller_hooks *);
+/*
+ * A watch's secret as read again from its token_file (SIGHUP); the poller takes it. A new
+ * secret drops the session, ends a login backoff and logs in again soon; the old one is
+ * wiped. 1 if it changed, 0 if it was the same, -1 if there is no such watch.
+ */
+int		 poller_set_secret(struct poller *, const char *name, char *secret);
 /* Stops watching: an in-flight request finishes into the void. */
 void		 poller_remove(struct poller *, const char *name);
 int		 poller_has(const struct poller *, const char *name);
-/* Polls now unless a poll is under way. -1 if no such watch. */
+/*
+ * Polls now unless a poll is under way. -1 if no such watch; 1 if its credentials were
+ * refused and the login backoff is not over (a new token_file and SIGHUP end it).
+ */
 int		 poller_poll_now(struct poller *, const char *name);
 size_t		 poller_count(const struct poller *);
 /* Status of the i-th watch; pointers valid until the poller changes. */

@@ -217,6 +217,29 @@ alert_spike_text(struct fg_txn *txn, const struct fg_watch_conf *w, const struct
 }
 
 void
+alert_degraded_text(const struct fg_watch_conf *w, const char *reason, int64_t t,
+    struct alert_text *at)
+{
+	struct buf b = { 0 }, sum = { 0 }, subj = { 0 };
+	char when[FG_RFC3339_LEN];
+
+	memset(at, 0, sizeof(*at));
+	buf_printf(&subj, "[followguard] %s (%s): watch degraded", w->name, w->provider);
+	buf_printf(&b, "followguard cannot watch %s (%s, account %s) as it should since %s:\n\n"
+	    "  %s\n\n", w->name, w->provider, w->account, time_format_rfc3339(t, when), reason);
+	buf_puts(&b, "Until this is fixed, new followers and spikes go unseen. If the login or "
+	    "token was\nrefused, put a new app password or token into the watch's token_file "
+	    "and reload the\ndaemon (systemctl reload followguardd, or SIGHUP); `followguard "
+	    "status` shows the\nwatch's health. No further alert comes while it stays "
+	    "degraded.\n");
+	buf_puts(&b, "\n-- \nfollowguard, fake-follower detection\n");
+	buf_printf(&sum, "Watch degraded: %s\n", reason);
+	at->subject = subj.s;
+	at->body = b.s;
+	at->summary = sum.s;
+}
+
+void
 alert_text_free(struct alert_text *at)
 {
 	free(at->subject);

@@ -18,6 +18,8 @@
 #define ALERT_WARNING	"warning"
 #define ALERT_CRITICAL	"critical"
 #define ALERT_UPDATE	"update"
+/* Not about a spike: a watch that stopped working as it should (refused login, ...). */
+#define ALERT_DEGRADED	"degraded"
 
 /* The words of one alert, shared by both channels. */
 struct alert_text {
@@ -33,6 +35,9 @@ struct alert_text {
  */
 int	 alert_spike_text(struct fg_txn *, const struct fg_watch_conf *w,
 	    const struct fg_report *, const char *level, uint64_t auto_job, int64_t auto_at,
+	    struct alert_text *);
+/* The text of a "watch degraded" alert: reason is the watch's last_error (no secret). */
+void	 alert_degraded_text(const struct fg_watch_conf *w, const char *reason, int64_t t,
 	    struct alert_text *);
 /* The purge plan as CSV (header line, then one line per follower), or -1 on a store error. */
 int	 alert_cohort_csv(struct fg_txn *, const char *watch, const struct fg_plan *, char **csv);
@@ -59,7 +64,7 @@ struct alert_mail {
 char	*alert_mail_render(const struct alert_mail *);
 
 /*
- * The webhook document: event ("spike", "test"), watch, platform, level, alert id, the spike
+ * The webhook document: event ("spike", "degraded", "test"), watch, platform, level, alert id, the spike
  * object, purge_plan_size, command and a "text" for chat tools. r may be NULL (a test).
  */
 char	*alert_webhook_render(const char *event, const struct fg_watch_conf *w,

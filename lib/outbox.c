@@ -238,6 +238,65 @@ outbox_record(const struct fg_config *cfg, struct fg_txn *txn, const struct fg_r
 	return record_alert(txn, cfg, w, r, level, auto_job, auto_at);
 }
 
+int
+outbox_record_degraded(const struct fg_config *cfg, struct fg_txn *txn, const char *watch,
+    const char *reason, int64_t now)
+{
+	const struct fg_watch_conf *w;
+	struct alert_text at;
+	struct alert_mail m;
+	struct buf text = { 0 };
+	char *msg;
+	json_t *rec;
+	uint64_t id;
+	int rc = 0;
+
+	if ((cfg->email.smtp_url == NULL && cfg->webhook.url == NULL) ||
+	    (w = config_watch(cfg, watch)) == NULL)
+		return 0;
+	alert_degraded_text(w, reason, now, &at);
+	if (cfg->email.smtp_url != NULL) {
+		rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "channel", "email", "event",
+		    "degraded", "watch", w->name, "level", ALERT_DEGRADED, "subject", at.subject,
+		    "summary", at.summary);
+		memset(&m, 0, sizeof(m));
+		m.from = cfg->email.from;
+		m.to = (const char *const *)(w->nalert_to > 0 ? w->alert_to : cfg->email.to);
+		m.nto = w->nalert_to > 0 ? w->nalert_to : cfg->email.nto;
+		json_object_set_new(rec, "to", strv_json((char *const *)m.to, m.nto));
+		m.date = now;
+		m.subject = at.subject;
+		m.body = at.body;
+		if (store_seq_next(txn, "outbox", &id) == -1)
+			rc = -1;
+		m.id = id;
+		if (rc == 0 && (msg = alert_mail_render(&m)) != NULL) {
+			rc = enqueue(txn, cfg, rec, msg, now, id);
+			free(msg);
+		} else if (rc == 0)
+			log_warnx("outbox: %s: the degraded alert mail cannot be built (bad header)",
+			    w->name);
+		json_decref(rec);
+	}
+	if (rc == 0 && cfg->webhook.url != NULL) {
+		rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "channel", "webhook", "event",
+		    "degraded", "watch", w->name, "level", ALERT_DEGRADED, "subject", at.subject,
+		    "summary", at.summary);
+		buf_printf(&text, "%s: %s", at.subject, reason);
+		if (store_seq_next(txn, "outbox", &id) == -1)
+			rc = -1;
+		else {
+			msg = alert_webhook_render("degraded", w, NULL, ALERT_DEGRADED, id, text.s);
+			rc = enqueue(txn, cfg, rec, msg, now, id);
+			free(msg);
+		}
+		json_decref(rec);
+		buf_free(&text);
+	}
+	alert_text_free(&at);
+	return rc;
+}
+
 /* Preparing work. */
 
 struct scan {

@@ -5,7 +5,8 @@
  * across restarts until delivered or expired. Which alerts a spike earns, retry times and
  * digests are decided here; sending is the daemon's.
  *
- * A record is a JSON object: id, channel ("email" | "webhook"), event ("spike" | "digest"),
+ * A record is a JSON object: id, channel ("email" | "webhook"), event ("spike" | "degraded" |
+ * "digest"),
  * watch, spike_id, level, subject, summary, to (e-mail), created, expires, state ("pending",
  * "delivered", "expired", or "digested" into the record named by "digest"), attempts, next,
  * error (the last failure), delivered_at; a digest lists its members.
@@ -43,6 +44,13 @@ const char	*outbox_level(const struct fg_spike *, int organic, unsigned *mask,
  */
 int		 outbox_record(const struct fg_config *, struct fg_txn *, const struct fg_report *,
 		    uint64_t auto_job, int64_t auto_at);
+
+/*
+ * A "watch degraded" alert (level "degraded") on each channel, in txn: the daemon calls it
+ * once per degradation. Not a spike, so never folded into a digest. 0 or -1.
+ */
+int		 outbox_record_degraded(const struct fg_config *, struct fg_txn *,
+		    const char *watch, const char *reason, int64_t now);
 
 /* Delay before retry number `attempts` (from 1): base doubling, at most an hour, jittered. */
 int64_t		 outbox_backoff(int64_t base, uint64_t id, unsigned attempts);

@@ -3,7 +3,9 @@
  * memory, through the event loop, so a whole poll runs in milliseconds. Checked: a platform's
  * absurd wait is capped and shown as degraded; a poll that fails half-way goes on where it
  * stopped; followers listed late, below known ones, are found by the next poll; a reconcile
- * pass hydrates the followers it finds before storing them.
+ * pass hydrates the followers it finds before storing them; a refused token backs off,
+ * degrades the watch once, and a new secret ends it. The arithmetic of the login backoff and
+ * of the follower-count check.
  */
 #include <limits.h>
 #include <setjmp.h>
@@ -34,7 +36,7 @@ static const char model_json[] =
     "\"features\":{\"default_avatar\":{\"mean\":0.5,\"scale\":0.1085,\"weight\":1}}}";
 
 /* What the scripted platform does with the next followers page requests. */
-enum fault { F_NONE, F_FAR_429, F_FATAL_SECOND_PAGE };
+enum fault { F_NONE, F_FAR_429, F_FATAL_SECOND_PAGE, F_TOKEN };
 
 struct fixture {
 	char			 dir[PATH_MAX];
@@ -47,6 +49,9 @@ struct fixture {
 	enum fault		 fault;
 	int			 bsky;		/* Bluesky, else Mastodon */
 	int			 pages;		/* followers page requests answered */
+	int			 sent;		/* requests of any kind */
+	int			 degraded;	/* degraded hook calls */
+	char			 reason[256];
 	char			 last_url[FG_URL_MAX];
 	/* the list, newest first: follower numbers (Mastodon id "N", Bluesky did:plc:fN) */
 	long			 list[LIST_MAX];
@@ -203,7 +208,12 @@ io_send(void *ctx, const struct fg_request *req, fg_send_done *done, void *arg)
 	f->arg = arg;
 	f->status = 200;
 	f->link[0] = f->retry[0] = '\0';
-	if (f->bsky && (f->body = bsky_answer(f, req->url)) != NULL) {
+	f->sent++;
+	if (f->fault == F_TOKEN && strstr(req->auth, "Bearer good") == NULL) {
+		/* Only the token "good" is accepted: the one configured was revoked. */
+		f->status = 401;
+		f->body = xstrdup("{\"error\":\"The access token was revoked\"}");
+	} else if (f->bsky && (f->body = bsky_answer(f, req->url)) != NULL) {
 		/* session, own profile or hydration */
 	} else if (strstr(req->url, "/followers") == NULL && strstr(req->url, "getFollowers") ==
 	    NULL) {
@@ -244,6 +254,16 @@ run_until_idle(struct fixture *f)
 	fail_msg("the poll never settled");
 }
 
+static void
+on_degraded(void *arg, const char *watch, const char *reason)
+{
+	struct fixture *f = arg;
+
+	assert_string_equal(watch, "brand");
+	f->degraded++;
+	snprintf(f->reason, sizeof(f->reason), "%s", reason);
+}
+
 /* A watch on a scripted platform with NFOLLOWERS followers, numbered down from the newest. */
 static int
 setup_on(void **state, int bsky, int64_t reconcile)
@@ -252,6 +272,7 @@ setup_on(void **state, int bsky, int64_t reconcile)
 	struct fg_watch_conf wc = { "brand", bsky ? "bluesky" : "mastodon", "http://127.0.0.1",
 	    "brand", NULL, NULL, 0, 1 };
 	struct poller_io io = { io_send, f };
+	struct poller_hooks hooks = { 0 };
 	char err[512];
 	json_t *j;
 	size_t i;
@@ -272,6 +293,9 @@ setup_on(void **state, int bsky, int64_t reconcile)
 	f->pl = pipeline_new(f->st, &f->model, &f->policy, NULL);
 	f->base = event_base_new();
 	f->p = poller_new(f->base, f->pl, &io, NULL, NULL);
+	hooks.degraded = on_degraded;
+	hooks.arg = f;
+	poller_set_hooks(f->p, &hooks);
 	if (poller_add(f->p, &wc, xstrdup("token"), 3600, reconcile, err, sizeof(err)) != 0)
 		return -1;
 	*state = f;
@@ -522,10 +546,81 @@ reconcile_hydrates(void **state)
 	assert_int_equal(follower(f, 306).followers_count, 10);
 }
 
+static void
+refused_token_backs_off(void **state)
+{
+	struct fixture *f = *state;
+	struct watch_status st;
+	int64_t t0 = time_now();
+
+	f->fault = F_TOKEN;
+	assert_int_equal(poller_poll_now(f->p, "brand"), 0);
+	run_until_idle(f);
+	poller_status(f->p, 0, &st);
+	assert_int_equal(f->sent, 1);
+	assert_int_equal(st.degraded, 1);
+	assert_int_equal(st.refusals, 1);
+	assert_non_null(strstr(st.last_error, "token refused: "));
+	assert_non_null(strstr(st.last_error, "next attempt in 3600 s"));
+	assert_int_equal(f->degraded, 1);
+	assert_string_equal(f->reason, st.last_error);
+	/* Not again before the backoff is over: neither the timer nor poll-now sends it. */
+	assert_true(st.login_retry >= t0 + 3600 && st.next_poll >= t0 + 3600);
+	assert_int_equal(poller_poll_now(f->p, "brand"), 1);
+	run_until_idle(f);
+	assert_int_equal(f->sent, 1);
+	/* The same secret read again changes nothing; a new one is used at once. */
+	assert_int_equal(poller_set_secret(f->p, "brand", xstrdup("token")), 0);
+	assert_int_equal(poller_poll_now(f->p, "brand"), 1);
+	assert_int_equal(poller_set_secret(f->p, "brand", xstrdup("good")), 1);
+	assert_int_equal(poller_set_secret(f->p, "nosuch", xstrdup("good")), -1);
+	poller_status(f->p, 0, &st);
+	assert_true(st.next_poll <= time_now() + 10);	/* soon, not in an hour */
+	assert_int_equal(poller_poll_now(f->p, "brand"), 0);
+	run_until_idle(f);
+	poller_status(f->p, 0, &st);
+	assert_int_equal(st.polls, 1);
+	assert_int_equal(st.degraded, 0);
+	assert_int_equal(st.refusals, 0);
+	assert_int_equal(st.login_retry, 0);
+	assert_int_equal(f->degraded, 1);	/* once per degradation */
+	assert_int_equal(f->pages, 3);
+}
+
+static void
+login_backoff_doubles(void **state)
+{
+	(void)state;
+	assert_int_equal(poller_login_backoff(300, 1), 300);
+	assert_int_equal(poller_login_backoff(300, 2), 600);
+	assert_int_equal(poller_login_backoff(300, 3), 1200);
+	assert_int_equal(poller_login_backoff(300, 7), 19200);
+	assert_int_equal(poller_login_backoff(300, 8), POLLER_LOGIN_BACKOFF_MAX);
+	assert_int_equal(poller_login_backoff(300, 4000000000u), POLLER_LOGIN_BACKOFF_MAX);
+	assert_int_equal(poller_login_backoff(86400, 1), POLLER_LOGIN_BACKOFF_MAX);
+	assert_int_equal(poller_login_backoff(0, 3), 4);
+}
+
+static void
+count_mismatch_tolerance(void **state)
+{
+	(void)state;
+	assert_true(poller_count_mismatch(590, 490));	/* the case seen on Bluesky */
+	assert_false(poller_count_mismatch(100, 80));	/* 20 apart: within the slack */
+	assert_true(poller_count_mismatch(100, 79));
+	assert_true(poller_count_mismatch(79, 100));
+	assert_false(poller_count_mismatch(10000, 9800));	/* 2 % */
+	assert_true(poller_count_mismatch(10000, 9799));
+	assert_false(poller_count_mismatch(-1, 500));		/* count unknown */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(refused_token_backs_off, setup, teardown),
+		cmocka_unit_test(login_backoff_doubles),
+		cmocka_unit_test(count_mismatch_tolerance),
 		cmocka_unit_test_setup_teardown(far_wait_is_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_poll_goes_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(late_followers_found, setup, teardown),
