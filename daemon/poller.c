@@ -99,6 +99,7 @@ struct pwatch {
 	size_t			 run;		/* known followers in a row, this poll's paging */
 	int			 initial;	/* the initial full scan: never stop early */
 	int			 paged;		/* its incremental part is read (a resumed poll) */
+	int64_t			 checked_count;	/* the platform's count at the last count check */
 	int64_t			 resumed_t;	/* the unfinished poll last resumed, and how often */
 	int			 resumes;
 	int			 retries;
@@ -579,9 +580,17 @@ count_check(struct pwatch *w)
 	int64_t platform = w->acct.followers_count;
 	long stored;
 
+	/*
+	 * Counting what is stored reads every edge of the watch: skipped while nothing moved (no
+	 * new follower, the same platform count, and the two agreed last time).
+	 */
+	if (w->poll_new == 0 && platform == w->checked_count && w->st.stored > 0 &&
+	    !w->st.count_mismatch)
+		return;
 	if (w->p->hooks.stored_following == NULL || platform < 0 ||
 	    (stored = w->p->hooks.stored_following(w->p->hooks.arg, w->name)) < 0)
 		return;
+	w->checked_count = platform;
 	w->st.stored = stored;
 	if (!poller_count_mismatch(platform, stored)) {
 		if (w->st.count_mismatch)
