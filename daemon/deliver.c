@@ -15,9 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
-
 #include "alert.h"
+#include "clock.h"
 #include "deliver.h"
 #include "http.h"
 #include "log.h"
@@ -35,31 +34,30 @@ struct job {
 };
 
 struct deliver {
-	struct event_base	*base;
+	struct fg_clock		*clock;
 	struct http		*http;
 	struct fg_store		*store;
 	const struct fg_config	*cfg;
-	struct event		*timer;
+	struct fg_timer		*timer;
 	char			*password;	/* SMTP AUTH */
 	char			*secret;	/* webhook signing key */
 	LIST_HEAD(, job)	 jobs;
 };
 
-static void	deliver_round(evutil_socket_t, short, void *);
+static void	deliver_round(void *);
 
 struct deliver *
-deliver_new(struct event_base *base, struct http *http, struct fg_store *store,
+deliver_new(struct fg_clock *clock, struct http *http, struct fg_store *store,
     const struct fg_config *cfg)
 {
 	struct deliver *dl = xcalloc(1, sizeof(*dl));
 
-	dl->base = base;
+	dl->clock = clock;
 	dl->http = http;
 	dl->store = store;
 	dl->cfg = cfg;
 	LIST_INIT(&dl->jobs);
-	if ((dl->timer = evtimer_new(base, deliver_round, dl)) == NULL)
-		fatalx("deliver: evtimer_new");
+	dl->timer = timer_new(clock, deliver_round, dl);
 	deliver_reload(dl);
 	deliver_kick(dl);
 	return dl;
@@ -96,19 +94,13 @@ deliver_reload(struct deliver *dl)
 static void
 arm(struct deliver *dl, int64_t at, int64_t now)
 {
-	struct timeval tv = { 0, 0 };
-
-	if (at > now)
-		tv.tv_sec = (time_t)(at - now);
-	evtimer_add(dl->timer, &tv);
+	timer_arm(dl->timer, (double)(at - now));
 }
 
 void
 deliver_kick(struct deliver *dl)
 {
-	struct timeval tv = { 0, 0 };
-
-	evtimer_add(dl->timer, &tv);
+	timer_arm(dl->timer, 0);
 }
 
 static int
@@ -155,7 +147,7 @@ result_write(struct fg_txn *txn, void *arg)
 static void
 record_result(struct deliver *dl, uint64_t id, const char *error)
 {
-	struct result r = { dl->cfg, id, error, time_now() };
+	struct result r = { dl->cfg, id, error, clock_now(dl->clock) };
 
 	if (store_write(dl->store, result_write, &r) != 0)
 		log_warnx("alert %" PRIu64 ": cannot record the result of its delivery", id);
@@ -225,7 +217,7 @@ send_webhook(struct deliver *dl, struct job *j, const struct outbox_msg *m)
 		return -1;
 	snprintf(req.what, sizeof(req.what), "%.63s", j->what);
 	if (dl->secret != NULL) {
-		alert_signature(dl->secret, strlen(dl->secret), m->message, time_now(), sig,
+		alert_signature(dl->secret, strlen(dl->secret), m->message, clock_now(dl->clock), sig,
 		    sizeof(sig));
 		snprintf(req.extra[0], sizeof(req.extra[0]), "X-Followguard-Signature: %s", sig);
 	}
@@ -283,17 +275,15 @@ start(struct deliver *dl, uint64_t id)
 }
 
 static void
-deliver_round(evutil_socket_t fd, short what, void *arg)
+deliver_round(void *arg)
 {
 	struct deliver *dl = arg;
 	struct prepare p;
 	size_t i;
 
-	(void)fd;
-	(void)what;
 	memset(&p, 0, sizeof(p));
 	p.dl = dl;
-	p.now = time_now();
+	p.now = clock_now(dl->clock);
 	if (store_write(dl->store, prepare_write, &p) != 0) {
 		log_warnx("alerts: cannot read the outbox; trying again in a minute");
 		arm(dl, p.now + 60, p.now);
@@ -302,7 +292,7 @@ deliver_round(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < p.work.nsend; i++)
 		start(dl, p.work.send[i]);
 	if (p.work.next != 0)
-		arm(dl, p.work.next, time_now());
+		arm(dl, p.work.next, clock_now(dl->clock));
 }
 
 void
@@ -316,7 +306,7 @@ deliver_free(struct deliver *dl)
 		j->dl = NULL;	/* http_free's cancellation frees it */
 		LIST_REMOVE(j, entry);
 	}
-	event_free(dl->timer);
+	timer_free(dl->timer);
 	secret_drop(&dl->password);
 	secret_drop(&dl->secret);
 	free(dl);

@@ -9,12 +9,12 @@
 #include "config.h"
 #include "store.h"
 
-struct event_base;
+struct fg_clock;
 struct http;
 struct deliver;
 
 /* cfg is read at each round; call deliver_reload after it changes. */
-struct deliver	*deliver_new(struct event_base *, struct http *, struct fg_store *,
+struct deliver	*deliver_new(struct fg_clock *, struct http *, struct fg_store *,
 		    const struct fg_config *cfg);
 /* Reads the channels' secrets again (at start and after a reload); problems are logged. */
 void		 deliver_reload(struct deliver *);

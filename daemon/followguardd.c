@@ -18,6 +18,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "config.h"
 #include "control.h"
 #include "deliver.h"
@@ -54,6 +55,7 @@ struct daemon {
 	struct fg_store		*store;
 	struct fg_pipeline	*pl;
 	struct event_base	*base;
+	struct fg_clock		*clock;		/* the workers' time: the wall clock */
 	struct http		*http;
 	struct poller		*poller;
 	struct deliver		*deliver;
@@ -127,7 +129,7 @@ degraded_record(struct fg_txn *txn, void *arg)
 {
 	struct degraded_ctx *c = arg;
 
-	return outbox_record_degraded(&c->d->cfg, txn, c->watch, c->reason, time_now());
+	return outbox_record_degraded(&c->d->cfg, txn, c->watch, c->reason, clock_now(c->d->clock));
 }
 
 /* A watch became degraded: one alert, through the outbox like a spike's. */
@@ -618,6 +620,7 @@ run(struct daemon *d)
 	if ((d->base = event_base_new()) == NULL ||
 	    (d->http = http_new(d->base, &hopts)) == NULL)
 		fatalx("cannot set up the event loop or libcurl");
+	d->clock = clock_real(d->base);
 	if (d->demo_mode && demo_setup(d) == -1)
 		return 1;
 	if (model_load(&d->model, d->cfg.model, err, sizeof(err)) == -1) {
@@ -636,7 +639,7 @@ run(struct daemon *d)
 	policy_from(&d->cfg, &policy);
 	d->pl = pipeline_new(d->store, &d->model, &policy, NULL);
 	pipeline_set_recorder(d->pl, on_record, d);
-	d->deliver = deliver_new(d->base, d->http, d->store, &d->cfg);
+	d->deliver = deliver_new(d->clock, d->http, d->store, &d->cfg);
 	if (d->demo_mode) {
 		struct timeval end = { (time_t)d->demo_seconds, 0 };
 
@@ -645,12 +648,12 @@ run(struct daemon *d)
 	}
 	io.send = send_adapter;
 	io.ctx = d->http;
-	d->poller = poller_new(d->base, d->pl, &io, on_report, d);
+	d->poller = poller_new(d->clock, d->pl, &io, on_report, d);
 	hooks.degraded = on_degraded;
 	hooks.stored_following = stored_following;
 	hooks.arg = d;
 	poller_set_hooks(d->poller, &hooks);
-	d->purger = purger_new(d->base, d->poller, d->store, &d->cfg);
+	d->purger = purger_new(d->clock, d->poller, d->store, &d->cfg);
 	listener_caps(&control_max, &metrics_max);
 	d->control = control_open(d->base, d->cfg.control_socket, control_max, on_control, d);
 	if (d->control == NULL)
@@ -696,6 +699,7 @@ run(struct daemon *d)
 	close(d->lock_fd);
 	if (d->demo_mode)
 		demo_cleanup(d);	/* its server lives on the loop: before the base goes */
+	clock_free(d->clock);
 	event_base_free(d->base);
 	log_warnx("stopped");
 	return 0;

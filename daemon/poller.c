@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "clock.h"
 #include "poller.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -72,12 +73,12 @@ struct pwatch {
 	struct actq		 acts;
 	struct act		*act_out;	/* the action whose request is out */
 	enum aphase		 aphase;
-	struct event		*atimer;	/* an action waiting: budget, backoff */
+	struct fg_timer		*atimer;	/* an action waiting: budget, backoff */
 	int			 poll_due;	/* the poll timer fired while an action was out */
 	char			 name[FG_WATCH_MAX + 1];
 	const struct fg_provider *prov;
 	struct fg_account	 acct;
-	struct event		*timer;
+	struct fg_timer		*timer;
 	int64_t			 interval;
 	int			 inflight;	/* a request is out */
 	int			 removed;	/* free when it comes back */
@@ -118,7 +119,7 @@ struct pwatch {
 };
 
 struct poller {
-	struct event_base	*base;
+	struct fg_clock		*clock;
 	struct fg_pipeline	*pl;
 	struct poller_io	 io;
 	fg_report_cb		*cb;
@@ -130,9 +131,9 @@ struct poller {
 };
 
 static void step_run(struct pwatch *);
-static void on_timer(evutil_socket_t, short, void *);
+static void on_timer(void *);
 static void act_kick(struct pwatch *);
-static void on_atimer(evutil_socket_t, short, void *);
+static void on_atimer(void *);
 
 int64_t
 poller_login_backoff(int64_t interval, unsigned refusals)
@@ -163,26 +164,28 @@ uniform(struct poller *p)
 	return (double)(p->rng >> 11) / 9007199254740992.0;
 }
 
+static int64_t
+wnow(const struct pwatch *w)
+{
+	return clock_now(w->p->clock);
+}
+
 static void
 arm(struct pwatch *w, double seconds)
 {
-	struct timeval tv;
-
 	if (seconds < 0)
 		seconds = 0;
-	tv.tv_sec = (time_t)seconds;
-	tv.tv_usec = (suseconds_t)((seconds - (double)tv.tv_sec) * 1e6);
-	evtimer_add(w->timer, &tv);
-	w->st.next_poll = time_now() + (int64_t)seconds;
+	timer_arm(w->timer, seconds);
+	w->st.next_poll = wnow(w) + (int64_t)seconds;
 }
 
 struct poller *
-poller_new(struct event_base *base, struct fg_pipeline *pl, const struct poller_io *io,
+poller_new(struct fg_clock *clock, struct fg_pipeline *pl, const struct poller_io *io,
     fg_report_cb *cb, void *cbarg)
 {
 	struct poller *p = xcalloc(1, sizeof(*p));
 
-	p->base = base;
+	p->clock = clock;
 	p->pl = pl;
 	p->io = *io;
 	p->cb = cb;
@@ -212,8 +215,8 @@ watch_free(struct pwatch *w)
 		TAILQ_REMOVE(&w->acts, a, entry);
 		free(a);
 	}
-	event_free(w->atimer);
-	event_free(w->timer);
+	timer_free(w->atimer);
+	timer_free(w->timer);
 	free(w->cursor);
 	free(w->rcursor);
 	page_free(&w->page);
@@ -314,9 +317,9 @@ poller_add(struct poller *p, const struct fg_watch_conf *wc, char *secret, int64
 	w->acct.followers_count = -1;
 	w->interval = interval;
 	w->reconcile_every = reconcile;
-	w->rdone = time_now();	/* the first pass after one interval (or the initial scan) */
-	w->timer = evtimer_new(p->base, on_timer, w);
-	w->atimer = evtimer_new(p->base, on_atimer, w);
+	w->rdone = wnow(w);	/* the first pass after one interval (or the initial scan) */
+	w->timer = timer_new(p->clock, on_timer, w);
+	w->atimer = timer_new(p->clock, on_atimer, w);
 	TAILQ_INIT(&w->acts);
 	w->st.name = w->name;
 	w->st.provider = prov->name;
@@ -339,8 +342,8 @@ poller_remove(struct poller *p, const char *name)
 		return;
 	memmove(p->w + at, p->w + at + 1, (p->nw - at - 1) * sizeof(*p->w));
 	p->nw--;
-	evtimer_del(w->timer);
-	evtimer_del(w->atimer);
+	timer_disarm(w->timer);
+	timer_disarm(w->atimer);
 	/* Whoever queued actions learns that they will not happen. */
 	while ((a = TAILQ_FIRST(&w->acts)) != NULL) {
 		TAILQ_REMOVE(&w->acts, a, entry);
@@ -408,7 +411,7 @@ credentials_refused(struct pwatch *w, const char *err)
 	int64_t wait;
 
 	wait = poller_login_backoff(w->interval, ++w->st.refusals);
-	w->st.login_retry = time_now() + wait;
+	w->st.login_retry = wnow(w) + wait;
 	snprintf(reason, sizeof(reason), "%s refused: %.300s; next attempt in %lld s",
 	    w->prov->login != NULL ? "login" : "token", err, (long long)wait);
 	if (w->st.degraded) {
@@ -478,8 +481,8 @@ poll_start(struct pwatch *w)
 		arm(w, (double)w->interval);
 		return;
 	}
-	if (login_barred(w, time_now())) {
-		arm(w, (double)(w->st.login_retry - time_now()));
+	if (login_barred(w, wnow(w))) {
+		arm(w, (double)(w->st.login_retry - wnow(w)));
 		return;
 	}
 	if (w->relogin) {
@@ -491,7 +494,7 @@ poll_start(struct pwatch *w)
 	}
 	w->busy = w->st.busy = 1;
 	w->initial = done == 0;
-	w->poll_t = time_now();
+	w->poll_t = wnow(w);
 	w->poll_requests = w->poll_new = 0;
 	w->retries = 0;
 	w->rpages = 0;
@@ -515,10 +518,10 @@ poller_poll_now(struct poller *p, const char *name)
 
 	if (w == NULL)
 		return -1;
-	if (!w->busy && login_barred(w, time_now()))
+	if (!w->busy && login_barred(w, wnow(w)))
 		return 1;	/* the refused secret is not tried again before its time */
 	if (!w->busy) {
-		evtimer_del(w->timer);
+		timer_disarm(w->timer);
 		if (w->inflight)
 			w->poll_due = 1;
 		else
@@ -540,7 +543,7 @@ poll_end(struct pwatch *w, int ok)
 	page_free(&w->page);
 	if (ok) {
 		w->st.polls++;
-		w->st.last_poll = time_now();
+		w->st.last_poll = wnow(w);
 		w->st.last_requests = w->poll_requests;
 		w->st.last_new = w->poll_new;
 		w->st.failures = 0;
@@ -553,8 +556,8 @@ poll_end(struct pwatch *w, int ok)
 		degrade(w, reason);
 	}
 	next = (double)w->interval * (0.9 + 0.2 * uniform(w->p));
-	if (login_barred(w, time_now()))
-		next = (double)(w->st.login_retry - time_now());
+	if (login_barred(w, wnow(w)))
+		next = (double)(w->st.login_retry - wnow(w));
 	arm(w, next);
 	act_kick(w);
 }
@@ -613,7 +616,7 @@ static void
 poll_close(struct pwatch *w)
 {
 	if (w->initial) {
-		w->rdone = time_now();	/* the initial scan was a full pass */
+		w->rdone = wnow(w);	/* the initial scan was a full pass */
 		w->rpass = 0;
 	}
 	if (pipeline_poll_end(w->p->pl, w->name, w->poll_t, w->acct.followers_count,
@@ -646,7 +649,7 @@ reconcile_allowance(const struct pwatch *w)
 static void
 reconcile_or_close(struct pwatch *w)
 {
-	if (!w->rpass && !w->initial && time_now() - w->rdone >= w->reconcile_every) {
+	if (!w->rpass && !w->initial && wnow(w) - w->rdone >= w->reconcile_every) {
 		w->rpass = 1;
 		w->rstart = w->poll_t;
 		free(w->rcursor);
@@ -710,7 +713,7 @@ reconcile_finish(struct pwatch *w)
 		free(ids[i]);
 	free(ids);
 	w->rpass = 0;
-	w->rdone = time_now();
+	w->rdone = wnow(w);
 	log_info("watch %s: reconcile pass done, %ld unfollowed", w->name, n);
 	return rc;
 }
@@ -962,7 +965,7 @@ on_done(void *arg, const struct fg_response *resp, const char *error)
 	struct fg_ratelimit rl, *rlp;
 	enum fg_presult r;
 	char err[512];
-	int64_t now = time_now(), wait;
+	int64_t now = wnow(w), wait;
 	size_t n;
 	int refreshing = 0;
 
@@ -1079,7 +1082,7 @@ step_run(struct pwatch *w)
 	const struct fg_provider *prov = w->prov;
 	struct fg_ratelimit *rl = budget(w, w->step == S_LOGIN);
 	struct fg_request req;
-	int64_t now = time_now();
+	int64_t now = wnow(w);
 	size_t n;
 	int rc;
 
@@ -1132,12 +1135,10 @@ step_run(struct pwatch *w)
 }
 
 static void
-on_timer(evutil_socket_t fd, short what, void *arg)
+on_timer(void *arg)
 {
 	struct pwatch *w = arg;
 
-	(void)fd;
-	(void)what;
 	if (w->busy)
 		step_run(w);	/* resuming after a wait */
 	else if (w->inflight)
@@ -1159,11 +1160,8 @@ poller_act(struct poller *p, const char *watch, const struct poller_action *pa)
 	a = xcalloc(1, sizeof(*a));
 	a->a = *pa;
 	TAILQ_INSERT_TAIL(&w->acts, a, entry);
-	if (!evtimer_pending(w->atimer, NULL)) {
-		struct timeval now = { 0, 0 };
-
-		evtimer_add(w->atimer, &now);	/* from the loop, never from here */
-	}
+	if (!timer_pending(w->atimer))
+		timer_arm(w->atimer, 0);	/* from the loop, never from here */
 	return 0;
 }
 
@@ -1197,18 +1195,12 @@ poller_provider(const struct poller *p, const char *watch)
 static void
 act_arm(struct pwatch *w, double seconds)
 {
-	struct timeval tv;
-
-	tv.tv_sec = (time_t)seconds;
-	tv.tv_usec = (suseconds_t)((seconds - (double)tv.tv_sec) * 1e6);
-	evtimer_add(w->atimer, &tv);
+	timer_arm(w->atimer, seconds);
 }
 
 static void
-on_atimer(evutil_socket_t fd, short what, void *arg)
+on_atimer(void *arg)
 {
-	(void)fd;
-	(void)what;
 	act_kick(arg);
 }
 
@@ -1218,7 +1210,7 @@ act_next(struct pwatch *w)
 {
 	if (w->poll_due && !w->busy) {
 		w->poll_due = 0;
-		evtimer_del(w->timer);
+		timer_disarm(w->timer);
 		poll_start(w);
 		return;
 	}
@@ -1245,7 +1237,7 @@ on_act_done(void *arg, const struct fg_response *resp, const char *error)
 	struct fg_ratelimit rl, *rlp;
 	enum fg_presult r;
 	char err[512];
-	int64_t now = time_now(), wait;
+	int64_t now = wnow(w), wait;
 	int refreshing = 0;
 
 	w->inflight = 0;
@@ -1341,7 +1333,7 @@ act_kick(struct pwatch *w)
 	struct fg_ratelimit *rl;
 	struct fg_request req;
 	struct act *a;
-	int64_t now = time_now();
+	int64_t now = wnow(w);
 	int rc, login;
 
 	if (w->inflight || w->busy || (a = TAILQ_FIRST(&w->acts)) == NULL)

@@ -14,8 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <event2/event.h>
-
 #include "config.h"
 #include "pipeline.h"
 #include "provider.h"
@@ -75,9 +73,11 @@ struct poller_hooks {
 	void	 *arg;
 };
 
+struct fg_clock;
 struct poller;
 
-struct poller	*poller_new(struct event_base *, struct fg_pipeline *, const struct poller_io *,
+/* The poller reads time and arms its timers only through the clock (clock.h). */
+struct poller	*poller_new(struct fg_clock *, struct fg_pipeline *, const struct poller_io *,
 		    fg_report_cb *, void *cbarg);
 void		 poller_free(struct poller *);
 /*

@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "purge.h"
+#include "clock.h"
 #include "purger.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -34,7 +35,7 @@ struct run {
 	uint64_t	 job;
 	char		 watch[FG_WATCH_MAX + 1];
 	enum phase	 phase;
-	struct event	*timer;
+	struct fg_timer	*timer;
 	int		 busy;		/* an action is queued or out */
 	/* the watched account's following list, sorted once read */
 	char		*cursor;
@@ -51,7 +52,7 @@ struct run {
 };
 
 struct purger {
-	struct event_base	*base;
+	struct fg_clock		*clock;
 	struct poller		*poller;
 	struct fg_store		*store;
 	const struct fg_config	*cfg;
@@ -61,12 +62,12 @@ struct purger {
 static void	run_step(struct run *);
 
 struct purger *
-purger_new(struct event_base *base, struct poller *poller, struct fg_store *store,
+purger_new(struct fg_clock *clock, struct poller *poller, struct fg_store *store,
     const struct fg_config *cfg)
 {
 	struct purger *pg = xcalloc(1, sizeof(*pg));
 
-	pg->base = base;
+	pg->clock = clock;
 	pg->poller = poller;
 	pg->store = store;
 	pg->cfg = cfg;
@@ -81,7 +82,7 @@ run_free(struct run *r)
 
 	LIST_REMOVE(r, entry);
 	poller_act_cancel(r->pg->poller, r);
-	event_free(r->timer);
+	timer_free(r->timer);
 	free(r->cursor);
 	page_free(&r->page);
 	for (i = 0; i < r->nfollowing; i++)
@@ -112,19 +113,15 @@ run_find(struct purger *pg, uint64_t job)
 }
 
 static void
-on_run_timer(evutil_socket_t fd, short what, void *arg)
+on_run_timer(void *arg)
 {
-	(void)fd;
-	(void)what;
 	run_step(arg);
 }
 
 static void
 run_later(struct run *r, int64_t seconds)
 {
-	struct timeval tv = { (time_t)(seconds > 0 ? seconds : 0), 0 };
-
-	evtimer_add(r->timer, &tv);
+	timer_arm(r->timer, (double)seconds);
 }
 
 static struct run *
@@ -136,8 +133,7 @@ run_new(struct purger *pg, uint64_t job, const char *watch, enum phase phase)
 	r->job = job;
 	snprintf(r->watch, sizeof(r->watch), "%s", watch);
 	r->phase = phase;
-	if ((r->timer = evtimer_new(pg->base, on_run_timer, r)) == NULL)
-		fatalx("purger: evtimer_new");
+	r->timer = timer_new(pg->clock, on_run_timer, r);
 	LIST_INSERT_HEAD(&pg->runs, r, entry);
 	return r;
 }
@@ -175,7 +171,7 @@ mark_write(struct fg_txn *txn, void *arg)
 static int
 mark(struct run *r, const char *state, const char *reason, int edge)
 {
-	struct mark m = { r->job, r->seq, state, reason, r->watch, r->id, edge, time_now() };
+	struct mark m = { r->job, r->seq, state, reason, r->watch, r->id, edge, clock_now(r->pg->clock) };
 
 	if (store_write(r->pg->store, mark_write, &m) != 0) {
 		log_warnx("purge job %" PRIu64 ": cannot record entry %u (%s)", r->job, r->seq,
@@ -188,6 +184,7 @@ mark(struct run *r, const char *state, const char *reason, int edge)
 struct ending {
 	uint64_t	 job;
 	const char	*state, *reason;
+	int64_t		 now;
 };
 
 static int
@@ -195,14 +192,14 @@ end_write(struct fg_txn *txn, void *arg)
 {
 	struct ending *e = arg;
 
-	return purge_job_end(txn, e->job, e->state, e->reason, time_now());
+	return purge_job_end(txn, e->job, e->state, e->reason, e->now);
 }
 
 /* The job ends (failed or cancelled); its run goes. */
 static void
 run_end(struct run *r, const char *state, const char *reason)
 {
-	struct ending e = { r->job, state, reason };
+	struct ending e = { r->job, state, reason, clock_now(r->pg->clock) };
 
 	if (store_write(r->pg->store, end_write, &e) != 0)
 		log_warnx("purge job %" PRIu64 ": cannot record its end", r->job);
@@ -232,7 +229,7 @@ following_parse(void *arg, const struct fg_provider *prov, const struct fg_accou
 	struct run *r = arg;
 
 	page_free(&r->page);
-	return prov->parse_page(a, resp, time_now(), &r->page, err, errlen);
+	return prov->parse_page(a, resp, clock_now(r->pg->clock), &r->page, err, errlen);
 }
 
 static int
@@ -421,6 +418,7 @@ struct starting {
 	size_t			 planned;
 	char			 err[512];
 	int			 refused;
+	int64_t			 now;
 };
 
 static int
@@ -462,8 +460,8 @@ start_write(struct fg_txn *txn, void *arg)
 		st->refused = 1;
 	} else {
 		st->planned = plan.planned;
-		rc = st->scheduled ? purge_job_start(txn, st->job, &plan, time_now()) :
-		    purge_job_create(txn, &st->sel, &plan, time_now(), 0, &st->job);
+		rc = st->scheduled ? purge_job_start(txn, st->job, &plan, st->now) :
+		    purge_job_create(txn, &st->sel, &plan, st->now, 0, &st->job);
 	}
 	purge_plan_free(&plan);
 	return rc;
@@ -472,14 +470,15 @@ start_write(struct fg_txn *txn, void *arg)
 static int
 unpurged_write(struct fg_txn *txn, void *arg)
 {
-	uint64_t job = *(uint64_t *)arg;
+	const struct run *r = arg;
+	uint64_t job = r->job;
 	json_t *o;
 	int rc;
 
 	if ((o = purge_job_load(txn, job, &rc)) == NULL)
 		return -1;
 	json_object_del(o, "unpurging");
-	json_object_set_new(o, "unpurged", json_integer(time_now()));
+	json_object_set_new(o, "unpurged", json_integer(clock_now(r->pg->clock)));
 	rc = purge_job_save(txn, job, o);
 	json_decref(o);
 	return rc;
@@ -521,6 +520,7 @@ run_step(struct run *r)
 		st.cfg = r->pg->cfg;
 		st.scheduled = 1;
 		st.job = r->job;
+		st.now = clock_now(r->pg->clock);
 		rc = store_write(r->pg->store, start_write, &st);
 		purge_selector_free(&st.sel);
 		if (rc != 0) {
@@ -562,7 +562,7 @@ run_step(struct run *r)
 			return;
 		}
 		if (!p.found) {
-			if (p.undo && store_write(r->pg->store, unpurged_write, &r->job) != 0) {
+			if (p.undo && store_write(r->pg->store, unpurged_write, r) != 0) {
 				run_later(r, RETRY_AFTER);
 				return;
 			}
@@ -661,8 +661,8 @@ purger_sync(struct purger *pg)
 		if (r->phase == R_SCHEDULED) {
 			log_info("purge job %" PRIu64 " (watch %s): automatic removal in %" PRId64
 			    " s unless cancelled", r->job, r->watch,
-			    sy.not_before[i] - time_now());
-			run_later(r, sy.not_before[i] - time_now());
+			    sy.not_before[i] - clock_now(pg->clock));
+			run_later(r, sy.not_before[i] - clock_now(pg->clock));
 		} else {
 			log_info("purge job %" PRIu64 " (watch %s): %s", r->job, r->watch,
 			    r->phase == R_UNPURGE ? "lifting blocks" : "resuming");
@@ -763,6 +763,7 @@ purger_start(struct purger *pg, const json_t *req, char *err, size_t errlen)
 
 	memset(&c, 0, sizeof(c));
 	c.cfg = pg->cfg;
+	c.now = clock_now(pg->clock);
 	/*
 	 * A purge removes the plan its requester was shown, named by its hash, and nothing else:
 	 * a request without one (a raw write to the socket) would remove whatever the selector

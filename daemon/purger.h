@@ -10,7 +10,6 @@
 
 #include <stdint.h>
 
-#include <event2/event.h>
 #include <jansson.h>
 
 #include "config.h"
@@ -18,9 +17,10 @@
 #include "poller.h"
 #include "store.h"
 
+struct fg_clock;
 struct purger;
 
-struct purger	*purger_new(struct event_base *, struct poller *, struct fg_store *,
+struct purger	*purger_new(struct fg_clock *, struct poller *, struct fg_store *,
 		    const struct fg_config *);
 void		 purger_free(struct purger *);
 /* Starts what the journal says is running or scheduled and not started yet. */

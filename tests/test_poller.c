@@ -21,6 +21,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "pipeline.h"
 #include "poller.h"
 #include "store.h"
@@ -30,13 +31,20 @@
 #define NFOLLOWERS	200	/* three pages of 80 (Mastodon), two of 100 (Bluesky) */
 #define LIST_MAX	400
 #define HYDRATED_MAX	400
+#define T0		1796083200	/* 2026-12-01T00:00:00Z, the virtual clock's start */
 
 static const char model_json[] =
     "{\"version\":\"avatar-only\",\"bias\":0,\"fake_threshold\":0.8,\"suspect_threshold\":0.5,"
     "\"features\":{\"default_avatar\":{\"mean\":0.5,\"scale\":0.1085,\"weight\":1}}}";
 
-/* What the scripted platform does with the next followers page requests. */
-enum fault { F_NONE, F_FAR_429, F_FATAL_SECOND_PAGE, F_TOKEN };
+/*
+ * What the scripted platform does with the followers page requests: F_429, F_5XX and
+ * F_EXPIRED refuse the next `times` of them (a 429 with Retry-After: 120, a 503, Bluesky's
+ * ExpiredToken); F_DRAINED answers each with a budget of 0 left until 300 s later.
+ */
+enum fault { F_NONE, F_FAR_429, F_FATAL_SECOND_PAGE, F_TOKEN, F_429, F_5XX, F_EXPIRED,
+    F_DRAINED };
+#define PAGES_LOGGED	64
 
 struct fixture {
 	char			 dir[PATH_MAX];
@@ -44,11 +52,15 @@ struct fixture {
 	struct fg_model		 model;
 	struct fg_policy	 policy;
 	struct fg_pipeline	*pl;
-	struct event_base	*base;
+	struct event_base	*base;		/* the replies come through it */
+	struct fg_clock		*clock;		/* virtual: the poller's timers */
 	struct poller		*p;
 	enum fault		 fault;
+	int			 times;		/* how often the fault is still to happen */
 	int			 bsky;		/* Bluesky, else Mastodon */
 	int			 pages;		/* followers page requests answered */
+	int64_t			 page_t[PAGES_LOGGED];	/* when each was sent (virtual) */
+	int			 logins;	/* createSession and refreshSession requests */
 	int			 sent;		/* requests of any kind */
 	int			 degraded;	/* degraded hook calls */
 	char			 reason[256];
@@ -64,15 +76,16 @@ struct fixture {
 	void			*arg;
 	long			 status;
 	char			*body;
-	char			 link[256], retry[64];
+	char			 link[256], retry[64], reset[64];
 };
 
 static void
 deliver(evutil_socket_t fd, short what, void *a)
 {
 	struct fixture *f = a;
-	struct fg_header h[2];
+	struct fg_header h[4];
 	char *body = f->body, link[sizeof(f->link)], retry[sizeof(f->retry)];
+	char reset[sizeof(f->reset)];
 	struct fg_response r = { f->status, body, strlen(body), h, 0 };
 
 	(void)fd;
@@ -81,6 +94,11 @@ deliver(evutil_socket_t fd, short what, void *a)
 	f->body = NULL;
 	memcpy(link, f->link, sizeof(link));
 	memcpy(retry, f->retry, sizeof(retry));
+	memcpy(reset, f->reset, sizeof(reset));
+	if (reset[0] != '\0') {
+		h[r.nheaders++] = (struct fg_header){ "X-RateLimit-Remaining", "0" };
+		h[r.nheaders++] = (struct fg_header){ "X-RateLimit-Reset", reset };
+	}
 	if (link[0] != '\0')
 		h[r.nheaders++] = (struct fg_header){ "Link", link };
 	if (retry[0] != '\0')
@@ -207,8 +225,10 @@ io_send(void *ctx, const struct fg_request *req, fg_send_done *done, void *arg)
 	f->done = done;
 	f->arg = arg;
 	f->status = 200;
-	f->link[0] = f->retry[0] = '\0';
+	f->link[0] = f->retry[0] = f->reset[0] = '\0';
 	f->sent++;
+	if (strstr(req->url, "Session") != NULL)
+		f->logins++;
 	if (f->fault == F_TOKEN && strstr(req->auth, "Bearer good") == NULL) {
 		/* Only the token "good" is accepted: the one configured was revoked. */
 		f->status = 401;
@@ -220,8 +240,18 @@ io_send(void *ctx, const struct fg_request *req, fg_send_done *done, void *arg)
 		f->body = xstrdup("{\"id\":\"7\",\"acct\":\"brand\",\"username\":\"brand\","
 		    "\"followers_count\":200}");
 	} else {
+		if (f->pages < PAGES_LOGGED)
+			f->page_t[f->pages] = clock_now(f->clock);
 		f->pages++;
-		if (f->fault == F_FAR_429) {
+		if (f->times > 0 && (f->fault == F_429 || f->fault == F_5XX ||
+		    f->fault == F_EXPIRED)) {
+			f->times--;
+			f->status = f->fault == F_429 ? 429 : f->fault == F_5XX ? 503 : 400;
+			if (f->fault == F_429)
+				snprintf(f->retry, sizeof(f->retry), "120");
+			f->body = xstrdup(f->fault == F_EXPIRED ? "{\"error\":\"ExpiredToken\","
+			    "\"message\":\"Token has expired\"}" : "{\"error\":\"not now\"}");
+		} else if (f->fault == F_FAR_429) {
 			f->status = 429;
 			snprintf(f->retry, sizeof(f->retry), "%s", "100000000000000000");
 			f->body = xstrdup("{\"error\":\"Too many requests\"}");
@@ -231,6 +261,9 @@ io_send(void *ctx, const struct fg_request *req, fg_send_done *done, void *arg)
 			f->body = xstrdup("{\"error\":\"not now\"}");
 		} else
 			f->body = followers_page(f, req->url);
+		if (f->fault == F_DRAINED)
+			snprintf(f->reset, sizeof(f->reset), "%lld",
+			    (long long)clock_now(f->clock) + 300);
 	}
 	event_base_once(f->base, -1, EV_TIMEOUT, deliver, f, &now);
 	return 0;
@@ -245,11 +278,12 @@ run_until_idle(struct fixture *f)
 
 	for (i = 0; i < 1000; i++) {
 		event_base_loop(f->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		clock_advance(f->clock, 0);
 		poller_status(f->p, 0, &st);
 		if (!poller_busy(f->p) && !st.busy)
 			return;
-		if (st.busy && !poller_busy(f->p) && st.next_poll > time_now() + 5)
-			return;	/* waiting for a timer: as far as this test goes */
+		if (st.busy && !poller_busy(f->p) && clock_next(f->clock) > 0)
+			return;	/* waiting for a timer: as far as this step goes */
 	}
 	fail_msg("the poll never settled");
 }
@@ -292,7 +326,8 @@ setup_on(void **state, int bsky, int64_t reconcile)
 	f->policy.min_score = 0.8;
 	f->pl = pipeline_new(f->st, &f->model, &f->policy, NULL);
 	f->base = event_base_new();
-	f->p = poller_new(f->base, f->pl, &io, NULL, NULL);
+	f->clock = clock_virtual(T0);
+	f->p = poller_new(f->clock, f->pl, &io, NULL, NULL);
 	hooks.degraded = on_degraded;
 	hooks.arg = f;
 	poller_set_hooks(f->p, &hooks);
@@ -322,6 +357,7 @@ teardown(void **state)
 	char cmd[PATH_MAX + 16];
 
 	poller_free(f->p);
+	clock_free(f->clock);
 	event_base_free(f->base);
 	pipeline_free(f->pl);
 	store_close(f->st);
@@ -346,7 +382,7 @@ far_wait_is_capped(void **state)
 {
 	struct fixture *f = *state;
 	struct watch_status st;
-	int64_t t0 = time_now();
+	int64_t t0 = clock_now(f->clock);
 
 	f->fault = F_FAR_429;
 	assert_int_equal(poller_poll_now(f->p, "brand"), 0);
@@ -356,7 +392,7 @@ far_wait_is_capped(void **state)
 	assert_non_null(strstr(st.last_error, "asked to wait 100000000000000000 s"));
 	/* An hour and a second from when it was asked, however slow this machine: not 10^17 s. */
 	assert_true(st.next_poll >= t0 + 3601);
-	assert_true(st.next_poll <= time_now() + 3601);
+	assert_true(st.next_poll <= clock_now(f->clock) + 3601);
 }
 
 static void
@@ -551,7 +587,7 @@ refused_token_backs_off(void **state)
 {
 	struct fixture *f = *state;
 	struct watch_status st;
-	int64_t t0 = time_now();
+	int64_t t0 = clock_now(f->clock);
 
 	f->fault = F_TOKEN;
 	assert_int_equal(poller_poll_now(f->p, "brand"), 0);
@@ -575,7 +611,7 @@ refused_token_backs_off(void **state)
 	assert_int_equal(poller_set_secret(f->p, "brand", xstrdup("good")), 1);
 	assert_int_equal(poller_set_secret(f->p, "nosuch", xstrdup("good")), -1);
 	poller_status(f->p, 0, &st);
-	assert_true(st.next_poll <= time_now() + 10);	/* soon, not in an hour */
+	assert_true(st.next_poll <= clock_now(f->clock) + 10);	/* soon, not in an hour */
 	assert_int_equal(poller_poll_now(f->p, "brand"), 0);
 	run_until_idle(f);
 	poller_status(f->p, 0, &st);
@@ -585,6 +621,166 @@ refused_token_backs_off(void **state)
 	assert_int_equal(st.login_retry, 0);
 	assert_int_equal(f->degraded, 1);	/* once per degradation */
 	assert_int_equal(f->pages, 3);
+}
+
+/* Runs the loop and the virtual clock for seconds: every timer due on the way fires. */
+static void
+run_for(struct fixture *f, double seconds)
+{
+	double left = seconds, next;
+
+	run_until_idle(f);
+	while ((next = clock_next(f->clock)) >= 0 && next <= left) {
+		clock_advance(f->clock, next);
+		left -= next;
+		run_until_idle(f);
+	}
+	clock_advance(f->clock, left);
+	run_until_idle(f);
+}
+
+static struct watch_status
+status(struct fixture *f)
+{
+	struct watch_status st;
+
+	poller_status(f->p, 0, &st);
+	return st;
+}
+
+/* The watch polls by itself: the first poll within 10 s, the next after the interval +-10 %. */
+static void
+polls_on_its_timer(void **state)
+{
+	struct fixture *f = *state;
+
+	run_for(f, 10);
+	assert_int_equal(status(f).polls, 1);
+	assert_int_equal(status(f).last_poll, f->page_t[0]);
+	run_for(f, 3600 * 0.9 - 11);
+	assert_int_equal(status(f).polls, 1);
+	run_for(f, 3600 * 0.2 + 2);
+	assert_int_equal(status(f).polls, 2);
+	assert_true(f->page_t[3] - f->page_t[0] >= 3240 && f->page_t[3] - f->page_t[0] <= 3960);
+}
+
+/* A 429 waits for the Retry-After it names, not a second less, and the poll then completes. */
+static void
+rate_limited_waits(void **state)
+{
+	struct fixture *f = *state;
+
+	f->fault = F_429;
+	f->times = 1;
+	assert_int_equal(poller_poll_now(f->p, "brand"), 0);
+	run_for(f, 119);
+	assert_int_equal(f->pages, 1);
+	assert_int_equal(status(f).busy, 1);
+	assert_int_equal(status(f).by_status[FG_ST_429], 1);
+	run_for(f, 3);
+	assert_int_equal(status(f).polls, 1);
+	assert_int_equal(status(f).degraded, 0);
+	assert_int_equal(f->pages, 1 + 3);
+	assert_true(f->page_t[1] - f->page_t[0] >= 120);
+}
+
+/* A budget spent to 0 is waited out before the next request: no 429 is ever asked for. */
+static void
+drained_budget_waits_for_reset(void **state)
+{
+	struct fixture *f = *state;
+	int i;
+
+	f->fault = F_DRAINED;
+	assert_int_equal(poller_poll_now(f->p, "brand"), 0);
+	run_for(f, 1000);
+	assert_int_equal(status(f).polls, 1);
+	assert_int_equal(f->pages, 3);
+	for (i = 1; i < 3; i++)
+		assert_true(f->page_t[i] - f->page_t[i - 1] >= 300);
+	assert_int_equal(status(f).by_status[FG_ST_429], 0);
+}
+
+/*
+ * Transient failures are retried with a growing, jittered backoff inside the poll; five
+ * in a row abandon it, three abandoned polls degrade the watch, one good poll heals it.
+ */
+static void
+transient_failures_back_off(void **state)
+{
+	struct fixture *f = *state;
+	int i;
+
+	f->fault = F_5XX;
+	f->times = 3;
+	assert_int_equal(poller_poll_now(f->p, "brand"), 0);
+	run_for(f, 60);
+	assert_int_equal(status(f).polls, 1);
+	assert_int_equal(status(f).by_status[FG_ST_5XX], 3);
+	/* 2^k s * [0.5, 1.5) after the k-th failure */
+	for (i = 1; i <= 3; i++) {
+		int64_t gap = f->page_t[i] - f->page_t[i - 1];
+
+		assert_true(gap >= (1 << i) / 2 && gap <= (1 << i) * 3 / 2 + 1);
+	}
+	/* Six failures in a row end a poll; the third such poll degrades the watch. */
+	f->times = 3 * 6;
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(status(f).degraded, 0);
+		assert_int_equal(poller_poll_now(f->p, "brand"), 0);
+		run_for(f, 300);
+		assert_int_equal(status(f).busy, 0);
+	}
+	assert_int_equal(f->times, 0);
+	assert_int_equal(status(f).polls, 1);
+	assert_int_equal(status(f).degraded, 1);
+	assert_int_equal(f->degraded, 1);
+	assert_int_equal(poller_poll_now(f->p, "brand"), 0);
+	run_for(f, 1);
+	assert_int_equal(status(f).polls, 2);
+	assert_int_equal(status(f).degraded, 0);
+}
+
+/* An expired session is renewed in the middle of a poll, which then goes on. */
+static void
+expired_session_renewed(void **state)
+{
+	struct fixture *f = *state;
+
+	poll_once(f);
+	assert_int_equal(status(f).polls, 1);
+	assert_int_equal(f->logins, 1);
+	f->fault = F_EXPIRED;
+	f->times = 1;
+	insert(f, 400, 0);
+	run_for(f, 3600 * 1.1 + 1);
+	assert_int_equal(status(f).polls, 2);
+	assert_int_equal(status(f).last_new, 1);
+	assert_int_equal(status(f).degraded, 0);
+	assert_int_equal(f->logins, 2);
+	follower(f, 400);
+}
+
+/* A refused secret is tried again when its backoff is over, and not before. */
+static void
+refused_token_retried_later(void **state)
+{
+	struct fixture *f = *state;
+	int64_t t0 = clock_now(f->clock);
+
+	f->fault = F_TOKEN;
+	assert_int_equal(poller_poll_now(f->p, "brand"), 0);
+	run_for(f, 3600 - 1);
+	assert_int_equal(f->sent, 1);
+	run_for(f, 2);
+	assert_int_equal(f->sent, 2);
+	assert_int_equal(status(f).refusals, 2);
+	assert_int_equal(status(f).login_retry, t0 + 3600 + 7200);
+	run_for(f, 7200 - 2);
+	assert_int_equal(f->sent, 2);
+	run_for(f, 2);
+	assert_int_equal(f->sent, 3);
+	assert_int_equal(f->degraded, 1);
 }
 
 static void
@@ -625,6 +821,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(failed_poll_goes_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(late_followers_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(reconcile_hydrates, setup_bsky, teardown),
+		cmocka_unit_test_setup_teardown(polls_on_its_timer, setup, teardown),
+		cmocka_unit_test_setup_teardown(rate_limited_waits, setup, teardown),
+		cmocka_unit_test_setup_teardown(drained_budget_waits_for_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(transient_failures_back_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(expired_session_renewed, setup_bsky, teardown),
+		cmocka_unit_test_setup_teardown(refused_token_retried_later, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
