@@ -613,7 +613,7 @@ run(struct daemon *d)
 	struct timeval tv;
 	char err[1024];
 	int64_t wd;
-	int control_max, metrics_max;
+	int control_max, metrics_max, rc = 0;
 
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.ca_file = d->cfg.ca_file;
@@ -656,8 +656,12 @@ run(struct daemon *d)
 	d->purger = purger_new(d->clock, d->poller, d->store, &d->cfg);
 	listener_caps(&control_max, &metrics_max);
 	d->control = control_open(d->base, d->cfg.control_socket, control_max, on_control, d);
-	if (d->control == NULL)
-		log_warnx("running without a control socket");
+	if (d->control == NULL) {
+		/* Unreachable, it could not be asked for status nor to cancel a purge. */
+		log_warnx("no control socket; not starting");
+		rc = 1;
+		goto stop;
+	}
 	if (d->cfg.metrics_listen != NULL &&
 	    (d->metrics = metrics_open(d->base, d->cfg.metrics_listen, metrics_max, on_metrics,
 	    d)) == NULL)
@@ -681,15 +685,16 @@ run(struct daemon *d)
 	sdnotify_status("watching %zu accounts", poller_count(d->poller));
 	event_base_dispatch(d->base);
 
-	control_close(d->control);
-	metrics_close(d->metrics);
-	if (d->demo_end != NULL)
-		event_free(d->demo_end);
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
 	event_free(d->ev_hup);
 	event_free(d->ev_term);
 	event_free(d->ev_int);
+stop:
+	control_close(d->control);
+	metrics_close(d->metrics);
+	if (d->demo_end != NULL)
+		event_free(d->demo_end);
 	deliver_free(d->deliver);
 	purger_free(d->purger);
 	http_free(d->http);
@@ -701,8 +706,9 @@ run(struct daemon *d)
 		demo_cleanup(d);	/* its server lives on the loop: before the base goes */
 	clock_free(d->clock);
 	event_base_free(d->base);
-	log_warnx("stopped");
-	return 0;
+	if (rc == 0)
+		log_warnx("stopped");
+	return rc;
 }
 
 int
