@@ -124,7 +124,9 @@ wait "$hook_pid" 2>/dev/null
 python3 "$FG_SRC/tests/fixture/webhook.py" --port "$hook_port" --log "$T/hook.log" \
     --secret-file "$T/hook.key" --statuses 500,200 2>> "$T/hook.err" &
 pids="$pids $!"
-sleep 0.5
+check "the webhook receiver listens again" wait_for 10 python3 -c '
+import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$hook_port"
 
 "$FG_BIN/followguardd" -c "$T/fg.yaml" -v 2> "$T/d.err" &
 d_pid=$!

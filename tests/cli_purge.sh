@@ -28,11 +28,11 @@ for f in json.load(sys.stdin)["followers"]:
     if f["id"] == want: print(f.get("handle") or f["id"])' "$(sed -n 1p "$T/plan0")")
 sed -i "s/PLACEHOLDER/\"@$handle\"/" "$T/fg.yaml"
 kill -HUP "$d_pid"
+check "the daemon reloads the allowlist" wait_for 20 grep -q "reload: .* loaded" "$T/d.err"
 check "followguard allow adds an account" "$FG" allow -c "$T/fg.yaml" brand "$(sed -n 2p "$T/plan0")" --note "our intern"
 check "followguard allow lists it" bash -c "'$FG' allow -c '$T/fg.yaml' brand | grep -q '$(sed -n 2p "$T/plan0")  our intern'"
 mutuals=$(sed -n '3p;4p' "$T/plan0" | python3 -c 'import json,sys; print(json.dumps({"ids": sys.stdin.read().split()}))')
 fixture POST /_fixture/following "$mutuals" > /dev/null
-sleep 1
 
 # Bad selectors and commands: clear messages, exit status not 0, nothing removed.
 bad() {	# bad WANT_STATUS PATTERN ARGS...: the purge is refused with PATTERN on stderr
