@@ -332,6 +332,9 @@ static int64_t get_new(const struct watch_status *s) { return (int64_t)s->last_n
 static int64_t get_failures(const struct watch_status *s) { return s->failures; }
 static int64_t get_degraded(const struct watch_status *s) { return s->degraded; }
 static int64_t get_unreadable(const struct watch_status *s) { return (int64_t)s->unreadable; }
+static int64_t get_refusals(const struct watch_status *s) { return s->refusals; }
+static int64_t get_stored(const struct watch_status *s) { return s->stored; }
+static int64_t get_mismatch(const struct watch_status *s) { return s->count_mismatch; }
 static int64_t
 get_remaining(const struct watch_status *s)
 {
@@ -361,6 +364,12 @@ on_metrics(void *arg, struct evbuffer *out)
 	metric_family(out, d, "followguard_unreadable_followers_total", "counter",
 	    "Followers left out of pages because their object could not be read.",
 	    get_unreadable);
+	metric_family(out, d, "followguard_login_refusals", "gauge",
+	    "Logins the platform refused in a row (revoked or wrong secret).", get_refusals);
+	metric_family(out, d, "followguard_followers_stored", "gauge",
+	    "Followers stored as following after the last poll (-1 unknown).", get_stored);
+	metric_family(out, d, "followguard_followers_mismatch", "gauge",
+	    "1 when the stored followers and the platform's count disagree.", get_mismatch);
 	evbuffer_add_printf(out, "# HELP followguard_requests_total Platform requests by "
 	    "response class.\n# TYPE followguard_requests_total counter\n");
 	for (i = 0; i < poller_count(d->poller); i++) {

@@ -16,6 +16,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+metric() {	# metric NAME: its value for the brand watch, from the metrics port
+	python3 - "http://127.0.0.1:$mport/metrics" "$1" <<'PY'
+import re, sys, urllib.request
+body = urllib.request.urlopen(sys.argv[1], timeout=10).read().decode()
+m = re.search(r'^%s\{watch="brand",platform="bluesky"\} (-?\d+)$' % sys.argv[2], body, re.M)
+print(m.group(1) if m else "missing")
+PY
+}
+mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 status_field() {	# status_field KEY [SUBKEY]: the brand watch's KEY from status --json
 	"$FG" status -c "$T/fg.yaml" --json | python3 -c '
 import json, sys
@@ -76,6 +85,7 @@ config() {	# config POLL_INTERVAL
 	cat > "$T/fg.yaml" <<YAML
 state_dir: $T/state
 control_socket: $T/fg.sock
+metrics_listen: 127.0.0.1:$mport
 poll_interval: $1
 reconcile_interval: 366d
 watch:
@@ -101,6 +111,7 @@ fixture POST /_fixture/faults '{"count_offset":100}' > /dev/null
 poll_once
 check "status flags the follower count" test "$(status_field followers_mismatch)" = true
 check "status shows the stored count (300)" test "$(status_field followers_stored)" -eq 300
+check "so do the metrics" test "$(metric followguard_followers_mismatch) $(metric followguard_followers_stored)" = "1 300"
 check "the log says so" has "$T/d.err" "300 followers stored as following, but the platform counts 400; a reconcile pass starts at the next poll"
 poll_once
 poll_once
@@ -109,6 +120,7 @@ check "the disagreement is logged once" test "$(count "$T/d.err" 'followers stor
 fixture POST /_fixture/faults '{"count_offset":0}' > /dev/null
 poll_once
 check "agreeing counts clear the flag" test "$(status_field followers_mismatch)" = false
+check "in the metrics too" test "$(metric followguard_followers_mismatch) $(metric followguard_login_refusals)" = "0 0"
 
 # (6a) The app password is revoked: its sessions end, and createSession refuses it.
 new=$(pw)
@@ -116,6 +128,7 @@ fixture POST /_fixture/faults "{\"token\":\"$new\"}" > /dev/null
 before=$(logins)
 "$FG" poll-now brand -c "$T/fg.yaml"
 check "the refusal is counted" wait_for 20 refusals_are 1
+check "and shown in the metrics" test "$(metric followguard_login_refusals)" = 1
 check "one createSession for it (the refused refresh led straight to it)" \
     test "$(logins)" -eq $((before + 1))
 check "status: degraded" test "$(status_field health)" = degraded
