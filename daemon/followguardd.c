@@ -310,22 +310,6 @@ on_watchdog(evutil_socket_t fd, short what, void *arg)
 	sdnotify("WATCHDOG=1");
 }
 
-/* One metric family's header and one sample per watch. */
-static void
-metric_family(struct evbuffer *out, struct daemon *d, const char *name, const char *type,
-    const char *help, int64_t (*get)(const struct watch_status *))
-{
-	struct watch_status st;
-	size_t i;
-
-	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-	for (i = 0; i < poller_count(d->poller); i++) {
-		poller_status(d->poller, i, &st);
-		evbuffer_add_printf(out, "%s{watch=\"%s\",platform=\"%s\"} %lld\n", name, st.name,
-		    st.provider, (long long)get(&st));
-	}
-}
-
 static int64_t get_polls(const struct watch_status *s) { return (int64_t)s->polls; }
 static int64_t get_followers(const struct watch_status *s) { return s->followers; }
 static int64_t get_new(const struct watch_status *s) { return (int64_t)s->last_new; }
@@ -341,6 +325,48 @@ get_remaining(const struct watch_status *s)
 	return s->rl.known ? s->rl.remaining : -1;
 }
 
+/* The per-watch families: name, type, help, and the status field they show. */
+static const struct family {
+	const char	*name, *type, *help;
+	int64_t		(*get)(const struct watch_status *);
+} families[] = {
+	{ "followguard_polls_total", "counter", "Completed polls.", get_polls },
+	{ "followguard_followers", "gauge",
+	    "Followers by the platform's own count (-1 unknown).", get_followers },
+	{ "followguard_new_followers_last_poll", "gauge",
+	    "New followers found by the last complete poll.", get_new },
+	{ "followguard_poll_failures", "gauge", "Failed polls in a row.", get_failures },
+	{ "followguard_watch_degraded", "gauge",
+	    "1 when repeated failures marked the watch degraded.", get_degraded },
+	{ "followguard_ratelimit_remaining", "gauge",
+	    "Requests left in the platform's window (-1 unknown).", get_remaining },
+	{ "followguard_unreadable_followers_total", "counter",
+	    "Followers left out of pages because their object could not be read.",
+	    get_unreadable },
+	{ "followguard_login_refusals", "gauge",
+	    "Logins the platform refused in a row (revoked or wrong secret).", get_refusals },
+	{ "followguard_followers_stored", "gauge",
+	    "Followers stored as following after the last poll (-1 unknown).", get_stored },
+	{ "followguard_followers_mismatch", "gauge",
+	    "1 when the stored followers and the platform's count disagree.", get_mismatch },
+};
+
+/* One metric family's header and one sample per watch. */
+static void
+metric_family(struct evbuffer *out, struct daemon *d, const struct family *f)
+{
+	struct watch_status st;
+	size_t i;
+
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name,
+	    f->type);
+	for (i = 0; i < poller_count(d->poller); i++) {
+		poller_status(d->poller, i, &st);
+		evbuffer_add_printf(out, "%s{watch=\"%s\",platform=\"%s\"} %lld\n", f->name,
+		    st.name, st.provider, (long long)f->get(&st));
+	}
+}
+
 static void
 on_metrics(void *arg, struct evbuffer *out)
 {
@@ -349,27 +375,8 @@ on_metrics(void *arg, struct evbuffer *out)
 	struct http_stats hs;
 	size_t i, k;
 
-	metric_family(out, d, "followguard_polls_total", "counter", "Completed polls.",
-	    get_polls);
-	metric_family(out, d, "followguard_followers", "gauge",
-	    "Followers by the platform's own count (-1 unknown).", get_followers);
-	metric_family(out, d, "followguard_new_followers_last_poll", "gauge",
-	    "New followers found by the last complete poll.", get_new);
-	metric_family(out, d, "followguard_poll_failures", "gauge",
-	    "Failed polls in a row.", get_failures);
-	metric_family(out, d, "followguard_watch_degraded", "gauge",
-	    "1 when repeated failures marked the watch degraded.", get_degraded);
-	metric_family(out, d, "followguard_ratelimit_remaining", "gauge",
-	    "Requests left in the platform's window (-1 unknown).", get_remaining);
-	metric_family(out, d, "followguard_unreadable_followers_total", "counter",
-	    "Followers left out of pages because their object could not be read.",
-	    get_unreadable);
-	metric_family(out, d, "followguard_login_refusals", "gauge",
-	    "Logins the platform refused in a row (revoked or wrong secret).", get_refusals);
-	metric_family(out, d, "followguard_followers_stored", "gauge",
-	    "Followers stored as following after the last poll (-1 unknown).", get_stored);
-	metric_family(out, d, "followguard_followers_mismatch", "gauge",
-	    "1 when the stored followers and the platform's count disagree.", get_mismatch);
+	for (k = 0; k < sizeof(families) / sizeof(families[0]); k++)
+		metric_family(out, d, &families[k]);
 	evbuffer_add_printf(out, "# HELP followguard_requests_total Platform requests by "
 	    "response class.\n# TYPE followguard_requests_total counter\n");
 	for (i = 0; i < poller_count(d->poller); i++) {
