@@ -171,3 +171,18 @@ clock_next(const struct fg_clock *c)
 		return -1;
 	return t->due > c->now ? t->due - c->now : 0;
 }
+
+void
+clock_run(struct fg_clock *c, double seconds, void (*settle)(void *), void *arg)
+{
+	double left = seconds, next;
+
+	settle(arg);
+	while ((next = clock_next(c)) >= 0 && next <= left) {
+		clock_advance(c, next);
+		left -= next;
+		settle(arg);
+	}
+	clock_advance(c, left);
+	settle(arg);
+}

@@ -40,5 +40,11 @@ void		 timer_free(struct fg_timer *);
  */
 size_t		 clock_advance(struct fg_clock *, double seconds);
 double		 clock_next(const struct fg_clock *);
+/*
+ * Like clock_advance, but settle(arg) runs first, after each timer's step and at the end:
+ * what a timer set going outside the clock (a reply through the event loop) is done before
+ * time moves on.
+ */
+void		 clock_run(struct fg_clock *, double seconds, void (*settle)(void *), void *arg);
 
 #endif

@@ -623,20 +623,17 @@ refused_token_backs_off(void **state)
 	assert_int_equal(f->pages, 3);
 }
 
+static void
+settle(void *f)
+{
+	run_until_idle(f);
+}
+
 /* Runs the loop and the virtual clock for seconds: every timer due on the way fires. */
 static void
 run_for(struct fixture *f, double seconds)
 {
-	double left = seconds, next;
-
-	run_until_idle(f);
-	while ((next = clock_next(f->clock)) >= 0 && next <= left) {
-		clock_advance(f->clock, next);
-		left -= next;
-		run_until_idle(f);
-	}
-	clock_advance(f->clock, left);
-	run_until_idle(f);
+	clock_run(f->clock, seconds, settle, f);
 }
 
 static struct watch_status
