@@ -1,6 +1,6 @@
 /*
  * followguard score and explain: the scorer over JSONL files of normalized
- * profiles (DESIGN.md contract 3).
+ * profiles (docs/contracts.md 3).
  */
 #include <errno.h>
 #include <getopt.h>

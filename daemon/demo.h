@@ -9,7 +9,7 @@
  * purchased order of `purchase_size` fake accounts arrives within about 30 seconds. Every new
  * follower is the newest follow (a new, higher follow-row id), as on Mastodon.
  *
- * Endpoints, in Mastodon's shapes (../shared/api/PLATFORMS.md section 1):
+ * Endpoints, in Mastodon's shapes (docs/platforms.md 1):
  *   GET /api/v1/accounts/verify_credentials	 needs the demo's bearer token
  *   GET /api/v1/accounts/lookup?acct=demo
  *   GET /api/v1/accounts/ID

@@ -2,7 +2,8 @@
  * HTTP requests over one libcurl multi handle driven by a libevent base: curl tells us which
  * sockets to watch and when to wake it (socket and timer callbacks), libevent tells curl when
  * a socket is ready or the timer expired (curl_multi_socket_action). The wiring follows curl's
- * docs/examples/multi-event.c; see STYLE.md section 3 for the pitfalls avoided here.
+ * docs/examples/multi-event.c; HACKING.md ("HTTP: libcurl on the event loop") lists the
+ * pitfalls avoided here.
  */
 #include <sys/queue.h>
 #include <sys/time.h>

@@ -1,4 +1,4 @@
-/* Configuration (DESIGN.md contract 5): YAML, every error reported with file, line and key. */
+/* Configuration (docs/contracts.md 5): YAML, every error reported with file, line and key. */
 #ifndef FG_CONFIG_H
 #define FG_CONFIG_H
 

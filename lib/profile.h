@@ -1,5 +1,5 @@
 /*
- * The normalized profile (contract 2): one platform account as every provider maps it.
+ * The normalized profile (docs/contracts.md 2): one platform account as every provider maps it.
  * Unknown is distinct from false or zero: strings are NULL, times FG_TIME_UNKNOWN, counts -1,
  * booleans FG_UNKNOWN.
  *

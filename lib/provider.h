@@ -12,10 +12,10 @@
  *
  * How remove works differs by platform, and so does what unremove can undo:
  *   Mastodon  remove_from_followers: the follow is gone for good; no unremove.
- *   Bluesky   a block record kept in our repository hides the follower (PLATFORMS.md 4.4);
+ *   Bluesky   a block record kept in our repository hides the follower (docs/platforms.md 4.4);
  *             deleting the record (unremove) brings the follower back.
- *   X         a block kept in place (Enterprise access tier only, PLATFORMS.md 5.4) ends the
- *             follow; unremove lifts the block, but the follow does not come back.
+ *   X         a block kept in place (Enterprise access tier only, docs/platforms.md 5.4) ends
+ *             the follow; unremove lifts the block, but the follow does not come back.
  *
  * Secrets (tokens, app passwords, session JWTs) live in struct fg_account and in the request's
  * auth/body only; nothing a provider puts in an error message, a request's `what` or its url

@@ -1,5 +1,5 @@
 /*
- * The Bluesky / AT Protocol provider (PLATFORMS.md section 4): XRPC session login and refresh,
+ * The Bluesky / AT Protocol provider (docs/platforms.md 4): XRPC session login and refresh,
  * app.bsky.graph.getFollowers pages (and getFollows for the accounts we follow),
  * app.bsky.actor.getProfiles hydration for the counts a ProfileView lacks, RateLimit-*
  * headers, and removal as a persistent block record, written under a record key the caller
@@ -196,7 +196,7 @@ xrpc_error(const struct fg_response *r, char *name, size_t len)
 
 /*
  * The verdict from the status. Bluesky answers an expired or unverifiable access token with
- * HTTP 400, not 401 (PLATFORMS.md 4.1), so those two error names mean "log in again".
+ * HTTP 400, not 401 (docs/platforms.md 4.1), so those two error names mean "log in again".
  */
 static enum fg_presult
 status_verdict(const struct fg_response *r, const struct fg_account *a, const char *what,
@@ -373,7 +373,7 @@ view_map(const json_t *o, struct fg_profile *p, struct fg_arena *a, const char *
 		    json_string_value(v), json_string_length(v), a, msg, sizeof(msg));
 	}
 	/*
-	 * Bluesky has no self-declared bot flag in ProfileView (PLATFORMS.md 4.2), so bot stays
+	 * Bluesky has no self-declared bot flag in ProfileView (docs/platforms.md 4.2): bot stays
 	 * unknown; labels are moderation output, not the account's own statement.
 	 */
 	return 0;
@@ -427,7 +427,7 @@ bsky_login(const struct fg_account *a, struct fg_request *req)
  * server wants something else) ends the session: both tokens are dropped so that the next
  * login creates a new session instead of repeating a refresh that cannot work. A refused
  * createSession is FG_P_FATAL, not FG_P_AUTH: a wrong app password stays wrong, and every
- * attempt spends the createSession budget of 30 per 5 minutes (PLATFORMS.md 4.5).
+ * attempt spends the createSession budget of 30 per 5 minutes (docs/platforms.md 4.5).
  */
 static enum fg_presult
 bsky_parse_login(struct fg_account *a, const struct fg_response *r, char *err, size_t errlen)
@@ -752,7 +752,7 @@ out:
 /*
  * Bluesky has no "remove follower": the follow record lives in the follower's repository.
  * The only durable removal is a block record in ours, and it stays: a block and unblock
- * ("soft block") brings the follower back (PLATFORMS.md 4.4). The record is written with
+ * ("soft block") brings the follower back (docs/platforms.md 4.4). The record is written with
  * putRecord under the caller's key (a TID), not createRecord under one the server picks, so
  * a retry after a lost answer writes the same record again instead of a second block, and
  * unremove can delete it by that key. No swapRecord: an existing record is replaced. The
@@ -855,7 +855,7 @@ header_int(const struct fg_response *r, const char *name)
 }
 
 /*
- * RateLimit-Limit / -Remaining / -Reset (epoch seconds, PLATFORMS.md 4.5); -Policy adds
+ * RateLimit-Limit / -Remaining / -Reset (epoch seconds, docs/platforms.md 4.5); -Policy adds
  * nothing the others do not say. The IETF draft these headers come from sends Reset as
  * seconds from now instead, so a value too small to be an epoch time is read that way.
  */

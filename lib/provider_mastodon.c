@@ -1,8 +1,9 @@
 /*
  * The Mastodon provider: requests and response parsing for Mastodon and the servers that speak
- * its client API (GoToSocial, Akkoma, Pleroma). PLATFORMS.md sections 1-3 and 7 are the spec.
+ * its client API (GoToSocial, Akkoma, Pleroma). docs/platforms.md sections 1-3 and 7 are the
+ * spec.
  *
- * Mapping choices (contract 2), where the platform has no exact equivalent:
+ * Mapping choices (docs/contracts.md 2), where the platform has no exact equivalent:
  * - handle is `acct`: "user" for accounts local to the server, "user@domain" for remote ones.
  * - bio is `note` with its HTML stripped (tags removed, <br> a newline, paragraphs a blank
  *   line, entities decoded); display_name is plain text on the wire and kept as is.

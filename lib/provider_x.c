@@ -1,10 +1,10 @@
 /*
- * The X API v2 provider (PLATFORMS.md sections 5 to 7): builds the account lookup, followers
+ * The X API v2 provider (docs/platforms.md sections 5 to 7): builds the account lookup, followers
  * and following page requests, maps X's User objects onto the normalized profile, reads the
  * x-rate-limit-* headers and turns problem+json errors into verdicts.
  *
  * Removal is a kept block, where the access tier allows it:
- * - v2 has no "remove follower" endpoint (PLATFORMS.md 5.4); X's UI has one, its API does not.
+ * - v2 has no "remove follower" endpoint (docs/platforms.md 5.4); X's UI has one, its API does not.
  *   A block ends the blocked account's follow, and keeping the block in place makes that the
  *   removal: one request, POST /2/users/:id/blocking, like Bluesky's kept block record.
  * - X offers the block endpoints only on the Enterprise access tier (they have been absent

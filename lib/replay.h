@@ -1,5 +1,5 @@
 /*
- * Replay (DESIGN.md contract 4): a recorded or simulated history of polls, read as JSONL
+ * Replay (docs/contracts.md 4): a recorded or simulated history of polls, read as JSONL
  * events and fed through the pipeline in virtual time.
  */
 #ifndef FG_REPLAY_H

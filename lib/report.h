@@ -17,7 +17,7 @@ json_t	*report_spike_object(const char *watch, const struct fg_spike *);
 char	*report_spike_json(const char *watch, const struct fg_spike *);
 /* A plan's creation windows as [["YYYY-MM-DD","YYYY-MM-DD"], ...]. */
 json_t	*report_windows(const struct fg_plan *);
-/* Contract 4 lines: one "spike" object and, for inorganic spikes, one "purge_plan". */
+/* docs/contracts.md 4.5 lines: one "spike" object and, for inorganic spikes, one "purge_plan". */
 void	 report_write_jsonl(FILE *, const struct fg_report *);
 /* The same for a person reading a terminal: full, or one line for a spike that only grew. */
 void	 report_write_text(FILE *, const struct fg_report *, double min_score, int full);

@@ -1,7 +1,7 @@
 /*
  * The simulator: a generative model of one account's followers over time (organic growth with
  * seasonality and noise, churn, viral bursts, purchased orders of several speeds and vendor
- * styles), written as a replay history (DESIGN.md contract 4) with ground truth.
+ * styles), written as a replay history (docs/contracts.md 4) with ground truth.
  * docs/simulator.md describes the model; the people and the vendors' accounts are made in
  * simulate_people.c and simulate_vendor.c, texts are written by simulate_text.c, options
  * parsed by simulate_opts.c.

@@ -1,5 +1,5 @@
 /*
- * The simulator: synthetic follower histories in the replay format (DESIGN.md contract 4),
+ * The simulator: synthetic follower histories in the replay format (docs/contracts.md 4),
  * with ground truth, for tests, benchmarks and the quick start.
  */
 #ifndef FG_SIMULATE_H
@@ -24,7 +24,7 @@ enum fg_sim_speed { FG_SIM_HOUR, FG_SIM_DAY, FG_SIM_CAPPED, FG_SIM_WEEKS };
 /* What the vendor's accounts look like. */
 enum fg_sim_style { FG_SIM_FRESH, FG_SIM_AGED, FG_SIM_EMPTY, FG_SIM_COPYCAT, FG_SIM_LIVED,
     FG_SIM_COPIED, FG_SIM_NSTYLES };
-/* Which contract-2 fields the simulated platform exposes. */
+/* Which fields of the normalized profile (docs/contracts.md 2) the simulated platform exposes. */
 enum fg_sim_platform { FG_SIM_GENERIC, FG_SIM_MASTODON, FG_SIM_X, FG_SIM_BLUESKY };
 
 /* One event injected on request (--order, --viral, --wave). */

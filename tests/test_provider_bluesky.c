@@ -1,5 +1,5 @@
 /*
- * Tests of the Bluesky provider against bodies written from PLATFORMS.md section 4: requests,
+ * Tests of the Bluesky provider against bodies written from docs/platforms.md 4: requests,
  * pages, hydration, session handling, errors, rate limits and the block record. No network.
  */
 #include <setjmp.h>
@@ -99,7 +99,7 @@ resp_headers(long status, const char *body, const struct fg_header *h, size_t n)
 	return r;
 }
 
-/* The example page of PLATFORMS.md 4.2 and a second follower with every optional member. */
+/* A getFollowers page (docs/platforms.md 4.2) and a second follower with every optional member. */
 static const char page1[] =
     "{\"subject\": {\"did\": \"did:plc:me111\", \"handle\": \"me.bsky.social\","
     " \"displayName\": \"Me\","
@@ -376,7 +376,7 @@ test_hydrate(void **state)
 	assert_string_equal(pg.profiles[1].display_name, "Bee");
 	assert_string_equal(pg.profiles[0].display_name, "Real Person");
 
-	/* The hydrated profile is a valid normalized profile (contract 2). */
+	/* The hydrated profile is a valid normalized profile (docs/contracts.md 2). */
 	o = profile_to_json(&pg.profiles[0]);
 	assert_non_null(o);
 	assert_int_equal(json_integer_value(json_object_get(o, "followers_count")), 120);

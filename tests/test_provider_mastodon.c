@@ -1,6 +1,6 @@
 /*
  * Tests of the Mastodon provider: requests built for Mastodon-API servers and their responses
- * parsed, with bodies and headers written after PLATFORMS.md's documented formats. No network.
+ * parsed, with bodies and headers written after the formats in docs/platforms.md. No network.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -68,7 +68,7 @@ parse(const char *body, const struct fg_header *h, size_t nh, struct fg_page *pa
 
 /* ---- pages ------------------------------------------------------------------------- */
 
-/* Mastodon, masto-docs Account.md as trimmed in PLATFORMS.md 1.2, two to a page. */
+/* Mastodon, the Account example of Mastodon's documentation, trimmed (docs/platforms.md 1.2). */
 static const char PAGE_MASTODON[] =
     "[{\"id\":\"23634\",\"username\":\"noiob\",\"acct\":\"noiob@awoo.space\","
     "\"display_name\":\"ikea shark fan account\",\"locked\":false,\"bot\":false,"

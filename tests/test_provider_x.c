@@ -1,6 +1,6 @@
 /*
  * Tests of the X API v2 provider: request urls and auth, the User mapping, pagination,
- * errors and rate-limit headers, on bodies written from PLATFORMS.md section 5. No network.
+ * errors and rate-limit headers, on bodies written from docs/platforms.md 5. No network.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -306,7 +306,7 @@ test_page_request(void **state)
 	account_free(&a);
 }
 
-/* PLATFORMS.md 5.2's example, grown to three followers, with a next_token. */
+/* A followers page (docs/platforms.md 5.2) after X's documentation example, grown to three. */
 static const char page_full[] =
     "{\"data\":["
     "{\"id\":\"1780000000000000001\",\"name\":\"jdh38fh\",\"username\":\"jdh38fh22931\","

@@ -1,5 +1,5 @@
 /*
- * Fuzzes the two readers of a normalized profile (contract 2): profile_from_json over a
+ * Fuzzes the two readers of a normalized profile (docs/contracts.md 2): profile_from_json over a
  * jansson tree, as input files and the store's neighbours read it, and profile_scan, the
  * tree-less reader of replay, score and train. An accepted profile must keep profile.h's
  * promises, and its features and score must be numbers.
