@@ -3,14 +3,14 @@
 // limited; followguardd, which has no key, lives inside the limits.
 //
 //   node driver.mjs watch OUT.json                   the watched account and an app password
-//   node driver.mjs create KIND N PREFIX OUT.jsonl   N accounts; KIND organic (profile, avatar,
-//                                                    posts, follows among them) or bot (bare)
+//   node driver.mjs create KIND N PREFIX OUT.jsonl   N accounts; KIND organic (profile from
+//                                                    years ago, avatar, posts, follows among them)
+//                                                    or bot (bare, a third a weeks-old profile)
 //   node driver.mjs follow TARGET IN.jsonl [--from I] [--to J] [--backdate-every K --backdate-s S]
 //   node driver.mjs mesh TARGET IN.jsonl POOL.jsonl MIN MAX [--backdate-every K --backdate-ms T]
 //                                                    each account in IN follows MIN..MAX of POOL and,
 //                                                    somewhere among them, TARGET: all at once; every
-//                                                    K-th follows TARGET with createdAt T (epoch ms);
-//                                                    every third gets a bot-like profile
+//                                                    K-th follows TARGET with createdAt T (epoch ms)
 //   node driver.mjs followers DID                     the DIDs getFollowers lists (AppView), one a line
 //   node driver.mjs revoke WATCH.json NAME            revoke an app password (owner's session)
 //   node driver.mjs app-password WATCH.json NAME      a new app password, printed
@@ -63,6 +63,7 @@ async function pool(items, n, fn) {
 	await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker))
 }
 const iso = (ms = Date.now()) => new Date(ms).toISOString()
+const daysAgo = (d) => iso(Date.now() - d * 86400e3)
 const rand = (n) => Math.floor(Math.random() * n)
 const readLines = (f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
 // A tiny valid PNG with a colour of its own, so each avatar is its own blob.
@@ -88,10 +89,13 @@ async function organic(a, i, others) {
 	const up = await xrpc(PDS, 'POST', 'com.atproto.repo.uploadBlob',
 		{ body: png(a.did), token: a.jwt, raw: true, headers: { 'content-type': 'image/png' } })
 	const topic = TOPICS[i % TOPICS.length]
+	// People have had their accounts for a while: an account made minutes before it follows
+	// is a newcomer, which followguard never plans, and the check that no real follower is
+	// planned would then prove nothing.
 	const writes = [create('app.bsky.actor.profile', {
 		displayName: `${FIRST[i % FIRST.length]} ${LAST[rand(LAST.length)]}`,
 		description: `Mostly ${topic}. Opinions my own; photos of ${topic} on weekends.`,
-		avatar: up.blob }, 'self')]
+		avatar: up.blob, createdAt: daysAgo(100 + rand(1900)) }, 'self')]
 	for (let p = 0; p < 2 + rand(3); p++)
 		writes.push(create('app.bsky.feed.post', { text: `post ${p} about ${topic} (${a.handle})` }))
 	for (const o of new Set(Array.from({ length: Math.min(3, others.length) }, () => others[rand(others.length)].did)))
@@ -129,6 +133,8 @@ case 'create': {
 		const a = await createAccount(`${prefix}${i}.test`)
 		if (kind === 'organic')
 			await organic(a, i, accounts.filter(Boolean))
+		else if (i % 3 === 0)	// a third with a bot-like profile from a farm weeks old, the rest none
+			await putProfile(a, { displayName: `user${rand(1e8)}`, createdAt: daysAgo(30 + rand(30)) })
 		accounts[i] = a
 	})
 	fs.writeFileSync(out, accounts.map((a) => JSON.stringify(a)).join('\n') + '\n')
@@ -166,8 +172,6 @@ case 'mesh': {
 		// followers it already listed.
 		const at = (s) => (s === target && every > 0 && i % every === every - 1 ? iso(backTo) : iso())
 		const creates = list.map((s) => create('app.bsky.graph.follow', { subject: s, createdAt: at(s) }))
-		if (i % 3 === 0)	// a third with a bot-like profile, the rest none
-			creates.unshift(create('app.bsky.actor.profile', { displayName: `user${rand(1e8)}` }, 'self'))
 		for (let k = 0; k < creates.length; k += 200)
 			await post('com.atproto.repo.applyWrites', { repo: a.did, writes: creates.slice(k, k + 200) }, a.jwt)
 		writes += creates.length

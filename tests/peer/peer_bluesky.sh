@@ -2,7 +2,7 @@
 # followguardd against a real AT Protocol network (tests/peer/network.sh: PLC, PDS and the Bluesky
 # AppView from @atproto/dev-env, on 127.0.0.1), as a new user would run it: one watched account
 # with 150 real-looking followers (profiles, avatars, posts, follows among themselves), an organic
-# trickle of 30, then a bought burst of 200 fresh accounts each following 50-150 others, written
+# trickle of 30 (6 of them during the burst), then a bought burst of 200 fresh accounts each following 50-150 others, written
 # in parallel so the AppView indexes late and out of order (a tenth with a backdated follow that
 # sorts below followers already stored). Then: spike and alert, a purge plan with the burst and
 # no real follower, purge by block and unpurge, a second burst with followguardd killed (-9)
@@ -131,19 +131,19 @@ check "it stored the 150 organic followers ($(count_in "$T/organic.txt" "$T/stor
     test "$(count_in "$T/organic.txt" "$T/stored.txt")" -eq 150
 check "the watch is healthy" test "$(status_field health)" = ok
 
-# ---- b. an organic trickle of 30 over three polls
+# ---- b. an organic trickle of 24 over three polls (6 more come during the burst)
 check "the trickle's accounts are made" wait_for 120 test -s "$T/trickle.jsonl"
 t_trickle=$(date +%s)
 for k in 0 1 2; do
 	p=$(polls)
-	drv follow "$TARGET" "$T/trickle.jsonl" --from $((k * 10)) --to $((k * 10 + 10))
+	drv follow "$TARGET" "$T/trickle.jsonl" --from $((k * 8)) --to $((k * 8 + 8))
 	[ $k -eq 0 ] && backdate_ms=$(( $(date +%s%N) / 1000000 ))	# the burst's backdated follows sort here
 	wait_for 60 polls_at_least $((p + 1))
 	note_requests
 done
 dids "$T/trickle.jsonl" > "$T/trickle.txt"
 cat "$T/organic.txt" "$T/trickle.txt" > "$T/real.txt"
-have_trickle() { stored_ids > "$T/stored.txt" && [ "$(count_in "$T/trickle.txt" "$T/stored.txt")" -eq 30 ]; }
+have_trickle() { stored_ids > "$T/stored.txt" && [ "$(count_in "$T/trickle.txt" "$T/stored.txt")" -eq 24 ]; }
 check "the trickle is stored" wait_for 60 have_trickle
 organic_spikes=$("$FG" spikes brand -c "$T/fg.yaml" --json | "$PY" -c '
 import json, sys; print(sum(1 for s in json.load(sys.stdin)["spikes"] if s["kind"] == "inorganic"))')
@@ -158,8 +158,11 @@ dids "$T/burst1.jsonl" > "$T/burst1.txt"
 dids "$T/burst2.jsonl" > "$T/burst2.txt"
 cat "$T/organic.jsonl" "$T/trickle.jsonl" "$T/bots.jsonl" > "$T/everyone.jsonl"
 t_burst=$(date +%s)
+# Six real people follow during the burst too: they arrive in the spike, and must stay out of its plan.
+(sleep 20; drv follow "$TARGET" "$T/trickle.jsonl" --from 24 --to 30) &
 drv mesh "$TARGET" "$T/burst1.jsonl" "$T/everyone.jsonl" 50 150 \
     --backdate-every 10 --backdate-ms "$backdate_ms" 2>> "$T/create.err"
+wait $!
 echo "# burst 1 written in $(( $(date +%s) - t_burst )) s; $(tail -n 1 "$T/create.err")"
 # It has ended when the AppView lists it all: what it does not list, no client can see.
 check "the AppView lists the whole burst" wait_for 120 listed 380
