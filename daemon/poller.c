@@ -38,9 +38,21 @@ static const char *const step_names[] = { "login", "resolve", "followers page", 
  * known (or the list ends), and ingests every unknown follower on the pages it reads, not only
  * those above the first known one: a platform that indexes late (the Bluesky AppView under
  * load) lists some new followers below known ones. Capped at the provider's page size, so a
- * poll that finds k new followers at the top reads at most ceil(k / page) + 1 pages.
+ * poll that finds k new followers at the top reads at most ceil(k / page) + 1 pages, plus
+ * those it reads again while recent arrivals may still be filling in (LATE_WINDOW).
  */
 #define OVERLAP		40
+/*
+ * A follow indexed late is listed at its own time, below every follower who came after it and
+ * was listed sooner (the AppView under a purchase of 200 accounts: a minute late, some
+ * hundreds deep). Those are at most the followers stored in the last LATE_WINDOW, so paging
+ * reads on until it has also seen as many known ones as that (at most LATE_MAX): a burst is
+ * read again while it may still be filling in; a quiet account pages as before. Kept in memory: after a restart
+ * the reconcile pass and the count check are what find a deeper one.
+ */
+#define LATE_WINDOW	(15 * 60)
+#define LATE_MAX	1000
+#define LATE_POLLS	64	/* the polls that stored followers, remembered for that */
 #define SKIPS_LOGGED	5	/* unreadable followers logged per page; the rest are counted */
 #define COUNT_SLACK	20	/* followers the platform's count may differ by, or 2 % */
 
@@ -98,6 +110,7 @@ struct pwatch {
 	size_t			 hydrated;	/* of which hydrated so far */
 	enum step		 hfor;		/* the step hydration serves: page or reconcile */
 	size_t			 run;		/* known followers in a row, this poll's paging */
+	uint64_t		 known_read;	/* and in all */
 	int			 initial;	/* the initial full scan: never stop early */
 	int			 paged;		/* its incremental part is read (a resumed poll) */
 	int64_t			 checked_count;	/* the platform's count at the last count check */
@@ -106,6 +119,9 @@ struct pwatch {
 	int			 retries;
 	int64_t			 poll_t;
 	uint64_t		 poll_requests, poll_new;
+	int64_t			 late_t[LATE_POLLS];	/* recent polls that stored followers */
+	uint64_t		 late_n[LATE_POLLS];
+	unsigned		 late_i;
 	/*
 	 * The reconcile pass: the whole list, a few pages after each poll's incremental part,
 	 * finds unfollows (followers not seen since the pass began) and missed follows.
@@ -500,6 +516,7 @@ poll_start(struct pwatch *w)
 	w->rpages = 0;
 	w->paged = 0;
 	w->run = 0;
+	w->known_read = 0;
 	free(w->cursor);
 	w->cursor = NULL;
 	page_free(&w->page);
@@ -541,6 +558,11 @@ poll_end(struct pwatch *w, int ok)
 	free(w->cursor);
 	w->cursor = NULL;
 	page_free(&w->page);
+	if (!w->initial && w->poll_new > 0) {	/* arrivals, for late_depth() */
+		w->late_t[w->late_i] = w->poll_t;
+		w->late_n[w->late_i] = w->poll_new;
+		w->late_i = (w->late_i + 1) % LATE_POLLS;
+	}
 	if (ok) {
 		w->st.polls++;
 		w->st.last_poll = wnow(w);
@@ -744,6 +766,19 @@ reconcile_store(struct pwatch *w)
 
 static long	page_partition(struct pwatch *, size_t *run);
 
+/* Followers stored by earlier polls in the last LATE_WINDOW, at most LATE_MAX. */
+static uint64_t
+late_depth(const struct pwatch *w)
+{
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < LATE_POLLS; i++)
+		if (w->late_n[i] > 0 && w->late_t[i] >= w->poll_t - LATE_WINDOW)
+			n += w->late_n[i];
+	return n < LATE_MAX ? n : LATE_MAX;
+}
+
 /*
  * A reconcile page. The followers on it not known yet were missed by incremental polling:
  * they are arrivals like any other, so where the page lacks counts (Bluesky) they are
@@ -776,15 +811,18 @@ static void
 ingest(struct pwatch *w)
 {
 	struct fg_page *pg = &w->page;
+	uint64_t overlap;
 	int more;
 
 	/*
-	 * On until OVERLAP known followers in a row were seen (the initial scan reads it all).
+	 * On until OVERLAP known followers in a row were seen, and as many as arrived lately
+	 * besides (late_depth()) (the initial scan reads it all).
 	 * Unreadable followers are not on pg->profiles, so they neither stop the paging nor end
 	 * it: a page of them only still leads on.
 	 */
-	more = pg->cursor != NULL && pg->n + pg->nskips > 0 &&
-	    (w->initial || w->run < (OVERLAP < w->prov->page_size ? OVERLAP : w->prov->page_size));
+	overlap = OVERLAP < w->prov->page_size ? OVERLAP : w->prov->page_size;
+	more = pg->cursor != NULL && pg->n + pg->nskips > 0 && (w->initial ||
+	    w->run < overlap || w->known_read < overlap + late_depth(w));
 	if (w->fresh > 0) {
 		pipeline_set_cursor(w->p->pl, w->name, more ? pg->cursor : "");
 		if (pipeline_page(w->p->pl, w->name, w->poll_t, pg->profiles, w->fresh, NULL,
@@ -854,6 +892,7 @@ page_done(struct pwatch *w)
 		return;
 	}
 	w->fresh = (size_t)k;
+	w->known_read += w->page.n - (size_t)k;
 	w->hydrated = 0;
 	w->hfor = S_PAGE;
 	if (w->page.needs_hydration && w->fresh > 0 && w->prov->hydrate != NULL) {

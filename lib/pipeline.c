@@ -32,6 +32,8 @@ struct watch_state {
 	struct fg_poll		 poll;		/* the current poll's tallies */
 	uint64_t		 initial_fake;
 	int64_t			 kept_hour;	/* open spikes last stored in this hour */
+	char			 plan_spike[FG_SPIKE_ID_MAX];	/* the burst whose plan was */
+	uint64_t		 plan_n;			/* drawn at this size */
 	char			*cursor;	/* progress kept: the next page's (see below) */
 };
 
@@ -468,6 +470,8 @@ struct poll_end {
 	const struct fg_spike	*kept[FG_DETECTOR_REPORTS + 2];
 	char			*docs[FG_DETECTOR_REPORTS + 2];
 	size_t			 nkept;
+	const struct fg_spike	*replan[2];	/* open bursts that grew: a new plan */
+	size_t			 nreplan;
 	struct fg_pipeline	*pl;
 	int64_t			 t;
 	struct fg_plan		 plans[FG_DETECTOR_REPORTS];	/* of inorganic reports */
@@ -538,7 +542,26 @@ poll_write(struct fg_txn *txn, void *arg)
 		if (pl->record != NULL && pl->record(pl->record_arg, txn, &rep) == -1)
 			return -1;
 	}
+	for (i = 0; i < pe->nreplan; i++) {
+		struct fg_plan plan;
+		int rc;
+
+		memset(&plan, 0, sizeof(plan));
+		if (plan_build(pl, txn, pe->ws->name, pe->replan[i], &plan) == -1)
+			return -1;
+		rc = plan_store(txn, pe->ws->name, pe->replan[i]->id, &plan);
+		plan_free(&plan);
+		if (rc == -1)
+			return -1;
+	}
 	return 0;
+}
+
+/* Whether spike s is an open inorganic burst, the kind `purge --spike` removes as it grows. */
+static int
+growing_burst(const struct fg_spike *s)
+{
+	return s->open && s->kind == FG_SPIKE_INORGANIC && s->pattern == FG_BURST;
 }
 
 void
@@ -555,7 +578,7 @@ pipeline_poll_end(struct fg_pipeline *pl, const char *watch, int64_t t,
 	struct watch_state *ws = watch_get(pl, watch);
 	struct poll_end pe;
 	const struct fg_spike *open[2];
-	size_t open_n;
+	size_t open_n, n, k;
 	struct fg_report rep;
 	size_t i;
 	int rc = 0;
@@ -583,10 +606,37 @@ pipeline_poll_end(struct fg_pipeline *pl, const char *watch, int64_t t,
 	for (i = 0; i < open_n; i++)
 		if (!reported(&pe, open[i]))
 			pe.kept[pe.nkept++] = open[i];
+	/*
+	 * `purge --spike` removes the plan recorded with the spike, drawn when it was last
+	 * reported, at 50 % growth: a burst still arriving (or listed late) would leave up to a
+	 * third of itself out of it. Against the real AppView, a plan of 118 for a spike of 200.
+	 * So an open inorganic burst that grew since its plan was drawn is stored with a new one.
+	 */
+	n = detector_open_spikes(ws->det, open);
+	for (i = 0; i < n; i++) {
+		if (!growing_burst(open[i]) || reported(&pe, open[i]) ||
+		    (strcmp(open[i]->id, ws->plan_spike) == 0 &&
+		    open[i]->new_followers == ws->plan_n))
+			continue;
+		pe.replan[pe.nreplan++] = open[i];
+		for (k = 0; k < pe.nkept && pe.kept[k] != open[i]; k++)
+			;
+		if (k == pe.nkept)
+			pe.kept[pe.nkept++] = open[i];
+	}
 	for (i = 0; i < pe.nkept; i++)
 		pe.docs[i] = report_spike_json(watch, pe.kept[i]);
 	if (store_write(pl->store, poll_write, &pe) != 0)
 		rc = -1;
+	for (i = 0; rc == 0 && i < pe.nspikes + pe.nreplan; i++) {
+		const struct fg_spike *s = i < pe.nspikes ? pe.spikes[i] :
+		    pe.replan[i - pe.nspikes];
+
+		if (s->kind == FG_SPIKE_INORGANIC && s->pattern == FG_BURST) {
+			snprintf(ws->plan_spike, sizeof(ws->plan_spike), "%s", s->id);
+			ws->plan_n = s->new_followers;
+		}
+	}
 	ws->poll_no++;
 	ws->in_poll = 0;
 	free(ws->cursor);
