@@ -70,6 +70,12 @@ if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/postgres" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null
 	PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 fi
+if ! command -v npm > /dev/null; then
+	# Debian's npm (with its Node 18) only fetches Node 22 below; it runs nothing else.
+	say "apt-get install npm"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm > /dev/null
+fi
 export npm_config_cache=$CACHE/npm npm_config_audit=false npm_config_fund=false \
 	npm_config_update_notifier=false
 if [ ! -f "$CACHE/node22/.done-$NODE22_VERSION" ]; then
