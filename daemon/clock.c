@@ -102,6 +102,12 @@ timer_arm(struct fg_timer *t, double seconds)
 	}
 	tv.tv_sec = (time_t)seconds;
 	tv.tv_usec = (suseconds_t)((seconds - (double)tv.tv_sec) * 1e6);
+	/*
+	 * libevent counts a timer from the time it cached when the loop last woke; after a long
+	 * callback that is in the past, and the timer would fire early: a purge's grace period
+	 * would end before its second. Counted from now instead.
+	 */
+	event_base_update_cache_time(t->c->base);
 	evtimer_add(t->ev, &tv);
 }
 
